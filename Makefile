@@ -1,0 +1,64 @@
+# Klientura: `make run` starts the demo, `make test` runs every test. Both install what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DEMO_ENV := KLIENTURA_DEMO=1 DEBUG=0
+# PostgreSQL for the second test pass; .ci/run sets it, developers may too.
+KLIENTURA_TEST_POSTGRES ?=
+
+.PHONY: install run test test-sqlite test-postgres lint bench demo worker messages clean
+
+install: $(VENV)/.installed node_modules/.installed messages
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Klientura needs Python 3.11 or newer; %s is %d.%d. Install python3.11+ or run: make PYTHON=python3.12" % (sys.executable, v[0], v[1]))'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Klientura needs Node.js and npm for its front-end assets."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+messages: $(VENV)/.installed
+	@DEBUG=1 $(PY) manage.py compile_translations
+
+run: install
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input
+	$(DEMO_ENV) $(PY) manage.py load_demo
+	@echo "Starting the background worker and the web server on http://$(HOST):$(PORT)/"
+	@$(DEMO_ENV) $(PY) manage.py db_worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+worker: install
+	$(PY) manage.py db_worker
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+test: install lint test-sqlite test-postgres
+
+test-sqlite:
+	@echo "== Tests on SQLite"
+	$(PY) -m pytest
+
+test-postgres:
+	@if [ -n "$(KLIENTURA_TEST_POSTGRES)" ]; then \
+	  echo "== Tests on PostgreSQL"; \
+	  DATABASE_URL="$(KLIENTURA_TEST_POSTGRES)" $(PY) -m pytest; \
+	elif [ -n "$$CI" ]; then \
+	  echo "CI must run the PostgreSQL pass: set KLIENTURA_TEST_POSTGRES"; exit 1; \
+	else \
+	  echo "== PostgreSQL pass skipped: set KLIENTURA_TEST_POSTGRES=postgresql://user:pass@127.0.0.1/db to run it"; \
+	fi
+
+N ?= 100000
+bench: install
+	DEBUG=0 $(PY) manage.py bench --count $(N)
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var/klientura.sqlite3*

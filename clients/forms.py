@@ -1,0 +1,224 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from core import access
+from core.forms import BaseModelForm, BootstrapMixin, CustomPropertiesMixin
+from core.models import CustomProperty
+
+from .models import (
+    ContactInfo, ContactPerson, Counterparty, CounterpartyGroup, Industry, Region,
+    RelationshipType, SuppliedItem,
+)
+
+DATE = {"type": "date"}
+
+
+class CounterpartyForm(CustomPropertiesMixin, BaseModelForm):
+    confirm_new = forms.BooleanField(
+        label=_("I checked the likely duplicates: this is a new client"), required=False)
+
+    class Meta:
+        model = Counterparty
+        fields = [
+            "kind", "name", "full_name", "country", "tax_id", "kpp", "ogrn", "okpo", "group",
+            "relationship_type", "main_manager", "region", "city", "industry", "industry_segment",
+            "registered_on", "is_client", "is_supplier", "is_partner", "is_competitor", "notes",
+            "delivery_terms", "reliability", "lead_time_days",
+        ]
+        widgets = {"registered_on": forms.DateInput(attrs=DATE),
+                   "notes": forms.Textarea(attrs={"rows": 3}),
+                   "delivery_terms": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["main_manager"].queryset = get_user_model().objects.filter(is_active=True)
+        if not access.can_assign(self.user):
+            # Sales managers own what they create and may not hand clients to others.
+            self.fields["main_manager"].disabled = True
+            if not self.instance.pk:
+                self.initial["main_manager"] = self.user.pk if self.user else None
+        if self.instance.pk:
+            del self.fields["confirm_new"]
+        self.add_property_fields()
+        self._style()
+
+    def clean_main_manager(self):
+        manager = self.cleaned_data.get("main_manager")
+        if not access.can_assign(self.user) and not self.instance.pk:
+            return self.user
+        return manager
+
+    def save(self, commit=True):
+        self.store_properties()
+        return super().save(commit)
+
+
+class ContactInfoForm(BaseModelForm):
+    class Meta:
+        model = ContactInfo
+        fields = ["kind", "value", "comment"]
+
+
+class ContactPersonInlineForm(BaseModelForm):
+    class Meta:
+        model = ContactPerson
+        fields = ["last_name", "first_name", "middle_name", "position", "birthday"]
+        widgets = {"birthday": forms.DateInput(attrs=DATE)}
+
+
+class SoftDeleteInlineFormSet(BaseInlineFormSet):
+    """Inline rows marked for deletion go to the trash, like every other delete."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+    def save_existing_objects(self, commit=True):
+        saved = []
+        for form in self.initial_forms:
+            obj = form.instance
+            if obj.pk is None:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                obj.delete()
+                self.deleted_objects.append(obj)
+            elif form.has_changed():
+                saved.append(self.save_existing(form, obj, commit=commit))
+        return saved
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "user": self.user}
+
+
+class CounterpartyContactInfoFormSet(SoftDeleteInlineFormSet):
+    def get_queryset(self):
+        return super().get_queryset().filter(contact_person__isnull=True)
+
+
+ContactInfoFormSet = inlineformset_factory(
+    Counterparty, ContactInfo, form=ContactInfoForm, formset=CounterpartyContactInfoFormSet,
+    extra=1, can_delete=True,
+)
+ContactPersonFormSet = inlineformset_factory(
+    Counterparty, ContactPerson, form=ContactPersonInlineForm, formset=SoftDeleteInlineFormSet,
+    extra=0, can_delete=True,
+)
+
+
+class ContactPersonForm(CustomPropertiesMixin, BaseModelForm):
+    class Meta:
+        model = ContactPerson
+        fields = ["last_name", "first_name", "middle_name", "position", "birthday", "responsible",
+                  "linked_from", "linked_to", "reach_by", "notes"]
+        widgets = {f: forms.DateInput(attrs=DATE) for f in ("birthday", "linked_from", "linked_to")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_property_fields()
+        self._style()
+
+    def save(self, commit=True):
+        self.store_properties()
+        return super().save(commit)
+
+
+class PersonContactInfoFormSet(SoftDeleteInlineFormSet):
+    def save_new(self, form, commit=True):
+        form.instance.counterparty_id = self.instance.counterparty_id
+        return super().save_new(form, commit)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.counterparty_id = self.instance.counterparty_id
+        return form
+
+
+PersonContactInfoForm = inlineformset_factory(
+    ContactPerson, ContactInfo, form=ContactInfoForm, formset=PersonContactInfoFormSet,
+    fk_name="contact_person", extra=1, can_delete=True,
+)
+
+
+class SuppliedItemForm(BaseModelForm):
+    class Meta:
+        model = SuppliedItem
+        fields = ["name", "sku", "unit", "price", "currency", "lead_time_days"]
+
+
+SuppliedItemFormSet = inlineformset_factory(
+    Counterparty, SuppliedItem, form=SuppliedItemForm, formset=SoftDeleteInlineFormSet,
+    extra=0, can_delete=True,
+)
+
+
+def reference_form(model_class, extra_fields=()):
+    meta = type("Meta", (), {"model": model_class, "fields": ["name", "description", *extra_fields]})
+    return type(f"{model_class.__name__}Form", (BaseModelForm,), {"Meta": meta})
+
+
+GroupForm = reference_form(CounterpartyGroup, ["parent"])
+RelationshipTypeForm = reference_form(RelationshipType)
+RegionForm = reference_form(Region)
+IndustryForm = reference_form(Industry)
+
+
+class CustomPropertyForm(BaseModelForm):
+    choices_text = forms.CharField(
+        label=_("Values"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For choice types: one value per line."))
+
+    class Meta:
+        model = CustomProperty
+        fields = ["target", "name", "code", "kind", "required", "order", "help_text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["choices_text"] = "\n".join(self.instance.choices or [])
+        self._style()
+
+    def clean(self):
+        data = super().clean()
+        self.instance.choices = [line.strip() for line in data.get("choices_text", "").splitlines()
+                                 if line.strip()]
+        return data
+
+
+class BatchChangeForm(BootstrapMixin, forms.Form):
+    """What to change on the selected counterparties."""
+
+    FIELDS = [("main_manager", _("Main manager")), ("group", _("Group")),
+              ("relationship_type", _("Relationship type")), ("property", _("Additional property"))]
+
+    field = forms.ChoiceField(label=_("Change"), choices=FIELDS)
+    main_manager = forms.ModelChoiceField(label=_("Main manager"), required=False,
+                                          queryset=get_user_model().objects.filter(is_active=True))
+    group = forms.ModelChoiceField(label=_("Group"), required=False,
+                                   queryset=CounterpartyGroup.objects.all())
+    relationship_type = forms.ModelChoiceField(label=_("Relationship type"), required=False,
+                                               queryset=RelationshipType.objects.all())
+    property = forms.ModelChoiceField(label=_("Property"), required=False,
+                                      queryset=CustomProperty.objects.none())
+    property_value = forms.CharField(label=_("Property value"), required=False,
+                                     help_text=_("Empty clears the value; several values: separate by ';'."))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["property"].queryset = CustomProperty.for_model(Counterparty)
+        if not access.can_assign(user):
+            self.fields["field"].choices = [c for c in self.FIELDS if c[0] != "main_manager"]
+        self._style()
+
+    def clean(self):
+        data = super().clean()
+        field = data.get("field")
+        if field == "property" and not data.get("property"):
+            self.add_error("property", _("Choose the property to change."))
+        if field == "main_manager" and not access.can_assign(self.user):
+            raise forms.ValidationError(_("You may not change main managers."))
+        return data

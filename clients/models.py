@@ -1,0 +1,363 @@
+"""The single client base (SPEC §1): counterparties, contact persons, contact information."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+
+from . import validators
+
+
+class ReferenceModel(BaseModel):
+    """A short named list an administrator keeps (regions, industries, …)."""
+
+    settings_model = True
+
+    name = models.CharField(_("name"), max_length=150)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+
+    url_name = None
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse(f"clients:{self.url_name}_edit", args=[self.pk])
+
+
+class CounterpartyGroup(ReferenceModel):
+    url_name = "group"
+
+    parent = models.ForeignKey("self", verbose_name=_("parent group"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+
+    class Meta(ReferenceModel.Meta):
+        verbose_name = _("counterparty group")
+        verbose_name_plural = _("counterparty groups")
+
+    def clean(self):
+        node, seen = self.parent, set()
+        while node is not None:
+            if node.pk == self.pk or node.pk in seen:
+                raise ValidationError({"parent": _("A group cannot be inside itself.")})
+            seen.add(node.pk)
+            node = node.parent
+
+    def ancestors(self):
+        chain, node = [], self.parent
+        while node is not None and len(chain) < 50:
+            chain.insert(0, node)
+            node = node.parent
+        return chain
+
+    def descendant_ids(self):
+        """This group and all groups below it (the tree is small: one query per level)."""
+        ids, frontier = {self.pk}, [self.pk]
+        while frontier:
+            frontier = list(
+                CounterpartyGroup.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            frontier = [pk for pk in frontier if pk not in ids]
+            ids.update(frontier)
+        return ids
+
+    def __str__(self):
+        return " / ".join([a.name for a in self.ancestors()] + [self.name])
+
+
+class RelationshipType(ReferenceModel):
+    url_name = "reltype"
+
+    class Meta(ReferenceModel.Meta):
+        verbose_name = _("relationship type")
+        verbose_name_plural = _("relationship types")
+
+
+class Region(ReferenceModel):
+    url_name = "region"
+
+    class Meta(ReferenceModel.Meta):
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+
+class Industry(ReferenceModel):
+    url_name = "industry"
+
+    class Meta(ReferenceModel.Meta):
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+
+class CounterpartyKind(models.TextChoices):
+    LEGAL = "legal", _("Legal entity")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class Country(models.TextChoices):
+    RU = "RU", _("Russia")
+    RO = "RO", _("Romania")
+    MD = "MD", _("Moldova")
+    OTHER = "XX", _("Other")
+
+
+class OwnedByCounterparty(BaseModel):
+    """Rows a sales manager may see because they manage (or share) the counterparty."""
+
+    owner_scoped = True
+    counterparty_path = "counterparty__"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def own_q(cls, user):
+        path = cls.counterparty_path
+        ref = OuterRef(path.removesuffix("__") or "pk")
+        shared = CounterpartyShare.objects.filter(counterparty=ref, user=user)
+        return Q(**{f"{path}main_manager": user}) | Q(Exists(shared))
+
+    @classmethod
+    def visible_filter(cls, qs):
+        if cls.counterparty_path:
+            return qs.filter(**{f"{cls.counterparty_path}deleted_at__isnull": True})
+        return qs
+
+
+class Counterparty(OwnedByCounterparty):
+    counterparty_path = ""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=CounterpartyKind.choices,
+                            default=CounterpartyKind.LEGAL)
+    name = models.CharField(_("name"), max_length=200)
+    full_name = models.CharField(_("full name"), max_length=500, blank=True)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.RU)
+    tax_id = models.CharField(_("tax id (INN / CUI / IDNO)"), max_length=20, blank=True, db_index=True)
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True)
+    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True)
+    okpo = models.CharField(_("OKPO"), max_length=10, blank=True)
+    group = models.ForeignKey(CounterpartyGroup, verbose_name=_("group"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="counterparties")
+    relationship_type = models.ForeignKey(
+        RelationshipType, verbose_name=_("relationship type"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="counterparties",
+    )
+    main_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("main manager"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="managed_counterparties",
+    )
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CounterpartyShare", blank=True,
+        related_name="shared_counterparties", verbose_name=_("shared with"),
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True,
+                               on_delete=models.PROTECT)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    industry = models.ForeignKey(Industry, verbose_name=_("industry"), null=True, blank=True,
+                                 on_delete=models.PROTECT)
+    industry_segment = models.CharField(_("industry segment"), max_length=100, blank=True)
+    registered_on = models.DateField(_("registration date"), null=True, blank=True)
+    is_client = models.BooleanField(_("client"), default=True)
+    is_supplier = models.BooleanField(_("supplier"), default=False)
+    is_partner = models.BooleanField(_("partner"), default=False)
+    is_competitor = models.BooleanField(_("competitor"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    # Supplier terms (SPEC §1 "Suppliers").
+    delivery_terms = models.TextField(_("delivery terms"), blank=True)
+    reliability = models.PositiveSmallIntegerField(
+        _("reliability (1–5)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    lead_time_days = models.PositiveIntegerField(_("typical lead time, days"), null=True, blank=True)
+    properties = models.JSONField(_("additional properties"), default=dict, blank=True)
+    # Lower-cased names, tax id, phone digits, emails and contact names: one column to scan.
+    search_text = models.TextField(default="", blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("counterparty")
+        verbose_name_plural = _("counterparties")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="cp_name_id"),
+            models.Index(fields=["main_manager", "name", "id"], name="cp_manager_name_id"),
+            models.Index(fields=["-created_at", "-id"], name="cp_created_id"),
+            models.Index(fields=["city", "id"], name="cp_city_id"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("clients:counterparty", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        checks = {
+            "tax_id": lambda: validators.clean_tax_id(self.tax_id, self.country, self.kind),
+            "kpp": lambda: validators.clean_kpp(self.kpp),
+            "ogrn": lambda: validators.clean_ogrn(self.ogrn, self.kind),
+            "okpo": lambda: validators.clean_okpo(self.okpo),
+        }
+        for field, check in checks.items():
+            try:
+                setattr(self, field, check())
+            except ValidationError as exc:
+                errors[field] = exc.messages
+        if self.kpp and self.kind != CounterpartyKind.LEGAL:
+            errors.setdefault("kpp", []).append(_("Only legal entities have a KPP."))
+        if self.country != Country.RU and (self.kpp or self.ogrn or self.okpo):
+            errors.setdefault("kpp", []).append(_("KPP, OGRN and OKPO are Russian codes."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class CounterpartyShare(models.Model):
+    """A counterparty opened to a user other than its main manager."""
+
+    counterparty = models.ForeignKey(Counterparty, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="counterparty_shares")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["counterparty", "user"], name="counterparty_share_unique")
+        ]
+        indexes = [models.Index(fields=["user", "counterparty"], name="share_user_cp")]
+
+
+class ReachBy(models.TextChoices):
+    ANY = "", _("Any way")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    MESSENGER = "messenger", _("Messenger")
+    MEETING = "meeting", _("In person")
+
+
+class ContactPerson(OwnedByCounterparty):
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("counterparty"),
+                                     on_delete=models.CASCADE, related_name="contact_persons")
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
+    position = models.CharField(_("position"), max_length=150, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("responsible"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="responsible_contacts",
+    )
+    linked_from = models.DateField(_("link started"), null=True, blank=True)
+    linked_to = models.DateField(_("link ended"), null=True, blank=True)
+    reach_by = models.CharField(_("how to reach"), max_length=10, choices=ReachBy.choices,
+                                blank=True, default="")
+    notes = models.TextField(_("notes"), blank=True)
+    properties = models.JSONField(_("additional properties"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["counterparty", "last_name"], name="person_cp_name")]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    def get_absolute_url(self):
+        return reverse("clients:counterparty", args=[self.counterparty_id]) + "?tab=persons"
+
+    def clean(self):
+        if self.linked_from and self.linked_to and self.linked_to < self.linked_from:
+            raise ValidationError({"linked_to": _("The link cannot end before it started.")})
+
+
+class ContactKind(models.TextChoices):
+    LEGAL_ADDRESS = "legal_address", _("Legal address")
+    ACTUAL_ADDRESS = "actual_address", _("Actual address")
+    PHONE = "phone", _("Phone")
+    MOBILE = "mobile", _("Mobile phone")
+    FAX = "fax", _("Fax")
+    EMAIL = "email", _("Email")
+    WEBSITE = "website", _("Website")
+    MESSENGER = "messenger", _("Messenger")
+    SOCIAL = "social", _("Social network")
+    OTHER = "other", _("Other")
+
+
+PHONE_KINDS = {ContactKind.PHONE, ContactKind.MOBILE, ContactKind.FAX}
+
+
+class ContactInfo(OwnedByCounterparty):
+    """One typed piece of contact information of a counterparty or of its contact person."""
+
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("counterparty"),
+                                     on_delete=models.CASCADE, related_name="contact_info")
+    contact_person = models.ForeignKey(ContactPerson, verbose_name=_("contact person"), null=True,
+                                       blank=True, on_delete=models.CASCADE, related_name="contact_info")
+    kind = models.CharField(_("type"), max_length=20, choices=ContactKind.choices)
+    value = models.CharField(_("value"), max_length=500)
+    comment = models.CharField(_("comment"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("contact information")
+        verbose_name_plural = _("contact information")
+        ordering = ["kind", "id"]
+        indexes = [models.Index(fields=["value"], name="contactinfo_value")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.display_value}"
+
+    @property
+    def display_value(self):
+        return validators.format_phone(self.value) if self.kind in PHONE_KINDS else self.value
+
+    def clean(self):
+        self.value = (self.value or "").strip()
+        if not self.value:
+            raise ValidationError({"value": _("Enter a value.")})
+        try:
+            if self.kind in PHONE_KINDS:
+                self.value = validators.normalize_phone(self.value)
+            elif self.kind == ContactKind.EMAIL:
+                self.value = validators.normalize_email(self.value)
+        except ValidationError as exc:
+            raise ValidationError({"value": exc.messages}) from None
+        if self.contact_person_id and self.counterparty_id and (
+            self.contact_person.counterparty_id != self.counterparty_id
+        ):
+            raise ValidationError({"contact_person": _("This person works for another counterparty.")})
+
+
+class SuppliedItem(OwnedByCounterparty):
+    """An item a supplier delivers, with its price."""
+
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("supplier"),
+                                     on_delete=models.CASCADE, related_name="supplied_items")
+    name = models.CharField(_("item"), max_length=200)
+    sku = models.CharField(_("article"), max_length=50, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True, default="шт")
+    price = models.DecimalField(_("price"), max_digits=14, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("0"))])
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    lead_time_days = models.PositiveIntegerField(_("lead time, days"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supplied item")
+        verbose_name_plural = _("supplied items")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,70 @@
+from django.utils.translation import gettext_lazy as _
+
+from core.tables import Column, Table
+
+from .models import PHONE_KINDS, ContactKind
+from .validators import format_phone
+
+
+def _first_contact(obj, kinds):
+    for info in obj.contact_info.all():  # prefetched: primary contact info of the counterparty
+        if info.kind in kinds:
+            return info
+    return None
+
+
+def _phone(obj):
+    info = _first_contact(obj, PHONE_KINDS)
+    return format_phone(info.value) if info else ""
+
+
+def _email(obj):
+    info = _first_contact(obj, {ContactKind.EMAIL})
+    return info.value if info else ""
+
+
+class CounterpartyTable(Table):
+    selectable = True
+    default_sort = "name"
+
+    name = Column(_("Name"), order_by="name", linkify=True)
+    tax_id = Column(_("Tax id"), order_by="tax_id")
+    kind = Column(_("Kind"))
+    group = Column(_("Group"), render=lambda o: o.group.name if o.group_id else "")
+    relationship_type = Column(_("Relationship type"))
+    main_manager = Column(_("Main manager"))
+    city = Column(_("City"), order_by="city")
+    phone = Column(_("Phone"), render=_phone)
+    email = Column(_("Email"), render=_email)
+    created_at = Column(_("Created"), order_by="created_at")
+
+
+class ContactPersonTable(Table):
+    default_sort = "last_name"
+
+    full_name = Column(_("Name"), order_by="last_name", linkify=True)
+    position = Column(_("Position"))
+    counterparty = Column(_("Counterparty"))
+    birthday = Column(_("Birthday"))
+    responsible = Column(_("Responsible"))
+
+
+class ReferenceTable(Table):
+    default_sort = "name"
+
+    name = Column(_("Name"), order_by="name", linkify=True)
+    description = Column(_("Description"))
+
+
+class GroupTable(ReferenceTable):
+    parent = Column(_("Parent group"))
+
+
+class PropertyTable(Table):
+    default_sort = "name"
+
+    name = Column(_("Name"), order_by="name", linkify=True)
+    code = Column(_("Code"), order_by="code")
+    kind = Column(_("Type"))
+    target = Column(_("Applies to"))
+    required = Column(_("Required"))

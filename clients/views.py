@@ -1,0 +1,364 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from core import access, history
+from core.models import ConflictError, CustomProperty
+from core.views import generic
+
+from . import forms, services
+from .filtersets import ContactPersonFilterSet, CounterpartyFilterSet
+from .models import (
+    PHONE_KINDS, ContactInfo, ContactKind, ContactPerson, Counterparty, CounterpartyGroup,
+    Industry, Region, RelationshipType,
+)
+from .tables import (
+    ContactPersonTable, CounterpartyTable, GroupTable, PropertyTable, ReferenceTable,
+)
+from .validators import normalize_email, normalize_phone
+
+
+def list_queryset(qs):
+    primary = ContactInfo.objects.filter(contact_person__isnull=True,
+                                         kind__in=[*PHONE_KINDS, ContactKind.EMAIL])
+    return qs.select_related("group", "relationship_type", "main_manager").prefetch_related(
+        Prefetch("contact_info", queryset=primary))
+
+
+# --- Counterparties ---------------------------------------------------------------------------
+
+class CounterpartyListView(generic.ObjectListView):
+    model = Counterparty
+    filterset_class = CounterpartyFilterSet
+    table_class = CounterpartyTable
+    template_name = "clients/counterparty_list.html"
+    export_name = "counterparties"
+
+    def get_base_queryset(self):
+        return list_queryset(self.get_queryset())
+
+
+class CounterpartyCountView(CounterpartyListView):
+    """Exact number of rows of the current filter, only when a user asks for it."""
+
+    def get(self, request):
+        _filterset, qs = self.filtered()
+        return HttpResponse(_("%(count)s rows") % {"count": qs.count()})
+
+
+class CounterpartyDetailView(generic.ObjectDetailView):
+    model = Counterparty
+    template_name = "clients/counterparty_detail.html"
+
+    def get_queryset(self, action=None):
+        return super().get_queryset(action).select_related(
+            "group", "relationship_type", "main_manager", "region", "industry")
+
+    def get_extra_context(self, obj):
+        persons = obj.contact_persons.filter(deleted_at__isnull=True).select_related("responsible")
+        infos = list(obj.contact_info.filter(deleted_at__isnull=True))
+        person_infos = {}
+        for info in infos:
+            person_infos.setdefault(info.contact_person_id, []).append(info)
+        persons = list(persons)
+        for person in persons:
+            person.infos = person_infos.get(person.pk, [])
+        user = self.request.user
+        return {
+            "persons": persons,
+            "infos": person_infos.get(None, []),
+            "properties": property_rows(obj),
+            "supplied_items": obj.supplied_items.filter(deleted_at__isnull=True),
+            "can_change": Counterparty.objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists(),
+            "can_delete": Counterparty.objects.restrict(user, access.DELETE).filter(pk=obj.pk).exists(),
+            "tab": self.request.GET.get("tab", "main"),
+        }
+
+
+def property_rows(obj):
+    """(name, display value) for every custom property defined for the object's model."""
+    from django.contrib.auth import get_user_model
+
+    props = list(CustomProperty.for_model(type(obj)))
+    stored = obj.properties or {}
+    user_ids = [stored.get(p.code) for p in props if p.kind == "user" and stored.get(p.code)]
+    users = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    rows = []
+    for prop in props:
+        value = stored.get(prop.code)
+        if prop.kind == "user":
+            value = users.get(value, value)
+        elif prop.kind == "boolean" and value is not None:
+            value = _("Yes") if value else _("No")
+        elif isinstance(value, list):
+            value = ", ".join(value)
+        rows.append((prop.name, value))
+    return rows
+
+
+class CounterpartyHistoryView(generic.ObjectDetailView):
+    model = Counterparty
+    template_name = "clients/includes/history.html"
+
+    def get_extra_context(self, obj):
+        records = list(Counterparty.history.filter(id=obj.pk).order_by("history_date")[:500])
+        records += ContactPerson.history.filter(counterparty_id=obj.pk).order_by("history_date")[:500]
+        records += ContactInfo.history.filter(counterparty_id=obj.pk).order_by("history_date")[:500]
+        return {"entries": history.entries(records)}
+
+
+class CounterpartyEditView(generic.ObjectEditView):
+    model = Counterparty
+    form_class = forms.CounterpartyForm
+    template_name = "clients/counterparty_edit.html"
+
+    def formsets(self, obj, data=None):
+        user = self.request.user
+        return {
+            "infos": forms.ContactInfoFormSet(data, instance=obj, prefix="info", user=user),
+            "persons": forms.ContactPersonFormSet(data, instance=obj, prefix="person", user=user),
+            "items": forms.SuppliedItemFormSet(data, instance=obj, prefix="item", user=user),
+        }
+
+    def form_context(self, obj, form):
+        sets = getattr(self, "_formsets", None) or self.formsets(obj)
+        return {"formsets": sets, "duplicates": getattr(self, "_duplicates", None)}
+
+    def post(self, request, pk=None):
+        obj = self.get_object(pk)
+        form = self.get_form(obj, request.POST)
+        self._formsets = self.formsets(obj, request.POST)
+        valid = form.is_valid() & all(fs.is_valid() for fs in self._formsets.values())
+        if valid and obj.pk is None and not form.cleaned_data.get("confirm_new"):
+            self._duplicates = duplicates_for(form, self._formsets["infos"], request.user)
+            if self._duplicates:
+                form.add_error("confirm_new", _("Likely duplicates found: check them, then confirm."))
+                valid = False
+        if not valid:
+            return self.render_form(obj, form, status=400)
+        try:
+            with transaction.atomic():
+                obj = form.save()
+                for formset in self._formsets.values():
+                    formset.instance = obj
+                    formset.save()
+                services.refresh_search_text(obj.pk)
+        except ConflictError as exc:
+            return self.render_form(obj, form, status=409, conflict=exc.current)
+        messages.success(request, _("Saved: %(name)s") % {"name": obj})
+        return HttpResponseRedirect(self.success_url(obj))
+
+
+def contact_values(formset):
+    phones, emails = [], []
+    for f in formset.forms:
+        data = getattr(f, "cleaned_data", None) or {}
+        if not data.get("value") or data.get("DELETE"):
+            continue
+        if data.get("kind") in PHONE_KINDS:
+            phones.append(data["value"])
+        elif data.get("kind") == ContactKind.EMAIL:
+            emails.append(data["value"])
+    return phones, emails
+
+
+def duplicates_for(form, info_formset, user):
+    phones, emails = contact_values(info_formset)
+    found = services.find_duplicates(
+        name=form.cleaned_data.get("name", ""), tax_id=form.cleaned_data.get("tax_id", ""),
+        phones=phones, emails=emails, exclude_pk=form.instance.pk)
+    return annotate_visibility(found, user)
+
+
+def annotate_visibility(found, user):
+    visible = set(Counterparty.objects.restrict(user).filter(
+        pk__in=[cp.pk for cp, _r in found]).values_list("pk", flat=True))
+    return [{"counterparty": cp, "reasons": reasons, "visible": cp.pk in visible} for cp, reasons in found]
+
+
+class DuplicateCheckView(generic.RestrictedMixin, View):
+    """htmx: likely duplicates of what is typed in the new-client form so far."""
+
+    model = Counterparty
+
+    def post(self, request):
+        data = request.POST
+        phones, emails = [], []
+        prefix = "info"
+        total = _safe_int(data.get(f"{prefix}-TOTAL_FORMS"), 0, 50)
+        for i in range(total):
+            kind, value = data.get(f"{prefix}-{i}-kind"), data.get(f"{prefix}-{i}-value", "")
+            try:
+                if kind in PHONE_KINDS and value:
+                    phones.append(normalize_phone(value))
+                elif kind == ContactKind.EMAIL and value:
+                    emails.append(normalize_email(value))
+            except Exception:  # noqa: BLE001 - unparsable input is simply not matched
+                continue
+        tax_id = (data.get("tax_id") or "").strip()
+        found = services.find_duplicates(name=data.get("name", ""), tax_id=tax_id,
+                                         phones=phones, emails=emails)
+        return render(request, "clients/includes/duplicates.html",
+                      {"duplicates": annotate_visibility(found, request.user)})
+
+
+def _safe_int(value, default, maximum):
+    try:
+        return max(0, min(int(value), maximum))
+    except (TypeError, ValueError):
+        return default
+
+
+class CounterpartyDeleteView(generic.ObjectDeleteView):
+    model = Counterparty
+    success_url_name = "clients:counterparty_list"
+
+
+class BatchChangeView(generic.RestrictedMixin, View):
+    """Change main manager / group / relationship type / a property of many counterparties."""
+
+    model = Counterparty
+    template_name = "clients/batch.html"
+
+    def targets(self, params):
+        qs = Counterparty.objects.restrict(self.request.user, access.CHANGE)
+        pks = [p for p in params.getlist("pk") if p.isdigit()]
+        if pks:
+            return qs.filter(pk__in=pks), False
+        query = QueryDict(params.get("query", ""))
+        filterset = CounterpartyFilterSet(query, queryset=qs, request=self.request)
+        return (filterset.qs if filterset.is_valid() else qs.none()), True
+
+    def get(self, request):
+        if not access.can(request.user, access.CHANGE, Counterparty):
+            raise PermissionDenied
+        qs, whole_filter = self.targets(request.GET)
+        form = forms.BatchChangeForm(user=request.user)
+        return self.render(form, qs, whole_filter, request.GET)
+
+    def render(self, form, qs, whole_filter, params, status=200):
+        return render(self.request, self.template_name, {
+            "form": form, "count": qs.count(), "whole_filter": whole_filter,
+            "pks": params.getlist("pk"), "query": params.get("query", ""),
+        }, status=status)
+
+    def post(self, request):
+        if not access.can(request.user, access.CHANGE, Counterparty):
+            raise PermissionDenied
+        qs, whole_filter = self.targets(request.POST)
+        form = forms.BatchChangeForm(request.POST, user=request.user)
+        if not form.is_valid():
+            return self.render(form, qs, whole_filter, request.POST, status=400)
+        try:
+            changed = services.batch_change(qs, form.cleaned_data, request.user)
+        except services.BatchError as exc:
+            form.add_error(None, str(exc))
+            return self.render(form, qs, whole_filter, request.POST, status=400)
+        messages.success(request, _("Changed %(count)s counterparties.") % {"count": changed})
+        return HttpResponseRedirect(reverse("clients:counterparty_list") + "?" + request.POST.get("query", ""))
+
+
+# --- Contact persons --------------------------------------------------------------------------
+
+class ContactPersonListView(generic.ObjectListView):
+    model = ContactPerson
+    filterset_class = ContactPersonFilterSet
+    table_class = ContactPersonTable
+    export_name = "contact_persons"
+
+    def get_base_queryset(self):
+        return self.get_queryset().select_related("counterparty", "responsible")
+
+
+class ContactPersonEditView(generic.ObjectEditView):
+    model = ContactPerson
+    form_class = forms.ContactPersonForm
+    template_name = "clients/person_edit.html"
+
+    def get_object(self, pk=None):
+        if pk is not None:
+            return super().get_object(pk)
+        counterparty = get_object_or_404(
+            Counterparty.objects.restrict(self.request.user, access.CHANGE), pk=self.kwargs["counterparty"])
+        return ContactPerson(counterparty=counterparty)
+
+    def get(self, request, pk=None, counterparty=None):
+        return super().get(request, pk)
+
+    def form_context(self, obj, form):
+        infos = getattr(self, "_infos", None) or forms.PersonContactInfoForm(
+            instance=obj, prefix="info", user=self.request.user)
+        return {"infos": infos}
+
+    def post(self, request, pk=None, counterparty=None):
+        obj = self.get_object(pk)
+        form = self.get_form(obj, request.POST)
+        self._infos = forms.PersonContactInfoForm(request.POST, instance=obj, prefix="info",
+                                                  user=request.user)
+        if not (form.is_valid() & self._infos.is_valid()):
+            return self.render_form(obj, form, status=400)
+        try:
+            with transaction.atomic():
+                obj = form.save()
+                self._infos.instance = obj
+                self._infos.save()
+        except ConflictError as exc:
+            return self.render_form(obj, form, status=409, conflict=exc.current)
+        messages.success(request, _("Saved: %(name)s") % {"name": obj})
+        return HttpResponseRedirect(self.success_url(obj))
+
+
+class ContactPersonDeleteView(generic.ObjectDeleteView):
+    model = ContactPerson
+
+    def after_delete_url(self, obj):
+        return obj.get_absolute_url()
+
+
+# --- Settings: reference lists and custom properties ---------------------------------------
+
+def reference_views(model, form_class, table_class=ReferenceTable, url_prefix=""):
+    """List / edit / delete views of a settings list: a few declarative lines per model."""
+    attrs = {"model": model}
+    list_view = type(f"{model.__name__}ListView", (generic.ObjectListView,), {
+        **attrs, "table_class": table_class, "filterset_class": reference_filterset(model),
+        "template_name": "clients/reference_list.html",
+        "extra_context": lambda self: {"add_url": reverse(f"clients:{url_prefix}_add")},
+    })
+    edit_view = type(f"{model.__name__}EditView", (generic.ObjectEditView,),
+                     {**attrs, "form_class": form_class,
+                      "success_url": lambda self, obj: reverse(f"clients:{url_prefix}_list")})
+    delete_view = type(f"{model.__name__}DeleteView", (generic.ObjectDeleteView,),
+                       {**attrs, "success_url_name": f"clients:{url_prefix}_list"})
+    return list_view, edit_view, delete_view
+
+
+def reference_filterset(model):
+    import django_filters
+
+    from core.filtersets import BaseFilterSet
+
+    meta = type("Meta", (), {"model": model, "fields": []})
+    return type(f"{model.__name__}FilterSet", (BaseFilterSet,), {
+        "Meta": meta,
+        "q": django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name")),
+    })
+
+
+REFERENCES = {
+    "group": (CounterpartyGroup, forms.GroupForm, GroupTable),
+    "reltype": (RelationshipType, forms.RelationshipTypeForm, ReferenceTable),
+    "region": (Region, forms.RegionForm, ReferenceTable),
+    "industry": (Industry, forms.IndustryForm, ReferenceTable),
+    "property": (CustomProperty, forms.CustomPropertyForm, PropertyTable),
+}
+REFERENCE_VIEWS = {
+    prefix: reference_views(model, form, table, prefix)
+    for prefix, (model, form, table) in REFERENCES.items()
+}

@@ -1,0 +1,62 @@
+"""Roles and what each may do: the single source of the access rules (SPEC §2).
+
+Every list, card, search, export, API endpoint and report narrows its queryset with
+``Model.objects.restrict(user, action)``; this module decides what that means per role.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+ALL_ACTIONS = frozenset({VIEW, ADD, CHANGE, DELETE})
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    COMPANY_HEAD = "company_head", _("Company head")
+    SALES_HEAD = "sales_head", _("Head of sales")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+    MARKETER = "marketer", _("Marketer")
+    QUALITY = "quality", _("Quality specialist")
+    SERVICE = "service", _("Service engineer")
+
+
+# scope: "all" rows, or only "own" rows (main manager or explicitly shared).
+ROLE_RULES = {
+    Role.ADMIN: ("all", ALL_ACTIONS),
+    Role.COMPANY_HEAD: ("all", ALL_ACTIONS),
+    Role.SALES_HEAD: ("all", ALL_ACTIONS),
+    Role.SALES_MANAGER: ("own", ALL_ACTIONS),
+    Role.MARKETER: ("all", frozenset({VIEW, ADD, CHANGE})),
+    Role.QUALITY: ("all", frozenset({VIEW})),
+    Role.SERVICE: ("all", frozenset({VIEW})),
+}
+
+# Roles that may assign records to other users (main manager, responsible, sharing).
+ASSIGNING_ROLES = frozenset({Role.ADMIN, Role.COMPANY_HEAD, Role.SALES_HEAD})
+# Roles that manage settings: users, custom properties, reference lists.
+SETTINGS_ROLES = frozenset({Role.ADMIN})
+
+
+def rule_for(user):
+    """(scope, actions) for a user; anonymous and inactive users get nothing."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return None, frozenset()
+    if user.is_superuser:
+        return "all", ALL_ACTIONS
+    return ROLE_RULES.get(user.role, (None, frozenset()))
+
+
+def can(user, action, model=None):
+    """May ``user`` perform ``action`` on ``model`` at all (rows aside)?"""
+    if model is not None and getattr(model, "settings_model", False) and action != VIEW:
+        return can_manage_settings(user)
+    return action in rule_for(user)[1]
+
+
+def can_assign(user):
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in ASSIGNING_ROLES))
+
+
+def can_manage_settings(user):
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in SETTINGS_ROLES))

@@ -1,0 +1,72 @@
+"""Base FilterSet: one per model serves the list, the API, saved filters and exports."""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from core.models import CustomProperty, PropertyKind
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if hasattr(self.queryset.model, "properties"):
+            self.add_property_filters()
+        for f in self.form.fields.values():
+            widget = f.widget
+            if isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+    def add_property_filters(self):
+        for prop in CustomProperty.for_model(self.queryset.model):
+            for name, flt in property_filters(prop).items():
+                flt.model = self.queryset.model
+                flt.parent = self
+                self.filters[name] = flt
+
+
+def _prop_filter(key, lookup):
+    def method(queryset, name, value):
+        if value in (None, "", []):
+            return queryset
+        if hasattr(value, "pk"):
+            value = value.pk
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        return queryset.filter(**{f"properties__{key}__{lookup}": value})
+
+    return method
+
+
+def property_filters(prop):
+    """Filters for one custom property, named ``prop_<code>`` (and _min/_max for ranges)."""
+    code, label = prop.code, prop.name
+    if prop.kind == PropertyKind.NUMBER:
+        return {
+            f"prop_{code}_min": django_filters.NumberFilter(label=f"{label} ≥", method=_prop_filter(code, "gte")),
+            f"prop_{code}_max": django_filters.NumberFilter(label=f"{label} ≤", method=_prop_filter(code, "lte")),
+        }
+    if prop.kind == PropertyKind.DATE:
+        widget = forms.DateInput(attrs={"type": "date"})
+        return {
+            f"prop_{code}_after": django_filters.DateFilter(label=f"{label} ≥", widget=widget,
+                                                            method=_prop_filter(code, "gte")),
+            f"prop_{code}_before": django_filters.DateFilter(label=f"{label} ≤", widget=widget,
+                                                             method=_prop_filter(code, "lte")),
+        }
+    if prop.kind == PropertyKind.BOOLEAN:
+        return {f"prop_{code}": django_filters.BooleanFilter(label=label, method=_prop_filter(code, "exact"))}
+    if prop.kind in (PropertyKind.CHOICE, PropertyKind.MULTI):
+        lookup = "has_element" if prop.kind == PropertyKind.MULTI else "exact"
+        return {f"prop_{code}": django_filters.ChoiceFilter(
+            label=label, choices=[(c, c) for c in prop.choices], method=_prop_filter(code, lookup))}
+    if prop.kind == PropertyKind.USER:
+        return {f"prop_{code}": django_filters.ModelChoiceFilter(
+            label=label, queryset=get_user_model().objects.all(), method=_prop_filter(code, "exact"))}
+    return {f"prop_{code}": django_filters.CharFilter(label=label, method=_prop_filter(code, "icontains"))}
+
+
+YES_NO = [("true", _("Yes")), ("false", _("No"))]

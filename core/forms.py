@@ -1,0 +1,122 @@
+"""Base forms: optimistic locking, custom properties, bootstrap styling."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from core.models import CustomProperty, PropertyKind
+
+
+class BootstrapMixin:
+    def _style(self):
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.CheckboxInput,)):
+                css = "form-check-input"
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                css = "form-select"
+            elif isinstance(widget, forms.CheckboxSelectMultiple):
+                css = ""
+            else:
+                css = "form-control"
+            classes = widget.attrs.get("class", "").split()
+            if css and css not in classes:
+                widget.attrs["class"] = " ".join([*classes, css])
+
+
+class BaseModelForm(BootstrapMixin, forms.ModelForm):
+    """Carries the record's version so that a save based on stale data is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        self._style()
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            if data.get("version") is None:
+                raise forms.ValidationError(_("The form is missing the record version; reload the page."))
+            self.instance.version = data["version"]
+        return data
+
+
+def property_field(prop):
+    label, required, help_text = prop.name, prop.required, prop.help_text
+    common = {"label": label, "required": required, "help_text": help_text}
+    if prop.kind == PropertyKind.NUMBER:
+        return forms.DecimalField(max_digits=20, decimal_places=4, **common)
+    if prop.kind == PropertyKind.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if prop.kind == PropertyKind.BOOLEAN:
+        return forms.NullBooleanField(**{**common, "required": False})
+    if prop.kind == PropertyKind.CHOICE:
+        return forms.ChoiceField(choices=[("", "—")] + [(c, c) for c in prop.choices], **common)
+    if prop.kind == PropertyKind.MULTI:
+        return forms.MultipleChoiceField(choices=[(c, c) for c in prop.choices],
+                                         widget=forms.CheckboxSelectMultiple, **common)
+    if prop.kind == PropertyKind.USER:
+        users = get_user_model().objects.filter(is_active=True)
+        return forms.ModelChoiceField(queryset=users, **common)
+    return forms.CharField(max_length=1000, **common)
+
+
+def to_json(prop, value):
+    """A cleaned form value as stored in the JSON ``properties`` column."""
+    if value in (None, "", []):
+        return None
+    if prop.kind == PropertyKind.NUMBER:
+        value = Decimal(value)
+        return int(value) if value == value.to_integral_value() else float(value)
+    if prop.kind == PropertyKind.DATE:
+        return value.isoformat()
+    if prop.kind == PropertyKind.USER:
+        return value.pk
+    if prop.kind == PropertyKind.MULTI:
+        return list(value)
+    return value
+
+
+def from_json(prop, value):
+    if value is None:
+        return None
+    try:
+        if prop.kind == PropertyKind.DATE:
+            return datetime.date.fromisoformat(value)
+        if prop.kind == PropertyKind.NUMBER:
+            return Decimal(str(value))
+    except (ValueError, InvalidOperation):
+        return None
+    return value
+
+
+class CustomPropertiesMixin:
+    """Adds a ``prop_<code>`` field per custom property and stores values in ``properties``."""
+
+    def add_property_fields(self):
+        self.custom_properties = list(CustomProperty.for_model(self._meta.model))
+        stored = self.instance.properties or {}
+        for prop in self.custom_properties:
+            name = f"prop_{prop.code}"
+            self.fields[name] = property_field(prop)
+            self.initial[name] = from_json(prop, stored.get(prop.code))
+
+    def property_field_names(self):
+        return [f"prop_{p.code}" for p in self.custom_properties]
+
+    def store_properties(self):
+        values = dict(self.instance.properties or {})
+        for prop in self.custom_properties:
+            value = to_json(prop, self.cleaned_data.get(f"prop_{prop.code}"))
+            if value is None:
+                values.pop(prop.code, None)
+            else:
+                values[prop.code] = value
+        self.instance.properties = values

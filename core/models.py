@@ -1,0 +1,215 @@
+"""Users and the shared base model every business record inherits (SPEC §2)."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from . import access
+from .access import Role
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SALES_MANAGER)
+    head = models.ForeignKey(
+        "self", verbose_name=_("head"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="subordinates",
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class ConflictError(Exception):
+    """A save was based on a stale version of the record (optimistic locking)."""
+
+    def __init__(self, instance, current):
+        self.instance = instance
+        self.current = current
+        super().__init__(f"{instance._meta.label} {instance.pk} was changed by someone else")
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user, action=access.VIEW):
+        """Rows ``user`` may perform ``action`` on: the one place access is decided."""
+        scope, _actions = access.rule_for(user)
+        if not access.can(user, action, self.model):
+            return self.none()
+        qs = self.model.visible_filter(self)
+        if scope == "all" or not self.model.owner_scoped:
+            return qs
+        return qs.filter(self.model.own_q(user))
+
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def trashed(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class AliveManager(models.Manager.from_queryset(RestrictedQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class AllManager(models.Manager.from_queryset(RestrictedQuerySet)):
+    pass
+
+
+class BaseModel(models.Model):
+    """History, soft delete, optimistic locking and access scoping for business data."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(inherit=True, excluded_fields=["updated_at"])
+
+    objects = AliveManager()
+    all_objects = AllManager()
+
+    # Models whose rows belong to managers set this and implement own_q().
+    owner_scoped = False
+    # Settings (reference lists, property definitions): only administrators change them.
+    settings_model = False
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def own_q(cls, user):
+        return Q(pk__in=[])
+
+    @classmethod
+    def visible_filter(cls, qs):
+        """Hook for hiding rows whose parent is in the trash."""
+        return qs
+
+    def save(self, *args, check_version=True, **kwargs):
+        if self._state.adding or not check_version or not self.pk:
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            expected = self.version
+            bumped = type(self).all_objects.filter(pk=self.pk, version=expected).update(
+                version=expected + 1
+            )
+            if not bumped:
+                current = type(self).all_objects.filter(pk=self.pk).first()
+                if current is not None:
+                    raise ConflictError(self, current)
+            self.version = expected + 1
+            return super().save(*args, **kwargs)
+
+    def delete(self, using=None, keep_parents=False):
+        """Move to the trash; ``hard_delete`` removes for good."""
+        self.deleted_at = timezone.now()
+        self.save()
+
+    def restore(self):
+        self.deleted_at = None
+        self.save()
+
+    def hard_delete(self):
+        return super().delete()
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+
+class PropertyKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    BOOLEAN = "boolean", _("Yes / no")
+    CHOICE = "choice", _("Choice from a list")
+    MULTI = "multi", _("Several from a list")
+    USER = "user", _("User")
+
+
+class PropertyTarget(models.TextChoices):
+    COUNTERPARTY = "clients.counterparty", _("Counterparties")
+    CONTACT_PERSON = "clients.contactperson", _("Contact persons")
+
+
+class CustomProperty(BaseModel):
+    """An additional property an administrator defines (дополнительный реквизит)."""
+
+    settings_model = True
+
+    target = models.CharField(_("applies to"), max_length=64, choices=PropertyTarget.choices,
+                              default=PropertyTarget.COUNTERPARTY)
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=50, help_text=_("Latin letters, digits, underscores."))
+    kind = models.CharField(_("type"), max_length=10, choices=PropertyKind.choices, default=PropertyKind.TEXT)
+    choices = models.JSONField(_("values"), default=list, blank=True,
+                               help_text=_("For choice types: the list of allowed values."))
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    help_text = models.CharField(_("hint"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("custom property")
+        verbose_name_plural = _("custom properties")
+        ordering = ["target", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "code"], condition=Q(deleted_at__isnull=True),
+                name="customproperty_unique_code",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("clients:property_edit", args=[self.pk])
+
+    def clean(self):
+        if self.kind in (PropertyKind.CHOICE, PropertyKind.MULTI):
+            values = [str(v).strip() for v in (self.choices or []) if str(v).strip()]
+            if not values:
+                raise ValidationError({"choices": _("List at least one value.")})
+            if len(set(values)) != len(values):
+                raise ValidationError({"choices": _("Values must be unique.")})
+            self.choices = values
+        else:
+            self.choices = []
+
+    @classmethod
+    def for_model(cls, model):
+        return cls.objects.filter(target=model._meta.label_lower)
+
+
+class SavedFilter(models.Model):
+    """A named set of list filters (query string), private or shared with everyone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    target = models.CharField(max_length=64)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.TextField(_("filter"), blank=True)
+    shared = models.BooleanField(_("visible to everyone"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

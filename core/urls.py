@@ -1,0 +1,15 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="core/login.html",
+                                                redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("trash/", views.TrashView.as_view(), name="trash"),
+    path("trash/<str:label>/<int:pk>/restore/", views.RestoreView.as_view(), name="restore"),
+    path("filters/save/", views.save_filter, name="save_filter"),
+    path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),
+]

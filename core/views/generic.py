@@ -1,0 +1,236 @@
+"""Generic list / detail / edit / delete / trash views: CRUD written once (NetBox-style).
+
+A model's views are a few declarative lines: model, filterset, table, form, templates.
+Every view narrows rows with ``restrict(user, action)``.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from core import access, registry
+from core.export import csv_response, xlsx_response
+from core.models import ConflictError, SavedFilter
+from core.pagination import paginate
+
+PER_PAGE_CHOICES = (25, 50, 100)
+
+
+class RestrictedMixin(LoginRequiredMixin):
+    model = None
+    action = access.VIEW
+
+    def get_queryset(self, action=None):
+        return self.model.objects.restrict(self.request.user, action or self.action)
+
+    def model_label(self):
+        return self.model._meta.label_lower
+
+
+class ObjectListView(RestrictedMixin, View):
+    filterset_class = None
+    table_class = None
+    template_name = "core/object_list.html"
+    export_name = None
+
+    def get_base_queryset(self):
+        return self.get_queryset()
+
+    def filtered(self):
+        qs = self.get_base_queryset()
+        filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+        return filterset, (filterset.qs if filterset.is_valid() else qs.none())
+
+    def get(self, request):
+        filterset, qs = self.filtered()
+        sort, ordering = self.table_class.ordering_for(request.GET.get("sort"))
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            return self.export(qs.order_by(*ordering), export)
+        per_page = _int(request.GET.get("per_page"), 50, PER_PAGE_CHOICES)
+        page = paginate(qs, ordering, request.GET.get("cursor"), per_page)
+        table = self.table_class(page.items, sort=sort)
+        context = {
+            "model": self.model,
+            "opts": self.model._meta,
+            "filterset": filterset,
+            "table": table,
+            "page": page,
+            "sort": sort,
+            "per_page": per_page,
+            "query": self.query_without("cursor", "export"),
+            "saved_filters": self.saved_filters(),
+            "can_add": access.can(request.user, access.ADD, self.model),
+            "can_change": access.can(request.user, access.CHANGE, self.model),
+            **self.extra_context(),
+        }
+        template = self.template_name
+        if request.htmx and request.htmx.target == "object-table":
+            template = f"{template}#table"
+        return render(request, template, context)
+
+    def extra_context(self):
+        return {}
+
+    def query_without(self, *keys):
+        params = [(k, v) for k, v in self.request.GET.items() if k not in keys]
+        return urlencode(params)
+
+    def saved_filters(self):
+        from django.db.models import Q
+
+        return SavedFilter.objects.filter(target=self.model_label()).filter(
+            Q(user=self.request.user) | Q(shared=True)
+        )
+
+    def export(self, qs, kind):
+        rows = self.table_class(qs.iterator(chunk_size=2000)).export_rows()
+        name = self.export_name or self.model._meta.model_name
+        if kind == "csv":
+            return csv_response(rows, name)
+        return xlsx_response(rows, name, title=str(self.model._meta.verbose_name_plural))
+
+
+def _int(value, default, allowed):
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return default
+    return value if value in allowed else default
+
+
+class ObjectDetailView(RestrictedMixin, View):
+    template_name = None
+
+    def get_object(self, pk, action=access.VIEW):
+        return get_object_or_404(self.get_queryset(action), pk=pk)
+
+    def get(self, request, pk):
+        obj = self.get_object(pk)
+        return render(request, self.template_name, {"object": obj, **self.get_extra_context(obj)})
+
+    def get_extra_context(self, obj):
+        return {}
+
+
+class ObjectEditView(RestrictedMixin, View):
+    """Create (pk is None) or edit; a stale version is refused with the other user's change."""
+
+    form_class = None
+    template_name = "core/object_edit.html"
+
+    def get_object(self, pk):
+        if pk is None:
+            if not access.can(self.request.user, access.ADD, self.model):
+                raise PermissionDenied
+            return self.model()
+        return get_object_or_404(self.get_queryset(access.CHANGE), pk=pk)
+
+    def get_form(self, obj, data=None):
+        return self.form_class(data, instance=obj, user=self.request.user)
+
+    def get(self, request, pk=None):
+        obj = self.get_object(pk)
+        return self.render_form(obj, self.get_form(obj))
+
+    def post(self, request, pk=None):
+        obj = self.get_object(pk)
+        form = self.get_form(obj, request.POST)
+        if not form.is_valid():
+            return self.render_form(obj, form, status=400)
+        try:
+            with transaction.atomic():
+                obj = self.save(form)
+        except ConflictError as exc:
+            return self.render_form(obj, form, status=409, conflict=exc.current)
+        messages.success(request, _("Saved: %(name)s") % {"name": obj})
+        return HttpResponseRedirect(self.success_url(obj))
+
+    def save(self, form):
+        return form.save()
+
+    def success_url(self, obj):
+        nxt = self.request.POST.get("next") or self.request.GET.get("next")
+        if nxt and nxt.startswith("/") and not nxt.startswith("//"):
+            return nxt
+        return obj.get_absolute_url()
+
+    def render_form(self, obj, form, status=200, conflict=None, **extra):
+        context = {
+            "object": obj, "form": form, "opts": self.model._meta, "conflict": conflict,
+            "conflict_changes": conflict_changes(form, conflict) if conflict else None,
+            **self.form_context(obj, form), **extra,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def form_context(self, obj, form):
+        return {}
+
+
+def conflict_changes(form, current):
+    """Fields where the saved record now differs from what the user started from."""
+    rows = []
+    for name, field in form.fields.items():
+        if name in ("version",) or not hasattr(current, name):
+            continue
+        initial = form.initial.get(name)
+        now = getattr(current, name)
+        now_cmp = getattr(now, "pk", now)
+        if initial != now_cmp and not (initial in (None, "") and now_cmp in (None, "")):
+            rows.append({"label": field.label, "theirs": now, "mine": form.cleaned_data.get(name)})
+    return rows
+
+
+class ObjectDeleteView(RestrictedMixin, View):
+    template_name = "core/object_delete.html"
+    success_url_name = None
+
+    def get_object(self, pk):
+        return get_object_or_404(self.get_queryset(access.DELETE), pk=pk)
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"object": self.get_object(pk),
+                                                    "opts": self.model._meta})
+
+    def post(self, request, pk):
+        obj = self.get_object(pk)
+        obj.delete()
+        messages.success(request, _("Moved to the trash: %(name)s") % {"name": obj})
+        return HttpResponseRedirect(self.after_delete_url(obj))
+
+    def after_delete_url(self, obj):
+        return reverse(self.success_url_name)
+
+
+class TrashView(RestrictedMixin, View):
+    """Deleted records of the models a user may delete, newest first, with restore."""
+
+    template_name = "core/trash.html"
+
+    def get(self, request):
+        sections = []
+        for model in registry.TRASH_MODELS:
+            qs = model.all_objects.trashed().restrict(request.user, access.DELETE)
+            rows = list(qs.order_by("-deleted_at", "-id")[:100])
+            if rows:
+                sections.append({"opts": model._meta, "rows": rows})
+        return render(request, self.template_name, {"sections": sections})
+
+
+class RestoreView(RestrictedMixin, View):
+    def post(self, request, label, pk):
+        model = next((m for m in registry.TRASH_MODELS if m._meta.label_lower == label), None)
+        if model is None:
+            raise Http404
+        obj = get_object_or_404(model.all_objects.trashed().restrict(request.user, access.DELETE), pk=pk)
+        obj.restore()
+        messages.success(request, _("Restored: %(name)s") % {"name": obj})
+        return HttpResponseRedirect(reverse("trash"))
