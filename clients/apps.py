@@ -7,4 +7,10 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Client base")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from core.registry import register_trash
+
+        from . import models, signals  # noqa: F401
+
+        register_trash(models.Counterparty, models.ContactPerson, models.ContactInfo,
+                       models.SuppliedItem, models.CounterpartyGroup, models.RelationshipType,
+                       models.Region, models.Industry)

@@ -75,6 +75,7 @@ class SoftDeleteInlineFormSet(BaseInlineFormSet):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
     def save_existing_objects(self, commit=True):
+        self.changed_objects, self.deleted_objects = [], []
         saved = []
         for form in self.initial_forms:
             obj = form.instance

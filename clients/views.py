@@ -161,10 +161,11 @@ def contact_values(formset):
         data = getattr(f, "cleaned_data", None) or {}
         if not data.get("value") or data.get("DELETE"):
             continue
-        if data.get("kind") in PHONE_KINDS:
-            phones.append(data["value"])
-        elif data.get("kind") == ContactKind.EMAIL:
-            emails.append(data["value"])
+        # The model's clean() has normalised instance.value (E.164, lower-case domain).
+        if f.instance.kind in PHONE_KINDS:
+            phones.append(f.instance.value)
+        elif f.instance.kind == ContactKind.EMAIL:
+            emails.append(f.instance.value)
     return phones, emails
 
 

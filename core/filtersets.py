@@ -1,5 +1,7 @@
 """Base FilterSet: one per model serves the list, the API, saved filters and exports."""
 
+from decimal import Decimal
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -36,6 +38,8 @@ def _prop_filter(key, lookup):
             value = value.pk
         if hasattr(value, "isoformat"):
             value = value.isoformat()
+        if isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
         return queryset.filter(**{f"properties__{key}__{lookup}": value})
 
     return method

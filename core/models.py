@@ -76,7 +76,7 @@ class BaseModel(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(inherit=True, excluded_fields=["updated_at"])
+    history = HistoricalRecords(inherit=True)
 
     objects = AliveManager()
     all_objects = AllManager()

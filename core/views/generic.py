@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -46,7 +46,7 @@ class ObjectListView(RestrictedMixin, View):
 
     def filtered(self):
         qs = self.get_base_queryset()
-        filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+        filterset = self.filterset_class(self.request.GET, queryset=qs, request=self.request)
         return filterset, (filterset.qs if filterset.is_valid() else qs.none())
 
     def get(self, request):
@@ -176,17 +176,33 @@ class ObjectEditView(RestrictedMixin, View):
 
 
 def conflict_changes(form, current):
-    """Fields where the saved record now differs from what the user started from."""
+    """Fields the other user changed since the version this form was based on."""
+    base_version = form.cleaned_data.get("version")
+    base = current.history.filter(version=base_version).order_by("-history_date").first()
+    if base is None:
+        return []
     rows = []
     for name, field in form.fields.items():
-        if name in ("version",) or not hasattr(current, name):
+        try:
+            model_field = current._meta.get_field(name)
+        except FieldDoesNotExist:
             continue
-        initial = form.initial.get(name)
-        now = getattr(current, name)
-        now_cmp = getattr(now, "pk", now)
-        if initial != now_cmp and not (initial in (None, "") and now_cmp in (None, "")):
-            rows.append({"label": field.label, "theirs": now, "mine": form.cleaned_data.get(name)})
+        attname = model_field.attname
+        before, now = getattr(base, attname, None), getattr(current, attname)
+        if before == now:
+            continue
+        mine = form.cleaned_data.get(name)
+        rows.append({"label": field.label, "before": _shown(model_field, base, before),
+                     "theirs": _shown(model_field, current, now), "mine": mine})
     return rows
+
+
+def _shown(model_field, obj, value):
+    if model_field.is_relation:
+        return getattr(obj, model_field.name, None)
+    if model_field.choices:
+        return dict(model_field.flatchoices).get(value, value)
+    return value
 
 
 class ObjectDeleteView(RestrictedMixin, View):

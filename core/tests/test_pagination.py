@@ -1,0 +1,34 @@
+import pytest
+
+from clients.models import Counterparty
+from clients.tests.factories import CounterpartyFactory
+from core.pagination import paginate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("ordering", [["name", "id"], ["-name", "-id"], ["city", "id"], ["-created_at", "-id"]])
+def test_keyset_walks_every_row_once_both_ways(ordering):
+    for i in range(23):
+        CounterpartyFactory(name=f"Client {i % 7}", city=["A", "B", "C"][i % 3])
+    qs = Counterparty.objects.all()
+    expected = list(qs.order_by(*ordering))
+    seen, pages, cursor = [], [], None
+    while True:
+        page = paginate(qs, ordering, cursor, per_page=5)
+        pages.append(page)
+        seen += page.items
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    assert pages[0].prev_cursor is None
+    # and back again from the last page
+    back = paginate(qs, ordering, pages[-1].prev_cursor, per_page=5)
+    assert back.items == pages[-2].items
+
+
+def test_garbage_cursor_falls_back_to_first_page():
+    CounterpartyFactory()
+    page = paginate(Counterparty.objects.all(), ["name", "id"], "n:@@@not-base64", per_page=5)
+    assert len(page.items) == 1
