@@ -16,6 +16,8 @@ DATE = {"type": "date"}
 
 
 class CounterpartyForm(CustomPropertiesMixin, BaseModelForm):
+    # Shown first: what identifies a client and is checked for duplicates.
+    PRIMARY_FIELDS = ("kind", "name", "full_name", "country", "tax_id", "main_manager")
     confirm_new = forms.BooleanField(
         label=_("I checked the likely duplicates: this is a new client"), required=False)
 
@@ -94,6 +96,13 @@ class SoftDeleteInlineFormSet(BaseInlineFormSet):
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "user": self.user}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Inline rows hide their labels, so the label goes into the placeholder.
+        for field in form.fields.values():
+            if isinstance(field.widget, (forms.TextInput, forms.EmailInput, forms.NumberInput)):
+                field.widget.attrs.setdefault("placeholder", field.label)
 
 
 class CounterpartyContactInfoFormSet(SoftDeleteInlineFormSet):

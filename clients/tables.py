@@ -34,13 +34,13 @@ class CounterpartyTable(Table):
     relationship_type = Column(_("Relationship type"))
     main_manager = Column(_("Main manager"))
     city = Column(_("City"), order_by="city")
-    phone = Column(_("Phone"), render=_phone)
+    phone = Column(_("Phone"), render=_phone, css="text-nowrap")
     email = Column(_("Email"), render=_email)
-    created_at = Column(_("Created"), order_by="created_at")
+    created_at = Column(_("Created"), order_by="created_at", css="text-nowrap")
 
 
 class ContactPersonTable(Table):
-    default_sort = "last_name"
+    default_sort = "full_name"
 
     full_name = Column(_("Name"), order_by="last_name", linkify=True)
     position = Column(_("Position"))

@@ -128,7 +128,10 @@ class CounterpartyEditView(generic.ObjectEditView):
 
     def form_context(self, obj, form):
         sets = getattr(self, "_formsets", None) or self.formsets(obj)
-        return {"formsets": sets, "duplicates": getattr(self, "_duplicates", None)}
+        primary = [form[name] for name in form.PRIMARY_FIELDS]
+        details = [f for f in form.visible_fields() if f.name not in form.PRIMARY_FIELDS]
+        return {"formsets": sets, "duplicates": getattr(self, "_duplicates", None),
+                "primary_fields": primary, "detail_fields": details}
 
     def post(self, request, pk=None):
         obj = self.get_object(pk)

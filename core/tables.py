@@ -1,13 +1,18 @@
 """Declarative list tables: columns, their labels, sort keys and how a cell is shown."""
 
-from django.utils.formats import localize
+import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 
 class Column:
-    def __init__(self, label, accessor=None, order_by=None, linkify=False, render=None, export=True):
+    def __init__(self, label, accessor=None, order_by=None, linkify=False, render=None, export=True,
+                 css=""):
         self.label = label
+        self.css = css
         self.accessor = accessor
         self.order_by = order_by  # a non-null model field: keyset pagination relies on it
         self.linkify = linkify
@@ -39,7 +44,11 @@ class Column:
 
     def html(self, obj):
         value = self.text(obj)
-        if not isinstance(value, str) or not hasattr(value, "__html__"):
+        if isinstance(value, datetime.datetime):
+            value = date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        elif isinstance(value, datetime.date):
+            value = date_format(value, "SHORT_DATE_FORMAT")
+        elif not isinstance(value, str) or not hasattr(value, "__html__"):
             value = localize(value) if value != "" else ""
         if self.linkify and hasattr(obj, "get_absolute_url"):
             return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), value or "—")
@@ -83,7 +92,7 @@ class Table(metaclass=TableMeta):
         return (f"{sign}{column.name}", [f"{sign}{field}", f"{sign}id"])
 
     def body(self):
-        return [(obj, [mark_safe(col.html(obj)) for col in self.columns]) for obj in self.rows]
+        return [(obj, [(mark_safe(col.html(obj)), col.css) for col in self.columns]) for obj in self.rows]
 
     def headers(self):
         result = []
