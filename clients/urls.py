@@ -6,7 +6,6 @@ app_name = "clients"
 
 urlpatterns = [
     path("", views.CounterpartyListView.as_view(), name="counterparty_list"),
-    path("count/", views.CounterpartyCountView.as_view(), name="counterparty_count"),
     path("new/", views.CounterpartyEditView.as_view(), name="counterparty_add"),
     path("duplicates/", views.DuplicateCheckView.as_view(), name="duplicates"),
     path("batch/", views.BatchChangeView.as_view(), name="batch"),

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,13 +43,8 @@ class CounterpartyListView(generic.ObjectListView):
     def get_base_queryset(self):
         return list_queryset(self.get_queryset())
 
-
-class CounterpartyCountView(CounterpartyListView):
-    """Exact number of rows of the current filter, only when a user asks for it."""
-
-    def get(self, request):
-        _filterset, qs = self.filtered()
-        return HttpResponse(_("%(count)s rows") % {"count": qs.count()})
+    def extra_context(self):
+        return {"batch_url": reverse("clients:batch")}
 
 
 class CounterpartyDetailView(generic.ObjectDetailView):

@@ -357,3 +357,20 @@ def test_settings_pages_are_admin_only(admin_user, head, client_for):
     assert resp.status_code == 302
     assert CustomProperty.objects.get().choices == ["Ритейл", "Общепит"]
     assert client_for(head).get(reverse("clients:property_list")).status_code == 200
+
+
+def test_count_on_demand_respects_filter_and_scope(manager, teammate, client_for):
+    CounterpartyFactory(main_manager=manager, city="Тверь")
+    CounterpartyFactory(main_manager=manager, city="Москва")
+    CounterpartyFactory(main_manager=teammate, city="Тверь")
+    c = client_for(manager)
+    assert c.get(LIST, {"count": "1"}).content.decode() == "2 rows"
+    assert c.get(LIST, {"count": "1", "city": "Тверь"}).content.decode() == "1 row"
+    assert c.get(reverse("clients:person_list"), {"count": "1"}).status_code == 200
+
+
+def test_htmx_search_returns_only_the_table(manager, client_for):
+    CounterpartyFactory(main_manager=manager, name="Ромашка")
+    resp = client_for(manager).get(LIST, {"q": "ром"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-table")
+    body = resp.content.decode()
+    assert "Ромашка" in body and "<html" not in body

@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from core import access, registry
@@ -51,6 +52,10 @@ class ObjectListView(RestrictedMixin, View):
 
     def get(self, request):
         filterset, qs = self.filtered()
+        if "count" in request.GET:
+            # Exact totals cost a scan: only when the user asks for them.
+            count = qs.count()
+            return HttpResponse(ngettext("%(count)s row", "%(count)s rows", count) % {"count": count})
         sort, ordering = self.table_class.ordering_for(request.GET.get("sort"))
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
@@ -66,7 +71,7 @@ class ObjectListView(RestrictedMixin, View):
             "page": page,
             "sort": sort,
             "per_page": per_page,
-            "query": self.query_without("cursor", "export"),
+            "query": self.query_without("cursor", "export", "count", "sort"),
             "saved_filters": self.saved_filters(),
             "can_add": access.can(request.user, access.ADD, self.model),
             "can_change": access.can(request.user, access.CHANGE, self.model),
@@ -81,7 +86,7 @@ class ObjectListView(RestrictedMixin, View):
         return {}
 
     def query_without(self, *keys):
-        params = [(k, v) for k, v in self.request.GET.items() if k not in keys]
+        params = [(k, v) for k, values in self.request.GET.lists() if k not in keys for v in values]
         return urlencode(params)
 
     def saved_filters(self):
