@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.tables import Column, Table
 
@@ -42,7 +43,7 @@ class CounterpartyTable(Table):
 class ContactPersonTable(Table):
     default_sort = "full_name"
 
-    full_name = Column(_("Name"), order_by="last_name", linkify=True)
+    full_name = Column(pgettext_lazy("person", "Name"), order_by="last_name", linkify=True)
     position = Column(_("Position"))
     counterparty = Column(_("Counterparty"))
     birthday = Column(_("Birthday"))

@@ -6,6 +6,7 @@ from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from core import access, history
@@ -259,7 +260,8 @@ class BatchChangeView(generic.RestrictedMixin, View):
         except services.BatchError as exc:
             form.add_error(None, str(exc))
             return self.render(form, qs, whole_filter, request.POST, status=400)
-        messages.success(request, _("Changed %(count)s counterparties.") % {"count": changed})
+        messages.success(request, ngettext("Changed %(count)s counterparty.", "Changed %(count)s counterparties.",
+                                           changed) % {"count": changed})
         return HttpResponseRedirect(reverse("clients:counterparty_list") + "?" + request.POST.get("query", ""))
 
 
