@@ -1,12 +1,20 @@
 import django_filters
-from django.db.models import Exists, OuterRef, Q
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.filtersets import BaseFilterSet
 
 from .models import (
-    ContactInfo, ContactKind, ContactPerson, Counterparty, CounterpartyGroup, Industry, Region, RelationshipType,
+    ContactInfo,
+    ContactKind,
+    ContactPerson,
+    Counterparty,
+    CounterpartyGroup,
+    Industry,
+    Region,
+    RelationshipType,
+    SuppliedItem,
 )
 from .services import search_q
 
@@ -85,3 +93,29 @@ class ContactPersonFilterSet(BaseFilterSet):
             q &= Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(
                 middle_name__icontains=word) | Q(counterparty__name__icontains=word)
         return queryset.filter(q)
+
+
+class ContactInfoFilterSet(BaseFilterSet):
+    # Ids, not model choices: a choice field would reveal whether a hidden counterparty exists.
+    counterparty = django_filters.NumberFilter(label=_("Counterparty id"))
+    contact_person = django_filters.NumberFilter(label=_("Contact person id"))
+    own = django_filters.BooleanFilter(label=_("Of the counterparty itself (no contact person)"),
+                                       field_name="contact_person", lookup_expr="isnull")
+    kind = django_filters.MultipleChoiceFilter(label=_("Type"), choices=ContactKind.choices)
+    value = django_filters.CharFilter(label=_("Value"), lookup_expr="icontains")
+
+    class Meta:
+        model = ContactInfo
+        fields = []
+
+
+class SuppliedItemFilterSet(BaseFilterSet):
+    counterparty = django_filters.NumberFilter(label=_("Supplier id"))
+    q = django_filters.CharFilter(label=_("Item or article"), method="quick_search")
+
+    class Meta:
+        model = SuppliedItem
+        fields = []
+
+    def quick_search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(sku__icontains=value))

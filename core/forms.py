@@ -39,6 +39,11 @@ class BaseModelForm(BootstrapMixin, forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         self._style()
 
+    def _get_validation_exclusions(self):
+        # System fields (deleted_at) are not on the form, but conditional unique
+        # constraints depend on them: keep them in validate_constraints().
+        return super()._get_validation_exclusions() - {"deleted_at"}
+
     def clean(self):
         data = super().clean()
         if self.instance.pk:

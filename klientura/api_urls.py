@@ -3,11 +3,10 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+import clients.api.urls  # noqa: F401  registers client-base viewsets
+import core.api.urls  # noqa: F401  registers core viewsets
 from core.api.router import router
 from core.api.views import ObtainTokenView
-
-import core.api.urls  # noqa: F401,E402  registers core viewsets
-import clients.api.urls  # noqa: F401,E402  registers client-base viewsets
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -248,6 +248,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" field: name their enums so the schema stays unambiguous.
+    "ENUM_NAME_OVERRIDES": {
+        "CounterpartyKindEnum": "clients.models.CounterpartyKind",
+        "ContactKindEnum": "clients.models.ContactKind",
+        "PropertyKindEnum": "core.models.PropertyKind",
+    },
 }
 
 LOGGING = {

@@ -374,3 +374,11 @@ def test_htmx_search_returns_only_the_table(manager, client_for):
     resp = client_for(manager).get(LIST, {"q": "ром"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-table")
     body = resp.content.decode()
     assert "Ромашка" in body and "<html" not in body
+
+
+def test_duplicate_property_code_is_a_form_error(admin_user, client_for):
+    CustomProperty.objects.create(name="Сфера", code="sphere", kind="text")
+    resp = client_for(admin_user).post(reverse("clients:property_add"), {
+        "target": "clients.counterparty", "name": "Другая", "code": "sphere", "kind": "text", "order": 0})
+    assert resp.status_code == 400
+    assert CustomProperty.objects.count() == 1

@@ -1,0 +1,78 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import BaseModelSerializer
+from core.models import CustomProperty
+
+from ..models import (
+    ContactInfo,
+    ContactPerson,
+    Counterparty,
+    CounterpartyGroup,
+    Industry,
+    Region,
+    RelationshipType,
+    SuppliedItem,
+)
+
+
+class ContactInfoSerializer(BaseModelSerializer):
+    display_value = serializers.CharField(read_only=True, help_text="Phones formatted for people.")
+
+    class Meta(BaseModelSerializer.Meta):
+        model = ContactInfo
+
+
+class ContactPersonSerializer(BaseModelSerializer):
+    full_name = serializers.CharField(read_only=True)
+    contact_info = ContactInfoSerializer(many=True, read_only=True)
+
+    class Meta(BaseModelSerializer.Meta):
+        model = ContactPerson
+
+
+class CounterpartySerializer(BaseModelSerializer):
+    assign_fields = ("main_manager",)
+    contact_info = serializers.SerializerMethodField(
+        help_text="Contact information of the counterparty itself (not of its persons), read-only.")
+    shared_with = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta(BaseModelSerializer.Meta):
+        model = Counterparty
+        exclude = (*BaseModelSerializer.Meta.exclude, "search_text")
+
+    @extend_schema_field(ContactInfoSerializer(many=True))
+    def get_contact_info(self, obj):
+        # The viewset prefetches exactly these rows; filtering in Python keeps it one query.
+        rows = [i for i in obj.contact_info.all() if i.contact_person_id is None]
+        return ContactInfoSerializer(rows, many=True, context=self.context).data
+
+
+class SuppliedItemSerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = SuppliedItem
+
+
+class CounterpartyGroupSerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = CounterpartyGroup
+
+
+class RelationshipTypeSerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = RelationshipType
+
+
+class RegionSerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = Region
+
+
+class IndustrySerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = Industry
+
+
+class CustomPropertySerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = CustomProperty
