@@ -41,7 +41,7 @@ def clean_property(prop, value):
     if isinstance(value, bool) != (prop.kind == PropertyKind.BOOLEAN) or not isinstance(
         value, PROPERTY_JSON_TYPES[prop.kind]
     ):
-        raise DjangoValidationError(_("Wrong type for a “%(kind)s” property.") % {"kind": prop.kind})
+        raise DjangoValidationError(_("Wrong type for a “%(kind)s” property.") % {"kind": prop.get_kind_display()})
     field = property_field(prop)
     field.required = False  # required-ness is checked on the merged values
     return to_json(prop, field.clean(value))
