@@ -7,6 +7,8 @@ PORT   ?= 8000
 DEMO_ENV := KLIENTURA_DEMO=1 DEBUG=0
 # PostgreSQL for the second test pass; .ci/run sets it, developers may too.
 KLIENTURA_TEST_POSTGRES ?=
+# Extra pytest options for both passes, e.g. `make test PYTEST_ARGS="-n 2 -x"` (pytest-xdist).
+PYTEST_ARGS ?=
 
 .PHONY: install run test test-sqlite test-postgres lint bench demo worker messages clean
 
@@ -14,7 +16,7 @@ install: $(VENV)/.installed node_modules/.installed messages
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Klientura needs Python 3.11 or newer; %s is %d.%d. Install python3.11+ or run: make PYTHON=python3.12" % (sys.executable, v[0], v[1]))'
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
@@ -42,14 +44,16 @@ lint: $(VENV)/.installed
 
 test: install lint test-sqlite test-postgres
 
+# Each pass prints pytest's summary line; a failing pass fails `make test`.
+# DATABASE_URL is cleared so a developer's own database never replaces SQLite here.
 test-sqlite:
 	@echo "== Tests on SQLite"
-	$(PY) -m pytest
+	DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres:
 	@if [ -n "$(KLIENTURA_TEST_POSTGRES)" ]; then \
 	  echo "== Tests on PostgreSQL"; \
-	  DATABASE_URL="$(KLIENTURA_TEST_POSTGRES)" $(PY) -m pytest; \
+	  DATABASE_URL="$(KLIENTURA_TEST_POSTGRES)" $(PY) -m pytest $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 	  echo "CI must run the PostgreSQL pass: set KLIENTURA_TEST_POSTGRES"; exit 1; \
 	else \

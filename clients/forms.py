@@ -8,8 +8,14 @@ from core.forms import BaseModelForm, BootstrapMixin, CustomPropertiesMixin
 from core.models import CustomProperty
 
 from .models import (
-    ContactInfo, ContactPerson, Counterparty, CounterpartyGroup, Industry, Region,
-    RelationshipType, SuppliedItem,
+    ContactInfo,
+    ContactPerson,
+    Counterparty,
+    CounterpartyGroup,
+    Industry,
+    Region,
+    RelationshipType,
+    SuppliedItem,
 )
 
 DATE = {"type": "date"}

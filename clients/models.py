@@ -235,6 +235,9 @@ class CounterpartyShare(models.Model):
         ]
         indexes = [models.Index(fields=["user", "counterparty"], name="share_user_cp")]
 
+    def __str__(self):
+        return f"{self.counterparty} → {self.user}"
+
 
 class ReachBy(models.TextChoices):
     ANY = "", _("Any way")

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect, QueryDict
@@ -16,11 +16,22 @@ from core.views import generic
 from . import forms, services
 from .filtersets import ContactPersonFilterSet, CounterpartyFilterSet
 from .models import (
-    PHONE_KINDS, ContactInfo, ContactKind, ContactPerson, Counterparty, CounterpartyGroup,
-    Industry, Region, RelationshipType,
+    PHONE_KINDS,
+    ContactInfo,
+    ContactKind,
+    ContactPerson,
+    Counterparty,
+    CounterpartyGroup,
+    Industry,
+    Region,
+    RelationshipType,
 )
 from .tables import (
-    ContactPersonTable, CounterpartyTable, GroupTable, PropertyTable, ReferenceTable,
+    ContactPersonTable,
+    CounterpartyTable,
+    GroupTable,
+    PropertyTable,
+    ReferenceTable,
 )
 from .validators import normalize_email, normalize_phone
 
@@ -199,8 +210,8 @@ class DuplicateCheckView(generic.RestrictedMixin, View):
                     phones.append(normalize_phone(value))
                 elif kind == ContactKind.EMAIL and value:
                     emails.append(normalize_email(value))
-            except Exception:  # noqa: BLE001 - unparsable input is simply not matched
-                continue
+            except ValidationError:  # unparsable input is simply not matched
+                pass
         tax_id = (data.get("tax_id") or "").strip()
         found = services.find_duplicates(name=data.get("name", ""), tax_id=tax_id,
                                          phones=phones, emails=emails)

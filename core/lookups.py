@@ -15,7 +15,7 @@ class HasElement(Lookup):
     def as_sql(self, compiler, connection):  # SQLite
         lhs, params = compiler.compile(self.lhs)
         return (
-            f"EXISTS (SELECT 1 FROM json_each({lhs}) AS je WHERE je.value = %s)",
+            f"EXISTS (SELECT 1 FROM json_each({lhs}) AS je WHERE je.value = %s)",  # noqa: S608 - lhs is compiled SQL
             (*params, str(self.rhs)),
         )
 

@@ -89,15 +89,6 @@ class BaseModel(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def own_q(cls, user):
-        return Q(pk__in=[])
-
-    @classmethod
-    def visible_filter(cls, qs):
-        """Hook for hiding rows whose parent is in the trash."""
-        return qs
-
     def save(self, *args, check_version=True, **kwargs):
         if self._state.adding or not check_version or not self.pk:
             return super().save(*args, **kwargs)
@@ -124,6 +115,15 @@ class BaseModel(models.Model):
 
     def hard_delete(self):
         return super().delete()
+
+    @classmethod
+    def own_q(cls, user):
+        return Q(pk__in=[])
+
+    @classmethod
+    def visible_filter(cls, qs):
+        """Hook for hiding rows whose parent is in the trash."""
+        return qs
 
     @property
     def is_deleted(self):

@@ -2,7 +2,12 @@ import factory
 from stdnum.ru import inn
 
 from clients.models import (
-    ContactInfo, ContactKind, ContactPerson, Counterparty, CounterpartyGroup, RelationshipType,
+    ContactInfo,
+    ContactKind,
+    ContactPerson,
+    Counterparty,
+    CounterpartyGroup,
+    RelationshipType,
 )
 
 

@@ -9,7 +9,11 @@ from openpyxl import load_workbook
 
 from clients.models import ContactInfo, ContactKind, ContactPerson, Counterparty
 from clients.tests.factories import (
-    ContactInfoFactory, ContactPersonFactory, CounterpartyFactory, GroupFactory, valid_inn,
+    ContactInfoFactory,
+    ContactPersonFactory,
+    CounterpartyFactory,
+    GroupFactory,
+    valid_inn,
 )
 from core.models import CustomProperty, SavedFilter
 
