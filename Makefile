@@ -62,7 +62,8 @@ test-postgres:
 
 N ?= 100000
 bench: install
-	DEBUG=0 $(PY) manage.py bench --count $(N)
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input
+	$(DEMO_ENV) $(PY) manage.py bench --count $(N)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/klientura.sqlite3*

@@ -9,7 +9,9 @@ class ClientsConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models, signals  # noqa: F401
+        from . import fts, models, signals  # noqa: F401
+
+        fts.connect()
 
         register_trash(models.Counterparty, models.ContactPerson, models.ContactInfo,
                        models.SuppliedItem, models.CounterpartyGroup, models.RelationshipType,

@@ -2,9 +2,12 @@
 
 import re
 
+from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from rapidfuzz import fuzz
 
+from . import fts
 from .models import PHONE_KINDS, ContactInfo, ContactKind, ContactPerson, Counterparty
 from .validators import phone_search_digits
 
@@ -43,14 +46,28 @@ def search_q(query, prefix=""):
     query = (query or "").strip()
     if not query:
         return Q()
-    field = f"{prefix}search_text__contains"
     digits = phone_search_digits(query)
     if digits:
-        return Q(**{field: digits}) | Q(**{field: normalize_text(query)})
+        return contains_q(digits, prefix) | contains_q(normalize_text(query), prefix)
     q = Q()
     for word in normalize_text(query).split(" "):
-        q &= Q(**{field: word})
+        q &= contains_q(word, prefix)
     return q
+
+
+def contains_q(text, prefix=""):
+    """``search_text`` contains ``text``.
+
+    LIKE '%…%' cannot use an index: for a rare text (a tax id, a phone) the database reads every
+    row, 200–300 ms at 100 000 clients. PostgreSQL serves it from a pg_trgm index as it is
+    (migration 0002). On SQLite the FTS5 trigram table of that migration yields the ids of the
+    matching rows; it needs 3+ characters, shorter words stay LIKE.
+    """
+    if len(text) >= 3 and connection.vendor == "sqlite" and fts.ready(connection):
+        ids = RawSQL("SELECT rowid FROM clients_counterparty_fts WHERE clients_counterparty_fts MATCH %s",
+                     ['"' + text.replace('"', '""') + '"'])  # a quoted phrase: a substring match
+        return Q(**{f"{prefix}pk__in": ids})
+    return Q(**{f"{prefix}search_text__contains": text})
 
 
 def name_key(name):
@@ -78,7 +95,7 @@ def find_duplicates(*, name="", tax_id="", phones=(), emails=(), exclude_pk=None
     key = name_key(name)
     words = sorted(key.split(" "), key=len, reverse=True)
     if words and len(words[0]) >= 3:
-        for cp in base.filter(search_text__contains=words[0])[:300]:
+        for cp in base.filter(contains_q(words[0]))[:300]:
             if fuzz.token_sort_ratio(key, name_key(cp.name)) >= 85:
                 add(cp, "name")
     ranked = sorted(found.values(), key=lambda item: -len(item[1]))

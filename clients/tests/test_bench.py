@@ -1,0 +1,50 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from stdnum.ru import inn
+
+from clients import demo
+from clients.models import ContactInfo, ContactPerson, Counterparty
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+CASES = ["list, admin", "list, manager", "list, next page", "filter: property (choice)",
+         "search: name fragment", "search: name, manager", "search: person surname", "search: phone",
+         "search: tax id", "client card"]
+
+
+def bench(**options):
+    out = StringIO()
+    call_command("bench", stdout=out, stderr=StringIO(), **{"repeat": 2, "warmup": 1, **options})
+    return out.getvalue()
+
+
+def test_bench_measures_every_case_and_cleans_up():
+    output = bench(count=200)
+    for case in CASES:
+        assert case in output
+    assert "COUNT" in output and "200 counterparties" in output
+    assert not Counterparty.all_objects.exists()  # bench rows and users are removed again
+    assert demo.bench_group() is None
+
+
+def test_bench_rows_are_complete_and_guarded():
+    bench(count=120, keep=True)
+    rows = Counterparty.objects.filter(group=demo.bench_group())
+    assert rows.count() == 120
+    assert not rows.filter(search_text="").exists()
+    assert all(inn.is_valid(tax_id) for tax_id in rows.values_list("tax_id", flat=True))
+    for cp in rows[:20]:
+        assert 1 <= ContactPerson.objects.filter(counterparty=cp).count() <= 2
+        assert 1 <= ContactInfo.objects.filter(counterparty=cp).count() <= 3
+        assert cp.properties["activity"] in demo.ACTIVITIES
+    assert rows.values("main_manager").distinct().count() > 10
+    with pytest.raises(CommandError, match="--reuse"):
+        bench(count=120)
+    assert "search: tax id" in bench(count=150, reuse=True, repeat=1)  # tops up to 150, keeps them
+    assert rows.count() == 150
+    with pytest.raises(CommandError, match="Missed targets"):
+        bench(count=150, reuse=True, repeat=1, check=True, max_median=0.001)
+    call_command("bench", cleanup=True, stdout=StringIO())
+    assert not Counterparty.all_objects.exists()
