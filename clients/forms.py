@@ -33,7 +33,7 @@ class CounterpartyForm(CustomPropertiesMixin, BaseModelForm):
             "kind", "name", "full_name", "country", "tax_id", "kpp", "ogrn", "okpo", "group",
             "relationship_type", "main_manager", "region", "city", "industry", "industry_segment",
             "registered_on", "is_client", "is_supplier", "is_partner", "is_competitor", "notes",
-            "delivery_terms", "reliability", "lead_time_days",
+            "delivery_terms", "reliability", "lead_time_days", "shared_with",
         ]
         widgets = {"registered_on": forms.DateInput(attrs=DATE),
                    "notes": forms.Textarea(attrs={"rows": 3}),
@@ -41,10 +41,14 @@ class CounterpartyForm(CustomPropertiesMixin, BaseModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["main_manager"].queryset = get_user_model().objects.filter(is_active=True)
+        active = get_user_model().objects.filter(is_active=True)
+        self.fields["main_manager"].queryset = active
+        self.fields["shared_with"].queryset = active
+        self.fields["shared_with"].help_text = _("Sales managers who also see and edit this client.")
         if not access.can_assign(self.user):
             # Sales managers own what they create and may not hand clients to others.
             self.fields["main_manager"].disabled = True
+            self.fields["shared_with"].disabled = True
             if not self.instance.pk:
                 self.initial["main_manager"] = self.user.pk if self.user else None
         if self.instance.pk:

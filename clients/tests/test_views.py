@@ -386,3 +386,14 @@ def test_duplicate_property_code_is_a_form_error(admin_user, client_for):
         "target": "clients.counterparty", "name": "Другая", "code": "sphere", "kind": "text", "order": 0})
     assert resp.status_code == 400
     assert CustomProperty.objects.count() == 1
+
+
+def test_head_shares_a_client_and_manager_cannot(head, manager, teammate, client_for):
+    cp = CounterpartyFactory(main_manager=manager)
+    resp = client_for(head).post(reverse("clients:counterparty_edit", args=[cp.pk]),
+                                 form_data(cp, main_manager=manager.pk, shared_with=[teammate.pk]))
+    assert resp.status_code == 302
+    assert client_for(teammate).get(cp.get_absolute_url()).status_code == 200
+    cp.refresh_from_db()
+    client_for(manager).post(reverse("clients:counterparty_edit", args=[cp.pk]), form_data(cp, shared_with=[]))
+    assert list(cp.shared_with.all()) == [teammate]
