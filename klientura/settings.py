@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "csp",
     "core",
     "clients",
+    "activities",
 ]
 
 MIDDLEWARE = [
