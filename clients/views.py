@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from core import access, history
+from core.filtersets import name_filterset
 from core.models import ConflictError, CustomProperty
 from core.views import generic
 
@@ -339,7 +340,7 @@ def reference_views(model, form_class, table_class=ReferenceTable, url_prefix=""
     """List / edit / delete views of a settings list: a few declarative lines per model."""
     attrs = {"model": model}
     list_view = type(f"{model.__name__}ListView", (generic.ObjectListView,), {
-        **attrs, "table_class": table_class, "filterset_class": reference_filterset(model),
+        **attrs, "table_class": table_class, "filterset_class": name_filterset(model),
         "template_name": "clients/reference_list.html",
         "extra_context": lambda self: {"add_url": reverse(f"clients:{url_prefix}_add")},
     })
@@ -349,18 +350,6 @@ def reference_views(model, form_class, table_class=ReferenceTable, url_prefix=""
     delete_view = type(f"{model.__name__}DeleteView", (generic.ObjectDeleteView,),
                        {**attrs, "success_url_name": f"clients:{url_prefix}_list"})
     return list_view, edit_view, delete_view
-
-
-def reference_filterset(model):
-    import django_filters
-
-    from core.filtersets import BaseFilterSet
-
-    meta = type("Meta", (), {"model": model, "fields": []})
-    return type(f"{model.__name__}FilterSet", (BaseFilterSet,), {
-        "Meta": meta,
-        "q": django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name")),
-    })
 
 
 REFERENCES = {

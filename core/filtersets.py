@@ -74,3 +74,12 @@ def property_filters(prop):
 
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
+
+
+def name_filterset(model):
+    """A FilterSet with a name search, for short settings lists."""
+    meta = type("Meta", (), {"model": model, "fields": []})
+    return type(f"{model.__name__}FilterSet", (BaseFilterSet,), {
+        "Meta": meta,
+        "q": django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name")),
+    })

@@ -85,8 +85,9 @@ class Table(metaclass=TableMeta):
         desc = bool(sort) and sort.startswith("-")
         column = cls.base_columns.get((sort or "").lstrip("-"))
         if column is None or not column.order_by:
-            sort, desc = cls.default_sort, False
-            column = cls.base_columns[sort]
+            sort = cls.default_sort  # may start with "-" for newest first
+            desc = sort.startswith("-")
+            column = cls.base_columns[sort.lstrip("-")]
         field = column.order_by
         sign = "-" if desc else ""
         return (f"{sign}{column.name}", [f"{sign}{field}", f"{sign}id"])

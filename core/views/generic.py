@@ -79,7 +79,7 @@ class ObjectListView(RestrictedMixin, View):
         }
         template = self.template_name
         if request.htmx and request.htmx.target == "object-table":
-            template = f"{template}#table"
+            template = "core/object_list.html#table"  # every list shares the table partial
         return render(request, template, context)
 
     def extra_context(self):
@@ -168,8 +168,12 @@ class ObjectEditView(RestrictedMixin, View):
             return nxt
         return obj.get_absolute_url()
 
+    delete_url_name = None
+
     def render_form(self, obj, form, status=200, conflict=None, **extra):
+        delete_url = reverse(self.delete_url_name, args=[obj.pk]) if obj.pk and self.delete_url_name else None
         context = {
+            "delete_url": delete_url,
             "object": obj, "form": form, "opts": self.model._meta, "conflict": conflict,
             "conflict_changes": conflict_changes(form, conflict) if conflict else None,
             **self.form_context(obj, form), **extra,

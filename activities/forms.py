@@ -1,0 +1,125 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import ContactPerson, Counterparty
+from core import access
+from core.forms import BaseModelForm
+
+from .models import Interaction, InteractionType, Reminder, Task
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "isoformat"):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+def _active_users():
+    return get_user_model().objects.filter(is_active=True)
+
+
+class CounterpartyBoundForm(BaseModelForm):
+    """Counterparty choices narrowed to what the user may change (a select, or fixed by the card)."""
+
+    def restrict_counterparty(self, required=True):
+        field = self.fields["counterparty"]
+        field.queryset = Counterparty.objects.restrict(self.user, access.CHANGE)
+        field.required = required
+        cp_id = self.instance.counterparty_id or self.initial.get("counterparty")
+        if cp_id:
+            # Opened from the card: the client is fixed, no need to list the whole base.
+            field.queryset = field.queryset.filter(pk=cp_id)
+
+    def restrict_assign(self, name):
+        field = self.fields[name]
+        field.queryset = _active_users()
+        if not access.can_assign(self.user):
+            field.disabled = True
+            if not self.instance.pk:
+                self.initial[name] = self.user.pk
+
+
+class InteractionForm(CounterpartyBoundForm):
+    class Meta:
+        model = Interaction
+        fields = ["type", "direction", "state", "importance", "subject", "counterparty",
+                  "contact_persons", "responsible", "start", "end", "duration_minutes", "content",
+                  "result", "satisfaction"]
+        widgets = {"start": DateTimeInput, "end": DateTimeInput,
+                   "content": forms.Textarea(attrs={"rows": 3}), "result": forms.Textarea(attrs={"rows": 2}),
+                   "contact_persons": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.restrict_counterparty()
+        self.restrict_assign("responsible")
+        self.fields["type"].queryset = InteractionType.objects.all()
+        cp_id = self.instance.counterparty_id or self.initial.get("counterparty") or self.data.get("counterparty")
+        persons = ContactPerson.objects.filter(counterparty_id=cp_id) if str(cp_id or "").isdigit() else (
+            ContactPerson.objects.none())
+        self.fields["contact_persons"].queryset = persons
+        self._style()
+
+    def clean_responsible(self):
+        if not access.can_assign(self.user) and not self.instance.pk:
+            return self.user
+        return self.cleaned_data.get("responsible")
+
+    def clean(self):
+        data = super().clean()
+        cp = data.get("counterparty")
+        for person in data.get("contact_persons") or []:
+            if cp and person.counterparty_id != cp.pk:
+                self.add_error("contact_persons", _("This person works for another counterparty."))
+        return data
+
+
+class TaskForm(CounterpartyBoundForm):
+    class Meta:
+        model = Task
+        fields = ["title", "assignee", "deadline", "importance", "state", "counterparty", "description"]
+        widgets = {"deadline": DateTimeInput, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.restrict_counterparty(required=False)
+        self.fields["assignee"].queryset = _active_users()
+        if not self.instance.pk:
+            self.initial.setdefault("assignee", self.user.pk if self.user else None)
+        self._style()
+
+    def save(self, commit=True):
+        if not self.instance.pk:
+            self.instance.author = self.user
+        return super().save(commit)
+
+
+class ReminderForm(CounterpartyBoundForm):
+    class Meta:
+        model = Reminder
+        fields = ["text", "remind_at", "user", "counterparty"]
+        widgets = {"remind_at": DateTimeInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.restrict_counterparty(required=False)
+        self.restrict_assign("user")
+        self._style()
+
+    def clean_user(self):
+        if not access.can_assign(self.user) and not self.instance.pk:
+            return self.user
+        return self.cleaned_data.get("user")
+
+
+class InteractionTypeForm(BaseModelForm):
+    class Meta:
+        model = InteractionType
+        fields = ["name", "code", "order"]

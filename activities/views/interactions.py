@@ -1,0 +1,214 @@
+"""Interactions, tasks and reminders: lists, edit pages and the client card's tab."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views import View
+
+from clients.models import Counterparty
+from core import access
+from core.filtersets import name_filterset
+from core.views import generic
+
+from .. import forms
+from ..filtersets import InteractionFilterSet, ReminderFilterSet, TaskFilterSet
+from ..models import Interaction, InteractionType, OutgoingEmail, Reminder, Task
+from ..tables import InteractionTable, InteractionTypeTable, ReminderTable, TaskTable
+
+
+def _rounded_now():
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    return now.replace(minute=(now.minute // 15) * 15)
+
+
+class InteractionListView(generic.ObjectListView):
+    model = Interaction
+    filterset_class = InteractionFilterSet
+    table_class = InteractionTable
+    export_name = "interactions"
+
+    def get_base_queryset(self):
+        emails = Prefetch("emails", queryset=OutgoingEmail.objects.order_by("-created_at"))
+        return self.get_queryset().select_related("type", "counterparty", "responsible").prefetch_related(emails)
+
+    def extra_context(self):
+        return {"add_url": reverse("activities:interaction_add")}
+
+
+class TaskListView(generic.ObjectListView):
+    """"My tasks" by default (assigned to me, open); the filters widen it."""
+
+    model = Task
+    filterset_class = TaskFilterSet
+    table_class = TaskTable
+    export_name = "tasks"
+
+    def get_base_queryset(self):
+        qs = self.get_queryset().select_related("counterparty", "assignee", "author")
+        if not self.request.GET:
+            qs = qs.filter(assignee=self.request.user, state=Task.State.OPEN)
+        return qs
+
+    def extra_context(self):
+        return {"add_url": reverse("activities:task_add"), "my_tasks": not self.request.GET}
+
+
+class ReminderListView(generic.ObjectListView):
+    model = Reminder
+    filterset_class = ReminderFilterSet
+    table_class = ReminderTable
+    export_name = "reminders"
+
+    def get_base_queryset(self):
+        return self.get_queryset().select_related("counterparty", "user")
+
+    def extra_context(self):
+        return {"add_url": reverse("activities:reminder_add")}
+
+
+class CardInitialMixin:
+    """New records opened from a client card start filled in from the query string."""
+
+    list_url = None
+
+    def initial_from_request(self):
+        params = self.request.GET
+        initial = {}
+        if params.get("counterparty", "").isdigit():
+            get_object_or_404(Counterparty.objects.restrict(self.request.user, access.CHANGE),
+                              pk=params["counterparty"])
+            initial["counterparty"] = int(params["counterparty"])
+        return initial
+
+    def get_form(self, obj, data=None):
+        initial = {} if obj.pk else {**self.default_initial(), **self.initial_from_request()}
+        return self.form_class(data, instance=obj, user=self.request.user, initial=initial)
+
+    def default_initial(self):
+        return {}
+
+    def success_url(self, obj):
+        nxt = self.request.POST.get("next") or self.request.GET.get("next")
+        if nxt and nxt.startswith("/") and not nxt.startswith("//"):
+            return nxt
+        if getattr(obj, "counterparty_id", None):
+            return reverse("clients:counterparty", args=[obj.counterparty_id]) + "?tab=interactions"
+        return reverse(self.list_url)
+
+
+class InteractionEditView(CardInitialMixin, generic.ObjectEditView):
+    model = Interaction
+    form_class = forms.InteractionForm
+    delete_url_name = "activities:interaction_delete"
+    list_url = "activities:interaction_list"
+
+    def default_initial(self):
+        params = self.request.GET
+        initial = {"start": _rounded_now(), "responsible": self.request.user.pk,
+                   "state": params.get("state") or Interaction.State.PLANNED}
+        itype = InteractionType.by_code(params.get("type", ""))
+        if itype:
+            initial["type"] = itype.pk
+            initial["direction"] = "in" if itype.code == "incoming_call" else "out"
+        return initial
+
+
+class TaskEditView(CardInitialMixin, generic.ObjectEditView):
+    model = Task
+    form_class = forms.TaskForm
+    delete_url_name = "activities:task_delete"
+    list_url = "activities:task_list"
+
+    def default_initial(self):
+        return {"deadline": _rounded_now() + timezone.timedelta(days=1)}
+
+    def save(self, form):
+        before = form.instance.assignee_id if form.instance.pk else None
+        task = form.save()
+        if task.assignee_id != before and task.assignee_id != self.request.user.pk:
+            from ..services import notifications
+
+            notifications.notify_task_assigned(task)
+        return task
+
+
+class ReminderEditView(CardInitialMixin, generic.ObjectEditView):
+    model = Reminder
+    form_class = forms.ReminderForm
+    delete_url_name = "activities:reminder_delete"
+    list_url = "activities:reminder_list"
+
+    def default_initial(self):
+        return {"remind_at": _rounded_now() + timezone.timedelta(hours=1), "user": self.request.user.pk}
+
+
+class CardInteractionsView(generic.RestrictedMixin, View):
+    """The Interactions tab of a client card: planned on top, then history, newest first."""
+
+    model = Counterparty
+
+    def get(self, request, pk):
+        counterparty = get_object_or_404(Counterparty.objects.restrict(request.user), pk=pk)
+        qs = Interaction.objects.restrict(request.user).filter(counterparty=counterparty).select_related(
+            "type", "responsible").prefetch_related("contact_persons", "emails")
+        planned = list(qs.filter(state=Interaction.State.PLANNED).order_by("start", "id")[:100])
+        history = list(qs.exclude(state=Interaction.State.PLANNED).order_by("-start", "-id")[:100])
+        tasks = list(Task.objects.restrict(request.user).filter(
+            counterparty=counterparty, state=Task.State.OPEN).select_related("assignee")[:50])
+        can_change = Counterparty.objects.restrict(request.user, access.CHANGE).filter(pk=pk).exists()
+        return render(request, "activities/interactions/card_tab.html", {
+            "counterparty": counterparty, "planned": planned, "history": history, "tasks": tasks,
+            "can_change": can_change})
+
+
+class InteractionDeleteView(generic.ObjectDeleteView):
+    model = Interaction
+    success_url_name = "activities:interaction_list"
+
+
+class TaskDeleteView(generic.ObjectDeleteView):
+    model = Task
+    success_url_name = "activities:task_list"
+
+
+class ReminderDeleteView(generic.ObjectDeleteView):
+    model = Reminder
+    success_url_name = "activities:reminder_list"
+
+
+class InteractionTypeListView(generic.ObjectListView):
+    model = InteractionType
+    filterset_class = name_filterset(InteractionType)
+    table_class = InteractionTypeTable
+
+    def extra_context(self):
+        return {"add_url": reverse("activities:type_add")}
+
+
+class InteractionTypeEditView(generic.ObjectEditView):
+    model = InteractionType
+    form_class = forms.InteractionTypeForm
+
+    def success_url(self, obj):
+        return reverse("activities:type_list")
+
+
+def crud(prefix, list_view, edit_view, delete_view):
+    return [
+        path(f"{prefix}/", list_view.as_view(), name=f"{prefix}_list"),
+        path(f"{prefix}/new/", edit_view.as_view(), name=f"{prefix}_add"),
+        path(f"{prefix}/<int:pk>/", edit_view.as_view(), name=f"{prefix}_edit"),
+        path(f"{prefix}/<int:pk>/delete/", delete_view.as_view(), name=f"{prefix}_delete"),
+    ]
+
+
+urlpatterns = [
+    *crud("interaction", InteractionListView, InteractionEditView, InteractionDeleteView),
+    *crud("task", TaskListView, TaskEditView, TaskDeleteView),
+    *crud("reminder", ReminderListView, ReminderEditView, ReminderDeleteView),
+    path("type/", InteractionTypeListView.as_view(), name="type_list"),
+    path("type/new/", InteractionTypeEditView.as_view(), name="type_add"),
+    path("type/<int:pk>/", InteractionTypeEditView.as_view(), name="type_edit"),
+    path("card/<int:pk>/", CardInteractionsView.as_view(), name="card_interactions"),
+]
