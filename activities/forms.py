@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.forms import CounterpartyField
 from clients.models import ContactPerson, Counterparty
 from core import access
 from core.forms import BaseModelForm
@@ -29,13 +30,10 @@ class CounterpartyBoundForm(BaseModelForm):
     """Counterparty choices narrowed to what the user may change (a select, or fixed by the card)."""
 
     def restrict_counterparty(self, required=True):
-        field = self.fields["counterparty"]
-        field.queryset = Counterparty.objects.restrict(self.user, access.CHANGE)
-        field.required = required
-        cp_id = self.instance.counterparty_id or self.initial.get("counterparty")
-        if cp_id:
-            # Opened from the card: the client is fixed, no need to list the whole base.
-            field.queryset = field.queryset.filter(pk=cp_id)
+        old = self.fields["counterparty"]
+        self.fields["counterparty"] = CounterpartyField(
+            queryset=Counterparty.objects.restrict(self.user, access.CHANGE), label=old.label,
+            required=required)
 
     def restrict_assign(self, name):
         field = self.fields[name]
@@ -61,8 +59,9 @@ class InteractionForm(CounterpartyBoundForm):
         self.restrict_counterparty()
         self.restrict_assign("responsible")
         self.fields["type"].queryset = InteractionType.objects.all()
-        cp_id = self.instance.counterparty_id or self.initial.get("counterparty") or self.data.get("counterparty")
-        persons = ContactPerson.objects.filter(counterparty_id=cp_id) if str(cp_id or "").isdigit() else (
+        cp_id = str(self.instance.counterparty_id or self.initial.get("counterparty")
+                    or self.data.get("counterparty") or "").split(" ", 1)[0]
+        persons = ContactPerson.objects.filter(counterparty_id=cp_id) if cp_id.isdigit() else (
             ContactPerson.objects.none())
         self.fields["contact_persons"].queryset = persons
         self._style()

@@ -242,3 +242,27 @@ class BatchChangeForm(BootstrapMixin, forms.Form):
         if field == "main_manager" and not access.can_assign(self.user):
             raise forms.ValidationError(_("You may not change main managers."))
         return data
+
+
+class CounterpartyLookupInput(forms.TextInput):
+    """A text box that suggests counterparties as you type (htmx fills a <datalist>)."""
+
+    template_name = "clients/widgets/counterparty_lookup.html"
+
+    def format_value(self, value):
+        if isinstance(value, Counterparty):
+            return f"{value.pk} · {value.name}"
+        if str(value or "").isdigit():
+            cp = Counterparty.objects.filter(pk=value).first()
+            return f"{cp.pk} · {cp.name}" if cp else value
+        return value
+
+
+class CounterpartyField(forms.ModelChoiceField):
+    """Choose a counterparty by "<id> · <name>" (from the suggestions) or by its id."""
+
+    widget = CounterpartyLookupInput
+
+    def to_python(self, value):
+        head = str(value or "").strip().split(" ", 1)[0]
+        return super().to_python(head if head.isdigit() else value)

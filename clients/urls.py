@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.CounterpartyEditView.as_view(), name="counterparty_add"),
     path("duplicates/", views.DuplicateCheckView.as_view(), name="duplicates"),
     path("batch/", views.BatchChangeView.as_view(), name="batch"),
+    path("lookup/", views.CounterpartyLookupView.as_view(), name="lookup"),
     path("<int:pk>/", views.CounterpartyDetailView.as_view(), name="counterparty"),
     path("<int:pk>/edit/", views.CounterpartyEditView.as_view(), name="counterparty_edit"),
     path("<int:pk>/delete/", views.CounterpartyDeleteView.as_view(), name="counterparty_delete"),

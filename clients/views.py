@@ -277,6 +277,23 @@ class BatchChangeView(generic.RestrictedMixin, View):
         return HttpResponseRedirect(reverse("clients:counterparty_list") + "?" + request.POST.get("query", ""))
 
 
+class CounterpartyLookupView(generic.RestrictedMixin, View):
+    """Suggestions for counterparty fields: the first matches the user may see."""
+
+    model = Counterparty
+
+    def get(self, request):
+        query = (request.GET.get(request.GET.get("field", "counterparty")) or request.GET.get("q") or "").strip()
+        rows = []
+        if len(query) >= 2:
+            head = query.split(" ", 1)[0]
+            qs = self.get_queryset().filter(services.search_q(query))
+            if head.isdigit():
+                qs = self.get_queryset().filter(pk=head) | qs
+            rows = list(qs.order_by("name", "id").values_list("pk", "name")[:20])
+        return render(request, "clients/widgets/lookup_options.html", {"rows": rows})
+
+
 # --- Contact persons --------------------------------------------------------------------------
 
 class ContactPersonListView(generic.ObjectListView):

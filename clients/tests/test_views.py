@@ -45,7 +45,7 @@ def test_quick_search_by_name_tax_email_and_person(manager, client_for):
     cp = CounterpartyFactory(main_manager=manager, name="ООО «Северный Полюс»", tax_id=valid_inn(42))
     ContactInfoFactory(counterparty=cp, kind=ContactKind.EMAIL, value="zakaz@polus.ru")
     ContactPersonFactory(counterparty=cp, last_name="Кузнецова", first_name="Анна")
-    CounterpartyFactory(main_manager=manager, name="Другой")
+    CounterpartyFactory(main_manager=manager, name="Другой", tax_id=valid_inn(4242))
     c = client_for(manager)
     for query in ["северный", "ПОЛЮС", valid_inn(42), "zakaz@polus", "кузнецова анна"]:
         assert names(c.get(LIST, {"q": query})) == {"ООО «Северный Полюс»"}, query
@@ -397,3 +397,10 @@ def test_head_shares_a_client_and_manager_cannot(head, manager, teammate, client
     cp.refresh_from_db()
     client_for(manager).post(reverse("clients:counterparty_edit", args=[cp.pk]), form_data(cp, shared_with=[]))
     assert list(cp.shared_with.all()) == [teammate]
+
+
+def test_counterparty_lookup_suggests_only_visible(manager, teammate, client_for):
+    mine = CounterpartyFactory(main_manager=manager, name="Ромашка")
+    CounterpartyFactory(main_manager=teammate, name="Ромашка-2")
+    body = client_for(manager).get(reverse("clients:lookup"), {"q": "ромаш"}).content.decode()
+    assert f'value="{mine.pk} · Ромашка"' in body and "Ромашка-2" not in body
