@@ -31,9 +31,10 @@ messages: $(VENV)/.installed
 run: install
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
 	$(DEMO_ENV) $(PY) manage.py load_demo
-	@echo "Starting the background worker and the web server on http://$(HOST):$(PORT)/"
+	@echo "Starting the background worker, the scheduler and the web server on http://$(HOST):$(PORT)/"
 	@$(DEMO_ENV) $(PY) manage.py db_worker & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(PY) manage.py scheduler & scheduler=$$!; \
+	  trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 worker: install

@@ -190,6 +190,8 @@ class Task(BaseModel):
             self.completed_at = timezone.now()
         elif self.state != self.State.DONE:
             self.completed_at = None
+        if self.overdue_notified_at and self.deadline and self.deadline > timezone.now():
+            self.overdue_notified_at = None  # moved to a later deadline: notify again when it passes
         super().save(*args, **kwargs)
 
 

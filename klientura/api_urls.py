@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+import activities.api.urls  # noqa: F401  registers interaction, task, reminder, calendar viewsets
 import clients.api.urls  # noqa: F401  registers client-base viewsets
 import core.api.urls  # noqa: F401  registers core viewsets
 from core.api.router import router

@@ -223,6 +223,8 @@ EMAIL_BACKEND = os.environ.get(
 
 # --- Background tasks ---------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Birthday reminders go out this many days before a contact person's birthday.
+KLIENTURA_BIRTHDAY_DAYS_AHEAD = int(os.environ.get("KLIENTURA_BIRTHDAY_DAYS_AHEAD", "3"))
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -255,6 +257,7 @@ SPECTACULAR_SETTINGS = {
         "CounterpartyKindEnum": "clients.models.CounterpartyKind",
         "ContactKindEnum": "clients.models.ContactKind",
         "PropertyKindEnum": "core.models.PropertyKind",
+        "CalendarEventKindEnum": "activities.api.serializers.EVENT_KIND_CHOICES",
     },
 }
 

@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from activities import demo as activities_demo
 from clients import demo
 
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
             f"Demo company «Лидер»: {result['created']} new of {result['counterparties']} counterparties, "
             f"{len(result['new_users'])} new users ({time.monotonic() - started:.1f} s)."
         ))
+        # A year of interactions, tasks and reminders; skipped if they are already there.
+        activities_demo.load(stdout=self.stdout)
         self.stdout.write("Open http://127.0.0.1:8000 and log in as:")
         for username, role, *_rest in demo.USERS:
             if password:

@@ -1,0 +1,48 @@
+"""Factories for interactions, tasks and reminders (shared by the activities tests)."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from activities.models import Interaction, InteractionType, Reminder, Task
+from clients.tests.factories import CounterpartyFactory
+from core.tests.factories import UserFactory
+
+
+def interaction_type(code):
+    # The built-in types come from a data migration; transactional tests flush them.
+    return InteractionType.objects.get_or_create(code=code, defaults={"name": code.replace("_", " ").title()})[0]
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    """A planned meeting tomorrow, with a client of the responsible user."""
+
+    class Meta:
+        model = Interaction
+
+    type = factory.LazyFunction(lambda: interaction_type("meeting"))
+    subject = factory.Sequence(lambda n: f"Meeting {n}")
+    responsible = factory.SubFactory(UserFactory)
+    counterparty = factory.SubFactory(CounterpartyFactory, main_manager=factory.SelfAttribute("..responsible"))
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    state = Interaction.State.PLANNED
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    title = factory.Sequence(lambda n: f"Task {n}")
+    author = factory.SubFactory(UserFactory)
+    assignee = factory.SubFactory(UserFactory)
+    deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reminder
+
+    user = factory.SubFactory(UserFactory)
+    text = factory.Sequence(lambda n: f"Reminder {n}")
+    remind_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
