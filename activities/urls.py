@@ -1,12 +1,11 @@
-from importlib import import_module
+from .views import calendar, interactions, notifications, reports
 
 app_name = "activities"
 
 # Each area keeps its own routes: interactions & tasks, calendar, notifications, reports.
-urlpatterns = []
-for _area in ("interactions", "calendar", "notifications", "reports"):
-    try:
-        urlpatterns += import_module(f"activities.views.{_area}").urlpatterns
-    except ModuleNotFoundError as exc:
-        if exc.name != f"activities.views.{_area}":
-            raise
+urlpatterns = [
+    *interactions.urlpatterns,
+    *calendar.urlpatterns,
+    *notifications.urlpatterns,
+    *reports.urlpatterns,
+]
