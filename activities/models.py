@@ -240,6 +240,11 @@ class Reminder(BaseModel):
     def own_q(cls, user):
         return Q(user=user)
 
+    def save(self, *args, **kwargs):
+        if self.delivered_at and self.remind_at and self.remind_at > timezone.now():
+            self.delivered_at = None  # moved to a later time (snoozed): deliver again then
+        super().save(*args, **kwargs)
+
 
 class Notification(models.Model):
     """An in-app message in the bell; reminders and task notices create them."""

@@ -181,6 +181,8 @@ USE_TZ = True
 # Country used for phone parsing, tax ids and (later) public holidays.
 KLIENTURA_COUNTRY = os.environ.get("KLIENTURA_COUNTRY", "RU")
 KLIENTURA_CURRENCY = os.environ.get("KLIENTURA_CURRENCY", "RUB")
+# Public address of the site, for links in emails sent by the worker (e.g. https://crm.example.com).
+KLIENTURA_BASE_URL = os.environ.get("KLIENTURA_BASE_URL", "")
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"

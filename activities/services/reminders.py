@@ -66,7 +66,9 @@ def deliver(pk, now=None):
         reminder = Reminder.objects.select_related(
             "user", "counterparty", "interaction", "contact_person").get(pk=pk)
         text, url = message(reminder)
-        notify(reminder.user, text, url=url, source=f"reminder:{pk}",
+        # The time is part of the source: a snoozed (re-armed) reminder is a new delivery.
+        source = f"reminder:{pk}:{int(reminder.remind_at.timestamp())}"
+        notify(reminder.user, text, url=url, source=source,
                email_subject=_("Reminder: %(text)s") % {"text": text[:150]}, now=now)
     return True
 

@@ -18,6 +18,12 @@ from clients.tests.factories import ContactPersonFactory, CounterpartyFactory
 
 from .background import ProcessDB, make_reminder
 
+
+def src(reminder):
+    reminder.refresh_from_db()
+    return f"reminder:{reminder.pk}:{int(reminder.remind_at.timestamp())}"
+
+
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 3, 11, 7, 0, tzinfo=datetime.UTC)
 MIN = datetime.timedelta(minutes=1)
@@ -36,10 +42,10 @@ def test_due_reminder_delivered_once_in_app_and_by_email(manager):
     reminder.refresh_from_db()
     assert reminder.delivered_at == NOW
     note = Notification.objects.get()
-    assert (note.user, note.text, note.source) == (manager, "Позвонить в Ромашку", f"reminder:{reminder.pk}")
+    assert (note.user, note.text, note.source) == (manager, "Позвонить в Ромашку", src(reminder))
     assert note.url == cp.get_absolute_url() and note.read_at is None
     mail = OutgoingEmail.objects.get()
-    assert mail.to == manager.email and mail.source == f"reminder:{reminder.pk}"
+    assert mail.to == manager.email and mail.source == src(reminder)
     assert "Позвонить в Ромашку" in mail.subject and "Позвонить в Ромашку" in mail.body
     assert deliver_due_reminders() == 0
     assert Notification.objects.count() == 1 and OutgoingEmail.objects.count() == 1
@@ -86,7 +92,7 @@ def test_worker_killed_mid_delivery_then_restarted_delivers_exactly_once(manager
     assert deliver_due_reminders() == 2
     assert deliver_due_reminders() == 0
     assert sorted(Notification.objects.values_list("source", flat=True)) == sorted(
-        [f"reminder:{first.pk}", f"reminder:{second.pk}"])
+        [src(first), src(second)])
     assert OutgoingEmail.objects.count() == 2
 
 
@@ -156,8 +162,8 @@ def test_reminder_about_a_client_taken_away_does_not_leak_it(manager, teammate):
     cp.save()
     assert deliver_due_reminders() == 3
     for reminder in (direct, via_interaction, via_person):
-        note = Notification.objects.get(source=f"reminder:{reminder.pk}")
-        mail = OutgoingEmail.objects.get(source=f"reminder:{reminder.pk}")
+        note = Notification.objects.get(source=src(reminder))
+        mail = OutgoingEmail.objects.get(source=src(reminder))
         assert note.user == manager and note.url == ""
         for text in (note.text, mail.subject, mail.body):
             assert "Секрет" not in text and "Тайнов" not in text
@@ -406,3 +412,21 @@ def test_one_failing_reminder_does_not_block_the_others(manager, teammate):
     assert Reminder.objects.get(pk=broken_address.pk).delivered_at == NOW
     assert Reminder.objects.get(pk=fine.pk).delivered_at == NOW
     assert deliver_due_reminders() == 1
+
+
+def test_snoozed_reminder_is_delivered_again(manager):
+    import datetime
+
+    from django.utils import timezone
+
+    from activities.models import Notification, Reminder
+    from activities.services.reminders import deliver_due_reminders
+
+    reminder = Reminder.objects.create(user=manager, text="Позвонить", remind_at=timezone.now())
+    deliver_due_reminders()
+    reminder.refresh_from_db()
+    reminder.remind_at = timezone.now() + datetime.timedelta(minutes=10)
+    reminder.save()
+    assert reminder.delivered_at is None
+    deliver_due_reminders(now=timezone.now() + datetime.timedelta(minutes=11))
+    assert Notification.objects.filter(user=manager).count() == 2
