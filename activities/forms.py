@@ -58,6 +58,8 @@ class InteractionForm(CounterpartyBoundForm):
         super().__init__(*args, **kwargs)
         self.restrict_counterparty()
         self.restrict_assign("responsible")
+        if not InteractionType.objects.exists():
+            InteractionType.ensure_builtin()
         self.fields["type"].queryset = InteractionType.objects.all()
         cp_id = str(self.instance.counterparty_id or self.initial.get("counterparty")
                     or self.data.get("counterparty") or "").split(" ", 1)[0]

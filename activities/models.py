@@ -47,9 +47,25 @@ class InteractionType(BaseModel):
     def get_absolute_url(self):
         return reverse("activities:type_edit", args=[self.pk])
 
+    BUILTIN = [
+        ("incoming_call", "Входящий звонок"), ("outgoing_call", "Исходящий звонок"),
+        ("meeting", "Встреча"), ("email", "Электронное письмо"), ("sms", "SMS"),
+        ("letter", "Письмо"), ("task", "Задача"), ("other", "Прочее"),
+    ]
+
     @classmethod
     def by_code(cls, code):
-        return cls.objects.filter(code=code).first()
+        found = cls.objects.filter(code=code).first()
+        if found is None and code in dict(cls.BUILTIN):
+            cls.ensure_builtin()
+            found = cls.objects.filter(code=code).first()
+        return found
+
+    @classmethod
+    def ensure_builtin(cls):
+        """The built-in types (the migration creates them; a wiped table gets them back)."""
+        for order, (code, name) in enumerate(cls.BUILTIN):
+            cls.all_objects.get_or_create(code=code, defaults={"name": name, "order": order * 10})
 
 
 def counterparty_scope(user, path="counterparty"):
