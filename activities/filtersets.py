@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.services import search_q
 from core.filtersets import BaseFilterSet
@@ -113,7 +114,7 @@ class TaskFilterSet(BaseFilterSet):
 class ReminderFilterSet(BaseFilterSet):
     user = django_filters.ModelMultipleChoiceFilter(label=_("To whom"), queryset=_users())
     counterparty = django_filters.NumberFilter(label=_("Counterparty id"))
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=Reminder.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(label=pgettext_lazy("reminder", "Kind"), choices=Reminder.Kind.choices)
     delivered = django_filters.BooleanFilter(label=_("Delivered"), field_name="delivered_at",
                                              lookup_expr="isnull", exclude=True)
     remind_after = PeriodFilter(label=_("From"), field_name="remind_at")

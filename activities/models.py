@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import ContactPerson, Counterparty, CounterpartyShare
 from core.models import BaseModel
@@ -225,7 +226,7 @@ class Reminder(BaseModel):
                              related_name="reminders")
     remind_at = models.DateTimeField(_("remind at"), db_index=True)
     text = models.CharField(_("text"), max_length=500)
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.MANUAL)
+    kind = models.CharField(pgettext_lazy("reminder", "kind"), max_length=12, choices=Kind.choices, default=Kind.MANUAL)
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("counterparty"), null=True,
                                      blank=True, on_delete=models.CASCADE, related_name="reminders")
     interaction = models.ForeignKey(Interaction, verbose_name=_("interaction"), null=True, blank=True,
@@ -293,7 +294,7 @@ class OutgoingEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    to = models.CharField(_("to"), max_length=500)
+    to = models.CharField(pgettext_lazy("email", "to"), max_length=500)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED,

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
@@ -108,7 +108,7 @@ def email_retry(request, pk):
 
 
 class ComposeForm(BootstrapMixin, forms.Form):
-    address = forms.TypedChoiceField(label=gettext_lazy("To"), coerce=int)
+    address = forms.TypedChoiceField(label=pgettext_lazy("email", "To"), coerce=int)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     text = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 12}))
 
