@@ -8,13 +8,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from clients.models import ContactPerson, Counterparty, CounterpartyShare
+from clients.models import ContactPerson, Counterparty, counterparty_scope  # noqa: F401 (re-exported)
 from core.models import BaseModel
 
 USER = settings.AUTH_USER_MODEL
@@ -67,12 +67,6 @@ class InteractionType(BaseModel):
         """The built-in types (the migration creates them; a wiped table gets them back)."""
         for order, (code, name) in enumerate(cls.BUILTIN):
             cls.all_objects.get_or_create(code=code, defaults={"name": name, "order": order * 10})
-
-
-def counterparty_scope(user, path="counterparty"):
-    """Rows about counterparties the user manages or that are shared with them."""
-    shared = CounterpartyShare.objects.filter(counterparty=OuterRef(path), user=user)
-    return Q(**{f"{path}__main_manager": user}) | Q(Exists(shared))
 
 
 class Interaction(BaseModel):

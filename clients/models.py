@@ -112,6 +112,17 @@ class Country(models.TextChoices):
     OTHER = "XX", _("Other")
 
 
+def counterparty_scope(user, path="counterparty"):
+    """Rows about counterparties ``user`` manages or that are shared with them.
+
+    ``path`` leads from the queried model to its counterparty ("" for Counterparty itself):
+    the one definition of a sales manager's scope, used by every app.
+    """
+    prefix = f"{path}__" if path else ""
+    shared = CounterpartyShare.objects.filter(counterparty=OuterRef(path or "pk"), user=user)
+    return Q(**{f"{prefix}main_manager": user}) | Q(Exists(shared))
+
+
 class OwnedByCounterparty(BaseModel):
     """Rows a sales manager may see because they manage (or share) the counterparty."""
 
@@ -123,10 +134,7 @@ class OwnedByCounterparty(BaseModel):
 
     @classmethod
     def own_q(cls, user):
-        path = cls.counterparty_path
-        ref = OuterRef(path.removesuffix("__") or "pk")
-        shared = CounterpartyShare.objects.filter(counterparty=ref, user=user)
-        return Q(**{f"{path}main_manager": user}) | Q(Exists(shared))
+        return counterparty_scope(user, cls.counterparty_path.removesuffix("__"))
 
     @classmethod
     def visible_filter(cls, qs):
