@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 import activities.api.urls  # noqa: F401  registers interaction, task, reminder, calendar viewsets
 import clients.api.urls  # noqa: F401  registers client-base viewsets
 import core.api.urls  # noqa: F401  registers core viewsets
+import sales.api.urls  # noqa: F401  registers pipeline and deal viewsets
 from core.api.router import router
 from core.api.views import ObtainTokenView
 

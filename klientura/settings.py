@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "core",
     "clients",
     "activities",
+    "sales",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SalesConfig(AppConfig):
+    name = "sales"
+    verbose_name = _("Sales")
+
+    def ready(self):
+        from core.registry import register_trash
+
+        from . import models
+
+        register_trash(models.Deal)

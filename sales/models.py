@@ -1,0 +1,281 @@
+"""Sales: pipelines and stages, deals with lines and stage history, stage rules (SPEC §4)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Task, counterparty_scope
+from clients.models import Counterparty
+from core.access import Role
+from core.models import BaseModel
+
+USER = settings.AUTH_USER_MODEL
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+def default_currency():
+    return settings.KLIENTURA_CURRENCY
+
+
+class Pipeline(BaseModel):
+    """A sales process (воронка); administrators configure pipelines and their stages."""
+
+    settings_model = True
+
+    name = models.CharField(_("name"), max_length=100)
+    is_default = models.BooleanField(_("default"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sales:board", args=[self.pk])
+
+    @classmethod
+    def default(cls):
+        return cls.objects.order_by("-is_default", "order", "pk").first()
+
+    @classmethod
+    def ensure_default(cls):
+        """The default pipeline (the migration creates it; a wiped database gets it back)."""
+        from .defaults import create_defaults
+
+        create_defaults(cls, Stage, LostReason)
+        return cls.default()
+
+    def first_stage(self):
+        return self.stages.filter(kind=Stage.Kind.OPEN).order_by("order", "pk").first()
+
+
+class Stage(BaseModel):
+    class Kind(models.TextChoices):
+        OPEN = "open", _("In progress")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    settings_model = True
+
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE,
+                                 related_name="stages")
+    name = models.CharField(_("name"), max_length=150)
+    order = models.PositiveIntegerField(_("order"), default=100)
+    probability = models.PositiveSmallIntegerField(_("probability, %"), default=0, validators=PERCENT)
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.OPEN)
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["pipeline", "order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sales:stage_edit", args=[self.pk])
+
+    @property
+    def is_closed(self):
+        return self.kind != self.Kind.OPEN
+
+
+class LostReason(BaseModel):
+    """Why deals are lost: a reference list the administrator keeps."""
+
+    settings_model = True
+
+    name = models.CharField(_("name"), max_length=150)
+    order = models.PositiveIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sales:lostreason_edit", args=[self.pk])
+
+
+class Deal(BaseModel):
+    """A sale in progress (сделка): moves through the stages of a pipeline."""
+
+    owner_scoped = True
+
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
+                                     related_name="deals")
+    title = models.CharField(_("title"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    # Empty means "the stage's probability" (filled in on save); editable per deal.
+    probability = models.PositiveSmallIntegerField(_("probability, %"), null=True, blank=True,
+                                                   validators=PERCENT)
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    responsible = models.ForeignKey(USER, verbose_name=_("responsible"), on_delete=models.PROTECT,
+                                    related_name="deals")
+    lead_source = models.CharField(_("lead source"), max_length=150, blank=True)
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals")
+    lost_reason = models.ForeignKey(LostReason, verbose_name=_("lost reason"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="deals")
+    result_comment = models.TextField(_("won / lost comment"), blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["stage", "deleted_at"], name="deal_stage"),
+            models.Index(fields=["responsible", "stage"], name="deal_responsible_stage"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("sales:deal_edit", args=[self.pk])
+
+    @classmethod
+    def own_q(cls, user):
+        return Q(responsible=user) | counterparty_scope(user)
+
+    @classmethod
+    def visible_filter(cls, qs):
+        return qs.filter(counterparty__deleted_at__isnull=True)
+
+    def clean(self):
+        if self.stage_id and self.stage.kind != Stage.Kind.LOST and self.lost_reason_id:
+            raise ValidationError({"lost_reason": _("A lost reason is only for lost deals.")})
+
+    def save(self, *args, **kwargs):
+        if self.probability is None and self.stage_id:
+            self.probability = self.stage.probability
+        return super().save(*args, **kwargs)
+
+
+class DealLine(BaseModel):
+    """A product in a deal (free-text name until the product catalogue exists)."""
+
+    owner_scoped = True
+
+    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="lines")
+    product = models.CharField(_("product"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal("1"))
+    price = models.DecimalField(_("price"), max_digits=16, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("deal line")
+        verbose_name_plural = _("deal lines")
+        ordering = ["deal", "pk"]
+
+    def __str__(self):
+        return self.product
+
+    @property
+    def total(self):
+        return (self.quantity * self.price).quantize(Decimal("0.01"))
+
+    @classmethod
+    def own_q(cls, user):
+        return Q(deal__responsible=user) | counterparty_scope(user, "deal__counterparty")
+
+    @classmethod
+    def visible_filter(cls, qs):
+        return qs.filter(deal__deleted_at__isnull=True, deal__counterparty__deleted_at__isnull=True)
+
+
+class StageChange(models.Model):
+    """One move of a deal between stages: an append-only log (no versions or trash needed)."""
+
+    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE,
+                             related_name="stage_changes")
+    from_stage = models.ForeignKey(Stage, verbose_name=_("from stage"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, verbose_name=_("to stage"), on_delete=models.PROTECT, related_name="+")
+    moved_by = models.ForeignKey(USER, verbose_name=_("moved by"), null=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    moved_at = models.DateTimeField(_("moved at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["deal", "moved_at", "pk"]
+
+    def __str__(self):
+        return f"{self.deal}: {self.from_stage} → {self.to_stage}"
+
+
+class StageRule(BaseModel):
+    """Entering ``stage`` creates a task with a deadline in working time ("call within 15 minutes")."""
+
+    class AssigneeKind(models.TextChoices):
+        RESPONSIBLE = "responsible", _("The deal's responsible")
+        USER = "user", _("A user")
+        ROLE = "role", _("Someone with a role")
+
+    class Unit(models.TextChoices):
+        MINUTES = "minutes", _("working minutes")
+        HOURS = "hours", _("working hours")
+        DAYS = "days", _("working days")
+
+    settings_model = True
+
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="rules")
+    title = models.CharField(_("task"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    assignee_kind = models.CharField(_("assignee"), max_length=12, choices=AssigneeKind.choices,
+                                     default=AssigneeKind.RESPONSIBLE)
+    user = models.ForeignKey(USER, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    deadline_amount = models.PositiveIntegerField(_("deadline in"), default=1)
+    deadline_unit = models.CharField(_("unit"), max_length=7, choices=Unit.choices, default=Unit.HOURS)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("stage rule")
+        verbose_name_plural = _("stage rules")
+        ordering = ["stage", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("sales:rule_edit", args=[self.pk])
+
+    def clean(self):
+        if self.assignee_kind == self.AssigneeKind.USER and not self.user_id:
+            raise ValidationError({"user": _("Choose the user.")})
+        if self.assignee_kind == self.AssigneeKind.ROLE and not self.role:
+            raise ValidationError({"role": _("Choose the role.")})
+
+
+class DealRuleRun(models.Model):
+    """The task a rule last created for a deal: one row per (deal, rule) keeps the rules idempotent.
+
+    Re-entering a stage makes a new task only when the previous one is no longer open.
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="rule_runs")
+    rule = models.ForeignKey(StageRule, on_delete=models.CASCADE, related_name="runs")
+    task = models.ForeignKey(Task, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["deal", "rule"], name="dealrulerun_unique")]
+
+    def __str__(self):
+        return f"{self.deal_id}/{self.rule_id}"

@@ -1,0 +1,35 @@
+"""The kanban board: the deals a user may see, by stage, with totals computed in the database."""
+
+from django.db.models import Count, Sum
+
+from core import access
+
+from ..models import Deal
+
+CARDS_PER_COLUMN = 100
+
+
+def column_totals(user, pipeline):
+    """{stage id: {"count": n, "sums": [(currency, amount), …]}} for the user's visible deals."""
+    rows = (Deal.objects.restrict(user, access.VIEW).filter(stage__pipeline=pipeline)
+            .values("stage_id", "currency").annotate(count=Count("id"), total=Sum("amount"))
+            .order_by("stage_id", "currency"))
+    totals = {}
+    for row in rows:
+        column = totals.setdefault(row["stage_id"], {"count": 0, "sums": []})
+        column["count"] += row["count"]
+        column["sums"].append((row["currency"], row["total"]))
+    return totals
+
+
+def board_columns(user, pipeline):
+    """Stages with their cards (newest first, capped per column) and totals."""
+    totals = column_totals(user, pipeline)
+    visible = Deal.objects.restrict(user, access.VIEW).select_related("counterparty", "responsible")
+    columns = []
+    for stage in pipeline.stages.order_by("order", "pk"):
+        cards = list(visible.filter(stage=stage).order_by("-updated_at", "-id")[:CARDS_PER_COLUMN])
+        total = totals.get(stage.pk, {"count": 0, "sums": []})
+        columns.append({"stage": stage, "cards": cards, "count": total["count"], "sums": total["sums"],
+                        "more": max(total["count"] - len(cards), 0)})
+    return columns

@@ -1,0 +1,56 @@
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.tables import Column, Table
+
+
+def _client(obj):
+    cp = obj.counterparty
+    return format_html('<a href="{}">{}</a>', cp.get_absolute_url(), cp.name)
+
+
+class DealTable(Table):
+    default_sort = "-created_at"
+
+    title = Column(_("Deal"), order_by="title", linkify=True)
+    counterparty = Column(_("Client"), render=_client)
+    stage = Column(_("Stage"))
+    amount = Column(_("Amount"), order_by="amount", css="text-end text-nowrap")
+    currency = Column(_("Currency"))
+    probability = Column(_("Probability, %"), css="text-end")
+    expected_close_date = Column(_("Expected close"))
+    responsible = Column(_("Responsible"))
+    created_at = Column(_("Created"), order_by="created_at", css="text-nowrap")
+
+
+def _pipeline_link(obj):
+    from django.urls import reverse
+
+    return format_html('<a href="{}">{}</a>', reverse("sales:pipeline_edit", args=[obj.pk]), obj.name)
+
+
+class PipelineTable(Table):
+    default_sort = "order"
+
+    name = Column(_("Name"), order_by="name", render=_pipeline_link)
+    is_default = Column(_("Default"))
+    order = Column(_("Order"), order_by="order")
+
+
+class LostReasonTable(Table):
+    default_sort = "order"
+
+    name = Column(_("Name"), order_by="name", linkify=True)
+    order = Column(_("Order"), order_by="order")
+
+
+class StageRuleTable(Table):
+    default_sort = "title"
+
+    title = Column(_("Task"), order_by="title", linkify=True)
+    stage = Column(_("Stage"), render=lambda o: f"{o.stage.pipeline} · {o.stage}")
+    assignee_kind = Column(_("Assignee"), render=lambda o: (
+        str(o.user) if o.assignee_kind == "user" else o.get_role_display()
+        if o.assignee_kind == "role" else o.get_assignee_kind_display()))
+    deadline = Column(_("Deadline"), render=lambda o: f"{o.deadline_amount} {o.get_deadline_unit_display()}")
+    is_active = Column(_("Active"))
