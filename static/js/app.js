@@ -21,3 +21,34 @@ document.addEventListener("click", (event) => {
   target.insertAdjacentHTML("beforeend", html);
   total.value = String(index + 1);
 });
+
+// Shared by the drag-and-drop pages (calendar, deals board).
+window.Klientura = {
+  // The CSRF token travels in the body's hx-headers (no inline scripts under the CSP).
+  csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  },
+
+  // Replace the contents of the alert box ``boxId`` with a dismissible message.
+  showAlert(boxId, message, kind) {
+    const box = document.getElementById(boxId);
+    if (!box) return;
+    box.replaceChildren();
+    if (!message) return;
+    const alert = document.createElement("div");
+    alert.className = "alert alert-" + kind + " alert-dismissible py-2";
+    alert.setAttribute("role", kind === "danger" ? "alert" : "status");
+    alert.textContent = message;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("data-bs-dismiss", "alert");
+    close.setAttribute("aria-label", "Close");
+    alert.appendChild(close);
+    box.appendChild(alert);
+  },
+};

@@ -3,31 +3,8 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (e) {
-      return "";
-    }
-  }
-
-  function showAlert(message, kind) {
-    const box = document.getElementById("calendar-alert");
-    if (!box) return;
-    box.replaceChildren();
-    if (!message) return;
-    const alert = document.createElement("div");
-    alert.className = "alert alert-" + kind + " alert-dismissible py-2";
-    alert.setAttribute("role", kind === "danger" ? "alert" : "status");
-    alert.textContent = message;
-    const close = document.createElement("button");
-    close.type = "button";
-    close.className = "btn-close";
-    close.setAttribute("data-bs-dismiss", "alert");
-    close.setAttribute("aria-label", "Close");
-    alert.appendChild(close);
-    box.appendChild(alert);
-  }
+  const csrfToken = () => window.Klientura.csrfToken();
+  const showAlert = (message, kind) => window.Klientura.showAlert("calendar-alert", message, kind);
 
   // Keep a day's events in time order after a drop.
   function sortDay(list) {

@@ -3,31 +3,8 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (e) {
-      return "";
-    }
-  }
-
-  function showAlert(message, kind) {
-    const box = document.getElementById("kanban-alert");
-    if (!box) return;
-    box.replaceChildren();
-    if (!message) return;
-    const alert = document.createElement("div");
-    alert.className = "alert alert-" + kind + " alert-dismissible py-2";
-    alert.setAttribute("role", kind === "danger" ? "alert" : "status");
-    alert.textContent = message;
-    const close = document.createElement("button");
-    close.type = "button";
-    close.className = "btn-close";
-    close.setAttribute("data-bs-dismiss", "alert");
-    close.setAttribute("aria-label", "Close");
-    alert.appendChild(close);
-    box.appendChild(alert);
-  }
+  const csrfToken = () => window.Klientura.csrfToken();
+  const showAlert = (message, kind) => window.Klientura.showAlert("kanban-alert", message, kind);
 
   function putBack(evt) {
     evt.from.insertBefore(evt.item, evt.from.children[evt.oldIndex] || null);
