@@ -1,4 +1,4 @@
-"""Sales: pipelines and stages, deals with lines and stage history, stage rules (SPEC §4)."""
+"""Pipelines and stages, deals with lines and stage history, stage rules (SPEC §4)."""
 
 from decimal import Decimal
 
@@ -50,7 +50,7 @@ class Pipeline(BaseModel):
     @classmethod
     def ensure_default(cls):
         """The default pipeline (the migration creates it; a wiped database gets it back)."""
-        from .defaults import create_defaults
+        from ..defaults import create_defaults
 
         create_defaults(cls, Stage, LostReason)
         return cls.default()

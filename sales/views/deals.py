@@ -1,11 +1,11 @@
-"""Deals: list, edit, kanban board and the board's move endpoint."""
+"""Deals: list, edit, kanban board and its move endpoint; pipeline, stage and rule settings."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views import View
@@ -16,12 +16,12 @@ from core.filtersets import name_filterset
 from core.models import ConflictError
 from core.views import generic
 
-from .filtersets import DealFilterSet, StageRuleFilterSet
-from .forms import DealForm, LostReasonForm, PipelineForm, StageForm, StageRuleForm
-from .models import Deal, LostReason, Pipeline, Stage, StageRule
-from .services import board
-from .services.stages import move_deal, stage_entered
-from .tables import DealTable, LostReasonTable, PipelineTable, StageRuleTable
+from ..filtersets import DealFilterSet, StageRuleFilterSet
+from ..forms import DealForm, LostReasonForm, PipelineForm, StageForm, StageRuleForm
+from ..models import Deal, LostReason, Pipeline, Stage, StageRule
+from ..services import board
+from ..services.stages import move_deal, stage_entered
+from ..tables import DealTable, LostReasonTable, PipelineTable, StageRuleTable
 
 
 class DealListView(generic.ObjectListView):
@@ -231,3 +231,27 @@ class LostReasonEditView(SettingsEditView):
     model = LostReason
     form_class = LostReasonForm
     list_url = "sales:lostreason_list"
+
+
+urlpatterns = [
+    path("deals/", DealListView.as_view(), name="deal_list"),
+    path("deals/add/", DealEditView.as_view(), name="deal_add"),
+    path("deals/<int:pk>/", DealEditView.as_view(), name="deal_edit"),
+    path("deals/<int:pk>/delete/", DealDeleteView.as_view(), name="deal_delete"),
+    path("deals/<int:pk>/move/", DealMoveView.as_view(), name="deal_move"),
+    path("board/", BoardView.as_view(), name="board_default"),
+    path("board/<int:pk>/", BoardView.as_view(), name="board"),
+    # Settings (administrators).
+    path("settings/pipelines/", PipelineListView.as_view(), name="pipeline_list"),
+    path("settings/pipelines/new/", PipelineEditView.as_view(), name="pipeline_add"),
+    path("settings/pipelines/<int:pk>/", PipelineEditView.as_view(), name="pipeline_edit"),
+    path("settings/stages/new/", StageEditView.as_view(), name="stage_add"),
+    path("settings/stages/<int:pk>/", StageEditView.as_view(), name="stage_edit"),
+    path("settings/rules/", StageRuleListView.as_view(), name="rule_list"),
+    path("settings/rules/new/", StageRuleEditView.as_view(), name="rule_add"),
+    path("settings/rules/<int:pk>/", StageRuleEditView.as_view(), name="rule_edit"),
+    path("settings/rules/<int:pk>/delete/", StageRuleDeleteView.as_view(), name="rule_delete"),
+    path("settings/lost-reasons/", LostReasonListView.as_view(), name="lostreason_list"),
+    path("settings/lost-reasons/new/", LostReasonEditView.as_view(), name="lostreason_add"),
+    path("settings/lost-reasons/<int:pk>/", LostReasonEditView.as_view(), name="lostreason_edit"),
+]

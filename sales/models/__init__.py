@@ -1,0 +1,15 @@
+"""Sales models (SPEC §4): deals and pipelines, orders with shipments and payments, documents."""
+
+from .deals import (  # noqa: F401
+    Deal,
+    DealLine,
+    DealRuleRun,
+    LostReason,
+    Pipeline,
+    Stage,
+    StageChange,
+    StageRule,
+    default_currency,
+)
+from .documents import Document, DocumentKind, DocumentTemplate  # noqa: F401
+from .orders import Order, OrderFailureReason, OrderLine, Payment, PlanFact, Shipment  # noqa: F401

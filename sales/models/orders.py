@@ -1,0 +1,213 @@
+"""Customer orders with lines, planned and actual shipments and payments (SPEC §4)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Task, counterparty_scope
+from clients.models import Counterparty
+from core.models import BaseModel
+
+from .deals import Deal, default_currency
+
+USER = settings.AUTH_USER_MODEL
+POSITIVE = [MinValueValidator(Decimal("0.001"))]
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class OrderFailureReason(BaseModel):
+    """Why orders fall through: a reference list the administrator keeps."""
+
+    settings_model = True
+
+    name = models.CharField(_("name"), max_length=150)
+    order = models.PositiveIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("order failure reason")
+        verbose_name_plural = _("order failure reasons")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sales:failurereason_edit", args=[self.pk])
+
+
+class Order(BaseModel):
+    """A customer order (заказ покупателя): lines, shipments and payments."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        CONFIRMED = "confirmed", _("In progress")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Fell through")
+
+    owner_scoped = True
+
+    number = models.CharField(_("number"), max_length=30, blank=True, db_index=True)
+    date = models.DateField(_("date"), default=timezone.localdate, db_index=True)
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
+                                     related_name="orders")
+    deal = models.ForeignKey(Deal, verbose_name=_("deal"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="orders")
+    responsible = models.ForeignKey(USER, verbose_name=_("responsible"), on_delete=models.PROTECT,
+                                    related_name="orders")
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.CONFIRMED,
+                             db_index=True)
+    failure_reason = models.ForeignKey(OrderFailureReason, verbose_name=_("failure reason"), null=True,
+                                       blank=True, on_delete=models.PROTECT, related_name="orders")
+    failure_comment = models.TextField(_("failure comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    # Totals of the lines, kept by sales.services.orders.recalc() so that reports and the
+    # dashboard aggregate one table instead of summing lines.
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=Decimal("0"),
+                                 editable=False)
+    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, default=Decimal("0"),
+                               editable=False)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["responsible", "date"], name="order_responsible_date"),
+            models.Index(fields=["counterparty", "date"], name="order_counterparty_date"),
+        ]
+
+    def __str__(self):
+        return _("Order %(number)s of %(date)s") % {"number": self.number or self.pk, "date": self.date}
+
+    def get_absolute_url(self):
+        return reverse("sales:order_detail", args=[self.pk])
+
+    @classmethod
+    def own_q(cls, user):
+        return Q(responsible=user) | counterparty_scope(user)
+
+    @classmethod
+    def visible_filter(cls, qs):
+        return qs.filter(counterparty__deleted_at__isnull=True)
+
+    def clean(self):
+        if self.state != self.State.FAILED and self.failure_reason_id:
+            raise ValidationError({"failure_reason": _("A failure reason is only for orders that fell through.")})
+        if self.state == self.State.FAILED and not self.failure_reason_id:
+            raise ValidationError({"failure_reason": _("Say why the order fell through.")})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if not self.number:
+            # The number follows the primary key unless the user typed their own.
+            self.number = str(self.pk)
+            type(self).all_objects.filter(pk=self.pk).update(number=self.number)
+
+
+class OrderChild(BaseModel):
+    """Lines, shipments and payments: visible to whoever sees the order."""
+
+    owner_scoped = True
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def own_q(cls, user):
+        return Q(order__responsible=user) | counterparty_scope(user, "order__counterparty")
+
+    @classmethod
+    def visible_filter(cls, qs):
+        return qs.filter(order__deleted_at__isnull=True, order__counterparty__deleted_at__isnull=True)
+
+
+class OrderLine(OrderChild):
+    """A product in an order; ``cost`` (unit cost) feeds the profitability report."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    product = models.CharField(_("product"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal("1"),
+                                   validators=POSITIVE)
+    price = models.DecimalField(_("price"), max_digits=16, decimal_places=2, default=Decimal("0"),
+                                validators=NON_NEGATIVE)
+    cost = models.DecimalField(_("unit cost"), max_digits=16, decimal_places=2, default=Decimal("0"),
+                               validators=NON_NEGATIVE)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.product
+
+    @property
+    def total(self):
+        return (self.quantity * self.price).quantize(Decimal("0.01"))
+
+    @property
+    def total_cost(self):
+        return (self.quantity * self.cost).quantize(Decimal("0.01"))
+
+
+class PlanFact(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ACTUAL = "actual", _("Actual")
+
+
+class Shipment(OrderChild):
+    """A planned or actual shipment of (part of) one order line."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
+                              related_name="shipments")
+    line = models.ForeignKey(OrderLine, verbose_name=_("line"), on_delete=models.CASCADE,
+                             related_name="shipments")
+    kind = models.CharField(_("kind"), max_length=7, choices=PlanFact.choices, default=PlanFact.PLANNED)
+    date = models.DateField(_("date"), db_index=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, validators=POSITIVE)
+    comment = models.CharField(_("comment"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["order", "date", "pk"]
+
+    def __str__(self):
+        return f"{self.line} × {self.quantity} ({self.date})"
+
+    def clean(self):
+        if self.line_id and self.order_id and self.line.order_id != self.order_id:
+            raise ValidationError({"line": _("The line belongs to another order.")})
+
+
+class Payment(OrderChild):
+    """A planned payment (an invoice with its due date) or an actual receipt."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
+                              related_name="payments")
+    kind = models.CharField(_("kind"), max_length=7, choices=PlanFact.choices, default=PlanFact.PLANNED)
+    # For a planned payment: the invoice's payment due date; for an actual one: the day it came.
+    date = models.DateField(_("date"), db_index=True)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, validators=POSITIVE)
+    invoice_number = models.CharField(_("invoice number"), max_length=50, blank=True)
+    comment = models.CharField(_("comment"), max_length=255, blank=True)
+    # The "call about payment" task made for this invoice (keeps the rule idempotent).
+    reminder_task = models.ForeignKey(Task, null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+                                      related_name="+")
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["order", "date", "pk"]
+        indexes = [models.Index(fields=["kind", "date"], name="payment_kind_date")]
+
+    def __str__(self):
+        return f"{self.amount} {self.order.currency} ({self.date})"

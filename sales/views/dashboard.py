@@ -1,0 +1,3 @@
+"""The management dashboard (home page for heads)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Documents from templates: generate, download, template settings."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Orders: list, card with lines, shipments and payments, order analysis."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Sales reports: funnel, forecast, won / lost, failures, interests by employee, profitability."""
+
+urlpatterns = []
