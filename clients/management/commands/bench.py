@@ -22,6 +22,8 @@ from django.urls import reverse
 
 from clients import demo
 from clients.models import PHONE_KINDS, ContactInfo, Counterparty
+from sales import bench as sales_bench
+from sales.models import Deal
 
 COUNT_SQL = re.compile(r"\bCOUNT\s*\(", re.IGNORECASE)
 
@@ -74,6 +76,8 @@ class Command(BaseCommand):
         add("--warmup", type=int, default=3, help="Untimed requests per case first.")
         add("--batch", type=int, default=5000, help="Clients per insert transaction.")
         add("--managers", type=int, default=20, help="Sales managers to spread clients over.")
+        add("--deals-per-client", type=float, default=0.2, help="Bench deals per bench client (0.2).")
+        add("--orders-per-client", type=float, default=0.5, help="Bench orders per bench client (0.5).")
         add("--keep", action="store_true", help="Leave the bench rows in place afterwards.")
         add("--reuse", action="store_true",
             help="Measure bench rows an earlier --keep run left (topped up to --count); implies --keep.")
@@ -86,7 +90,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if opts["cleanup"]:
-            self.stdout.write(f"Deleted {demo.delete_bench()} bench clients.")
+            self.stdout.write(f"Deleted {self.delete_bench()} bench clients.")
             return
         group = demo.bench_group()
         existing = Counterparty.all_objects.filter(group=group).count() if group else 0
@@ -107,12 +111,16 @@ class Command(BaseCommand):
         finally:
             if not keep:
                 started = time.monotonic()
-                deleted = demo.delete_bench()
+                deleted = self.delete_bench()
                 self.stdout.write(f"Deleted {deleted} bench clients ({time.monotonic() - started:.1f} s); "
                                   "--keep leaves them in place.")
         self.report(results, rows, opts)
 
     # --- Data ---------------------------------------------------------------------------------
+    def delete_bench(self):
+        sales_bench.delete(demo.bench_group())
+        return demo.delete_bench()
+
     def generate(self, count, start, managers, opts):
         started = time.monotonic()
         step = max(opts["batch"], count // 10)
@@ -123,7 +131,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {done}/{count} clients, {rate:,.0f}/s")
 
         self.stdout.write(f"Generating {count} bench clients on {connection.vendor} …")
-        demo.generate_bench(count, start=start, managers=managers, batch=opts["batch"], progress=progress)
+        group = demo.generate_bench(count, start=start, managers=managers, batch=opts["batch"], progress=progress)
+        if not Deal.all_objects.filter(counterparty__group=group).exists():
+            self.stdout.write("Generating bench deals and orders …")
+            sales_bench.generate(
+                group, managers, deals_per_client=opts["deals_per_client"],
+                orders_per_client=opts["orders_per_client"], batch=opts["batch"],
+                progress=lambda what, done, total: self.stdout.write(f"  {done}/{total} {what}"))
         if not opts["no_analyze"]:
             with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would give
                 cursor.execute("ANALYZE")

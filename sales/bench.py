@@ -1,0 +1,125 @@
+"""Bench deals and orders for ``manage.py bench`` (set-based inserts, no history rows).
+
+Deals and orders go to the bench clients (the bench group), so that the board, lists, the
+dashboard and reports are measured on a base of the asked size. Deleting them comes first in
+``delete_bench``: the database has plain foreign keys, not ON DELETE CASCADE.
+"""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from clients.models import Counterparty
+
+from .models import (
+    Deal,
+    DealLine,
+    DealRuleRun,
+    Document,
+    Order,
+    OrderLine,
+    Payment,
+    Pipeline,
+    PlanFact,
+    Shipment,
+    StageChange,
+)
+
+PRODUCTS = [("Окно ПВХ двухстворчатое", 18_500, 11_200), ("Дверь межкомнатная", 9_800, 6_100),
+            ("Шкаф-купе", 42_000, 27_500), ("Монтаж окна", 3_500, 1_200), ("Подоконник", 2_400, 1_300)]
+CENTS = Decimal("0.01")
+
+
+def generate(group, managers, *, deals_per_client, orders_per_client, batch=5000, progress=None, seed=4):
+    """Deals (with a line and their stage log) and orders (two lines, a shipment and a payment)."""
+    rng = random.Random(seed)
+    pipeline = Pipeline.ensure_default()
+    stages = list(pipeline.stages.order_by("order", "pk"))
+    today = timezone.localdate()
+    now = timezone.now()
+    ids = list(Counterparty.all_objects.filter(group=group).values_list("pk", "main_manager_id"))
+    fallback = managers[0].pk
+    n_deals, n_orders = int(len(ids) * deals_per_client), int(len(ids) * orders_per_client)
+    for start in range(0, n_deals, batch):
+        with transaction.atomic():
+            _deals(rng, ids, stages, fallback, today, now, min(batch, n_deals - start))
+        if progress:
+            progress("deals", min(start + batch, n_deals), n_deals)
+    for start in range(0, n_orders, batch):
+        with transaction.atomic():
+            _orders(rng, ids, fallback, today, min(batch, n_orders - start))
+        if progress:
+            progress("orders", min(start + batch, n_orders), n_orders)
+
+
+def _deals(rng, ids, stages, fallback, today, now, count):
+    deals = []
+    for _ in range(count):
+        cp, manager = rng.choice(ids)
+        stage = rng.choice(stages)
+        product, price, _cost = rng.choice(PRODUCTS)
+        deals.append(Deal(
+            counterparty_id=cp, responsible_id=manager or fallback, stage=stage, title=f"{product} (bench)",
+            amount=Decimal(price * rng.randint(1, 20)), probability=stage.probability,
+            expected_close_date=today + dt.timedelta(days=rng.randint(-30, 180)),
+            closed_at=now if stage.is_closed else None,
+        ))
+    Deal.objects.bulk_create(deals, batch_size=1000)
+    DealLine.objects.bulk_create([DealLine(deal=d, product=d.title, quantity=1, price=d.amount) for d in deals],
+                                 batch_size=1000)
+    StageChange.objects.bulk_create([
+        StageChange(deal=d, from_stage=None, to_stage=d.stage, moved_by_id=d.responsible_id,
+                    moved_at=now - dt.timedelta(days=rng.randint(0, 365))) for d in deals], batch_size=1000)
+
+
+def _orders(rng, ids, fallback, today, count):
+    orders, lines = [], []
+    for _ in range(count):
+        cp, manager = rng.choice(ids)
+        # Failed orders need a failure reason: the bench leaves them out.
+        state = rng.choices([Order.State.DRAFT, Order.State.CONFIRMED, Order.State.COMPLETED], [1, 4, 15])[0]
+        order = Order(counterparty_id=cp, responsible_id=manager or fallback, state=state,
+                      date=today - dt.timedelta(days=rng.randint(0, 730)))
+        orders.append(order)
+        picked = rng.sample(PRODUCTS, 2)
+        order.amount = order.cost = Decimal(0)
+        for product, price, cost in picked:
+            qty = Decimal(rng.randint(1, 10))
+            lines.append(OrderLine(order=order, product=product, quantity=qty, price=Decimal(price),
+                                   cost=Decimal(cost)))
+            order.amount += qty * price
+            order.cost += qty * cost
+    Order.objects.bulk_create(orders, batch_size=1000)
+    for line in lines:
+        line.order_id = line.order.pk
+    OrderLine.objects.bulk_create(lines, batch_size=1000)
+    shipments, payments = [], []
+    for line in lines[::2]:
+        order = line.order
+        kind = PlanFact.ACTUAL if order.state == Order.State.COMPLETED else PlanFact.PLANNED
+        shipments.append(Shipment(order=order, line=line, kind=kind, quantity=line.quantity,
+                                  date=order.date + dt.timedelta(days=rng.randint(1, 20))))
+        payments.append(Payment(order=order, kind=kind, amount=order.amount.quantize(CENTS),
+                                date=order.date + dt.timedelta(days=rng.randint(1, 30))))
+    Shipment.objects.bulk_create(shipments, batch_size=1000)
+    Payment.objects.bulk_create(payments, batch_size=1000)
+
+
+def delete(group):
+    """Remove the bench clients' sales rows with set-based statements, children first."""
+    if group is None:
+        return
+    cp_ids = f"SELECT id FROM {Counterparty._meta.db_table} WHERE group_id = %s"  # noqa: S608
+    order_ids = f"SELECT id FROM {Order._meta.db_table} WHERE counterparty_id IN ({cp_ids})"  # noqa: S608
+    deal_ids = f"SELECT id FROM {Deal._meta.db_table} WHERE counterparty_id IN ({cp_ids})"  # noqa: S608
+    statements = [(m, "order_id", order_ids) for m in (Shipment, Payment, OrderLine)]
+    statements += [(m, "deal_id", deal_ids) for m in (StageChange, DealLine, DealRuleRun)]
+    statements += [(m, "counterparty_id", cp_ids) for m in (Document, Order, Deal)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model, column, subquery in statements:
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})",  # noqa: S608
+                           [group.pk])
+
