@@ -184,6 +184,15 @@ KLIENTURA_COUNTRY = os.environ.get("KLIENTURA_COUNTRY", "RU")
 KLIENTURA_CURRENCY = os.environ.get("KLIENTURA_CURRENCY", "RUB")
 # Public address of the site, for links in emails sent by the worker (e.g. https://crm.example.com).
 KLIENTURA_BASE_URL = os.environ.get("KLIENTURA_BASE_URL", "")
+# The seller on generated proposals, contracts and invoices.
+KLIENTURA_COMPANY_NAME = os.environ.get("KLIENTURA_COMPANY_NAME", "Klientura")
+KLIENTURA_COMPANY_LEGAL_NAME = os.environ.get("KLIENTURA_COMPANY_LEGAL_NAME", "")
+KLIENTURA_COMPANY_TAX_ID = os.environ.get("KLIENTURA_COMPANY_TAX_ID", "")
+KLIENTURA_COMPANY_ADDRESS = os.environ.get("KLIENTURA_COMPANY_ADDRESS", "")
+KLIENTURA_COMPANY_PHONE = os.environ.get("KLIENTURA_COMPANY_PHONE", "")
+KLIENTURA_COMPANY_BANK = os.environ.get("KLIENTURA_COMPANY_BANK", "")  # bank details, one line
+# VAT included in prices, percent (0: documents say "without VAT").
+KLIENTURA_VAT_RATE = os.environ.get("KLIENTURA_VAT_RATE", "0")
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -261,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         "ContactKindEnum": "clients.models.ContactKind",
         "PropertyKindEnum": "core.models.PropertyKind",
         "CalendarEventKindEnum": "activities.api.serializers.EVENT_KIND_CHOICES",
+        "DocumentKindEnum": "sales.models.DocumentKind",
     },
 }
 

@@ -11,4 +11,4 @@ class SalesConfig(AppConfig):
 
         from . import models
 
-        register_trash(models.Deal)
+        register_trash(models.Deal, models.Document)

@@ -23,3 +23,26 @@ def create_defaults(Pipeline, Stage, LostReason):
     if not LostReason.objects.exists():
         for order, name in enumerate(LOST_REASONS, start=1):
             LostReason.objects.create(name=name, order=order * 10)
+    create_order_failure_reasons(_sibling(Pipeline, "OrderFailureReason"))
+
+
+ORDER_FAILURE_REASONS = ["Клиент отказался", "Нет оплаты", "Нет товара в наличии", "Сорваны сроки поставки",
+                         "Ошибка в заказе"]
+
+
+def _sibling(model, name):
+    """Another model of the same registry: historical in migrations (None before it existed), else real."""
+    try:
+        return model._meta.apps.get_model("sales", name)
+    except LookupError:
+        return None
+
+
+def create_order_failure_reasons(OrderFailureReason):
+    """The initial order failure reasons (migration 0004) unless there are some, trashed ones included."""
+    if OrderFailureReason is None:
+        return
+    manager = getattr(OrderFailureReason, "all_objects", OrderFailureReason.objects)
+    if not manager.exists():
+        for order, name in enumerate(ORDER_FAILURE_REASONS, start=1):
+            OrderFailureReason.objects.create(name=name, order=order * 10)

@@ -1,11 +1,23 @@
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from activities.filtersets import text_q
 from core.filtersets import BaseFilterSet
 
-from .models import Deal, Pipeline, Stage, StageRule
+from .models import (
+    Deal,
+    Document,
+    DocumentKind,
+    DocumentTemplate,
+    Order,
+    OrderFailureReason,
+    Pipeline,
+    Stage,
+    StageRule,
+)
 
 
 class DealFilterSet(BaseFilterSet):
@@ -39,3 +51,49 @@ class StageRuleFilterSet(BaseFilterSet):
     class Meta:
         model = StageRule
         fields = []
+
+
+class DocumentTemplateFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DocumentKind.choices)
+
+    class Meta:
+        model = DocumentTemplate
+        fields = ["is_active"]
+
+
+class DocumentFilterSet(BaseFilterSet):
+    counterparty = django_filters.NumberFilter(label=_("Client id"), field_name="counterparty_id")
+    deal = django_filters.NumberFilter(label=_("Deal id"), field_name="deal_id")
+    order = django_filters.NumberFilter(label=_("Order id"), field_name="order_id")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DocumentKind.choices)
+    format = django_filters.ChoiceFilter(label=_("Format"), choices=Document.Format.choices)
+
+    class Meta:
+        model = Document
+        fields = []
+
+
+class OrderFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Order.State.choices)
+    responsible = django_filters.ModelChoiceFilter(
+        label=_("Responsible"), queryset=get_user_model().objects.filter(is_active=True))
+    counterparty = django_filters.NumberFilter(label=_("Client id"), field_name="counterparty_id")
+    date_from = django_filters.DateFilter(label=_("Date from"), field_name="date", lookup_expr="gte",
+                                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = django_filters.DateFilter(label=_("Date to"), field_name="date", lookup_expr="lte",
+                                        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    failure_reason = django_filters.ModelChoiceFilter(label=_("Failure reason"),
+                                                      queryset=OrderFailureReason.objects.all())
+    deal = django_filters.NumberFilter(label=_("Deal id"), field_name="deal_id")
+
+    class Meta:
+        model = Order
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__iexact=value) | text_q("counterparty__name", value))

@@ -54,3 +54,42 @@ class StageRuleTable(Table):
         if o.assignee_kind == "role" else o.get_assignee_kind_display()))
     deadline = Column(_("Deadline"), render=lambda o: f"{o.deadline_amount} {o.get_deadline_unit_display()}")
     is_active = Column(_("Active"))
+
+
+class DocumentTemplateTable(Table):
+    default_sort = "name"
+
+    name = Column(_("Name"), order_by="name", linkify=True)
+    kind = Column(_("Kind"))
+    file = Column(_("DOCX file"), render=lambda o: o.file.name.rsplit("/", 1)[-1] if o.file else _("Built-in"))
+    is_active = Column(_("Active"))
+
+
+class ClientColumn(Column):
+    """The client's name, a link on the page and plain text in exports."""
+
+    def text(self, obj):
+        return obj.counterparty.name
+
+    def html(self, obj):
+        return _client(obj)
+
+
+class OrderTable(Table):
+    default_sort = "-date"
+
+    number = Column(_("Number"), order_by="id", linkify=True)
+    date = Column(_("Date"), order_by="date", css="text-nowrap")
+    counterparty = ClientColumn(_("Client"))
+    amount = Column(_("Amount"), order_by="amount", css="text-end text-nowrap")
+    currency = Column(_("Currency"))
+    state = Column(_("State"))
+    failure_reason = Column(_("Failure reason"))
+    responsible = Column(_("Responsible"))
+
+
+class OrderFailureReasonTable(Table):
+    default_sort = "order"
+
+    name = Column(_("Name"), order_by="name", linkify=True)
+    order = Column(_("Order"), order_by="order")

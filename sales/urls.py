@@ -1,4 +1,4 @@
-from .views import dashboard, deals, documents, orders, reports
+from .views import card, dashboard, deals, documents, orders, reports
 
 app_name = "sales"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *documents.urlpatterns,
     *reports.urlpatterns,
     *dashboard.urlpatterns,
+    *card.urlpatterns,
 ]

@@ -11,12 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urljoin
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clients.models import Counterparty
 from clients.services import search_q
@@ -255,8 +256,94 @@ class ReminderSource(Source):
             url=_url(obj), obj=obj)
 
 
-SOURCES = [InteractionSource(), TaskSource(), ReminderSource()]
-KIND_ORDER = {"interaction": 0, "task": 1, "reminder": 2}
+class OrderPlanSource(Source):
+    """Expected shipments or payments (invoice due dates) of the owner's orders, at the end of the
+    working day they are due. Active while the order is open and the actual ones do not cover them
+    yet (FIFO, see sales.services.orders); moved on the order card, not by dragging."""
+
+    counterparty_path = "order__counterparty"
+    type_label = ""
+
+    def plan_model(self):
+        raise NotImplementedError
+
+    def queryset(self, viewer, owner, start, end, filters):
+        from sales.models import Order, PlanFact
+        from sales.services.orders import OPEN_STATES, with_coverage
+
+        model = self.plan_model()
+        if not filters.wants_importance(Importance.NORMAL):  # plans have no importance
+            return model.objects.none()
+        first, last = timezone.localdate(start), timezone.localdate(end - timedelta(microseconds=1))
+        qs = (model.objects.restrict(viewer, access.VIEW)
+              .filter(order__responsible=owner, kind=PlanFact.PLANNED, date__gte=first, date__lte=last)
+              .exclude(order__state=Order.State.FAILED)
+              .select_related("order__counterparty"))
+        qs = with_coverage(self.filter_counterparty(qs, viewer, filters))
+        if not filters.include_done:
+            qs = qs.filter(order__state__in=OPEN_STATES, planned_upto__gt=F("actual_total"))
+        return qs
+
+    def is_active(self, obj):
+        from sales.services.orders import OPEN_STATES
+
+        return obj.order.state in OPEN_STATES and obj.uncovered > 0
+
+    def when(self, obj):
+        from core.working_time import workday_bounds
+
+        return datetime.combine(obj.date, workday_bounds()[1], tzinfo=timezone.get_current_timezone())
+
+    def event(self, obj):
+        order = obj.order
+        return Event(
+            kind=self.kind, id=obj.pk, title=self.title(obj), time=self.when(obj), active=self.is_active(obj),
+            type_key=self.kind, type_name=str(self.type_label), counterparty_id=order.counterparty_id,
+            counterparty_name=order.counterparty.name, description=obj.comment, url=_url(order), obj=obj)
+
+
+class ShipmentSource(OrderPlanSource):
+    kind = "shipment"
+    type_label = gettext_lazy("Expected shipment")
+
+    def plan_model(self):
+        from sales.models import Shipment
+
+        return Shipment
+
+    def queryset(self, viewer, owner, start, end, filters):
+        qs = super().queryset(viewer, owner, start, end, filters)
+        return qs.filter(line__deleted_at__isnull=True).select_related("line")
+
+    def title(self, obj):
+        from sales.services.orders import quantity_text
+
+        quantity = quantity_text(obj.uncovered if obj.uncovered > 0 else obj.quantity)
+        return _("Shipment: %(product)s × %(quantity)s, order %(number)s") % {
+            "product": obj.line.product, "quantity": quantity, "number": obj.order.number}
+
+
+class PaymentSource(OrderPlanSource):
+    kind = "payment"
+    type_label = gettext_lazy("Expected payment")
+
+    def plan_model(self):
+        from sales.models import Payment
+
+        return Payment
+
+    def title(self, obj):
+        from core.templatetags.klientura import money
+
+        amount = money(obj.uncovered if obj.uncovered > 0 else obj.amount, obj.order.currency)
+        if obj.invoice_number:
+            return _("Payment due: %(amount)s, invoice %(invoice)s, order %(number)s") % {
+                "amount": amount, "invoice": obj.invoice_number, "number": obj.order.number}
+        return _("Payment due: %(amount)s, order %(number)s") % {"amount": amount, "number": obj.order.number}
+
+
+SOURCES = [InteractionSource(), TaskSource(), ReminderSource(), ShipmentSource(), PaymentSource()]
+KIND_ORDER = {"interaction": 0, "task": 1, "reminder": 2, "shipment": 3, "payment": 4}
 
 
 def source_for(kind):

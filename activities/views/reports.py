@@ -172,10 +172,17 @@ class ReportView(LoginRequiredMixin, View):
         context = {"form": form, "title": self.title, "reports": REPORTS,
                    "query": self.query_without("page", "export")}
         if form.is_valid():
-            if request.GET.get("export") == "xlsx":
-                return xlsx_response(self.export_rows(form), self.export_name, title=str(self.title))
+            response = self.export(form, request.GET.get("export"))
+            if response is not None:
+                return response
             context.update(self.build(form))
         return render(request, self.template_name, context)
+
+    def export(self, form, kind):
+        """The file for ``?export=<kind>``, or None to render the page (subclasses add kinds)."""
+        if kind == "xlsx":
+            return xlsx_response(self.export_rows(form), self.export_name, title=str(self.title))
+        return None
 
     def query_without(self, *keys):
         params = [(k, v) for k, values in self.request.GET.lists() if k not in keys for v in values]

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
+from core import access
 from core.models import SavedFilter
 
 from .generic import RestoreView, TrashView  # noqa: F401
@@ -8,6 +9,9 @@ from .generic import RestoreView, TrashView  # noqa: F401
 
 @login_required
 def home(request):
+    # Heads (the roles that see and assign everyone's work) start on the management dashboard.
+    if access.can_assign(request.user):
+        return redirect("sales:dashboard")
     return redirect("clients:counterparty_list")
 
 

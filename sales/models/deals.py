@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Task, counterparty_scope
@@ -161,8 +162,14 @@ class Deal(BaseModel):
             raise ValidationError({"lost_reason": _("A lost reason is only for lost deals.")})
 
     def save(self, *args, **kwargs):
-        if self.probability is None and self.stage_id:
-            self.probability = self.stage.probability
+        if self.stage_id:
+            if self.probability is None:
+                self.probability = self.stage.probability
+            # However the stage was set (board, form, API), a closed deal knows when it closed.
+            if not self.stage.is_closed:
+                self.closed_at = None
+            elif self.closed_at is None:
+                self.closed_at = timezone.now()
         return super().save(*args, **kwargs)
 
 

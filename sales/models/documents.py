@@ -91,7 +91,11 @@ class Document(BaseModel):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(counterparty__deleted_at__isnull=True)
+        # Hidden while its client, deal or order is in the trash.
+        return qs.filter(
+            Q(deal=None) | Q(deal__deleted_at=None), Q(order=None) | Q(order__deleted_at=None),
+            counterparty__deleted_at=None,
+        )
 
     def clean(self):
         if not self.deal_id and not self.order_id:

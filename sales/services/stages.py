@@ -8,14 +8,17 @@ from django.utils.translation import gettext as _
 from ..models import Stage, StageChange
 
 
-def move_deal(deal, stage, user, expected_version, now=None):
+def move_deal(deal, stage, user, expected_version, now=None, lost_reason=None, comment=None):
     """Put ``deal`` into ``stage``; returns the StageChange, or None if it already is there.
 
     ``expected_version`` is the version the user saw: a stale one raises ConflictError from
     ``deal.save()``. The stage's rules run in the background worker once the move commits.
+    A lost stage needs ``lost_reason`` (a LostReason); ``comment`` is the won / lost comment.
     """
     if stage.pipeline_id != deal.stage.pipeline_id:
         raise ValidationError(_("The stage belongs to another pipeline."))
+    if deal.stage_id != stage.pk:
+        check_lost_reason(stage, lost_reason or deal.lost_reason)
     now = now or timezone.now()
     with transaction.atomic():
         deal.version = expected_version
@@ -28,8 +31,18 @@ def move_deal(deal, stage, user, expected_version, now=None):
         deal.closed_at = now if stage.is_closed else None
         if stage.kind != Stage.Kind.LOST:
             deal.lost_reason = None
+        elif lost_reason is not None:
+            deal.lost_reason = lost_reason
+        if comment is not None and stage.is_closed:
+            deal.result_comment = comment
         deal.save()
         return stage_entered(deal, previous, user, now)
+
+
+def check_lost_reason(stage, lost_reason):
+    """A deal goes into a lost stage only with the reason it was lost (reports group by it)."""
+    if stage.kind == Stage.Kind.LOST and lost_reason is None:
+        raise ValidationError({"lost_reason": _("Choose why the deal was lost.")})
 
 
 def stage_entered(deal, previous, user, now=None):

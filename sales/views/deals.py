@@ -6,6 +6,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views import View
@@ -59,6 +60,8 @@ class DealEditView(generic.ObjectEditView):
         moved = self.stage_before is not None and self.stage_before.pk != deal.stage_id
         if moved and deal.probability in (None, self.stage_before.probability):
             deal.probability = deal.stage.probability  # still the old stage's default: take the new one
+        if self.stage_before is None or moved:  # as on the board: won / lost deals know when they closed
+            deal.closed_at = timezone.now() if deal.stage.is_closed else None
         deal = form.save()
         if self.stage_before is None or moved:
             stage_entered(deal, self.stage_before, self.request.user)
@@ -93,6 +96,7 @@ class BoardView(generic.RestrictedMixin, View):
             "columns": board.board_columns(request.user, pipeline),
             "can_change": access.can(request.user, access.CHANGE, Deal),
             "can_add": access.can(request.user, access.ADD, Deal),
+            "lost_reasons": LostReason.objects.all(),
         })
 
 
@@ -118,9 +122,15 @@ class DealMoveView(generic.RestrictedMixin, View):
         stage = Stage.objects.filter(pk=data["stage"], pipeline_id=deal.stage.pipeline_id).first()
         if stage is None:
             return JsonResponse({"message": _("The stage belongs to another pipeline.")}, status=400)
+        reason_id = data.get("lost_reason", "")
+        lost_reason = LostReason.objects.filter(pk=reason_id).first() if reason_id.isdigit() else None
+        if reason_id and lost_reason is None:
+            return JsonResponse({"message": _("Choose why the deal was lost.")}, status=400)
+        comment = data.get("comment", "").strip() if "comment" in data else None
         try:
             with transaction.atomic():
-                move_deal(deal, stage, request.user, int(data["version"]))
+                move_deal(deal, stage, request.user, int(data["version"]), lost_reason=lost_reason,
+                          comment=comment)
         except ConflictError:
             return JsonResponse({"message": _(
                 "Someone else has changed this deal since the board was loaded. Nothing was moved: "

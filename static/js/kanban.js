@@ -19,7 +19,7 @@
     });
   }
 
-  function move(root, evt) {
+  function move(root, evt, extra) {
     const item = evt.item;
     const url = root.dataset.moveUrl.replace(/\/0\/move\/$/, "/" + item.dataset.id + "/move/");
     const fallback = root.dataset.errorMessage;
@@ -28,7 +28,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-      body: new URLSearchParams({ stage: evt.to.dataset.stage, version: item.dataset.version }),
+      body: new URLSearchParams({ stage: evt.to.dataset.stage, version: item.dataset.version, ...extra }),
     })
       .then((response) =>
         response.json().then(
@@ -56,9 +56,61 @@
       });
   }
 
+  // Dropping into a won or lost stage asks for the result first (a lost reason is required);
+  // closing the dialog without saving puts the card back where it was.
+  function resultDialog(root) {
+    const element = document.getElementById("deal-result-modal");
+    if (!element || !window.bootstrap) return null;
+    const modal = window.bootstrap.Modal.getOrCreateInstance(element);
+    const form = document.getElementById("deal-result-form");
+    const reason = form.elements.lost_reason;
+    const comment = form.elements.comment;
+    let pending = null;
+
+    element.addEventListener("hidden.bs.modal", () => {
+      if (pending) putBack(pending.evt); // cancelled
+      pending = null;
+    });
+    element.addEventListener("shown.bs.modal", () => {
+      (pending && pending.kind === "lost" ? reason : comment).focus();
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!pending) return;
+      const extra = { comment: comment.value };
+      if (pending.kind === "lost") {
+        if (!reason.value) {
+          reason.classList.add("is-invalid");
+          reason.focus();
+          return;
+        }
+        extra.lost_reason = reason.value;
+      }
+      const evt = pending.evt;
+      pending = null;
+      modal.hide();
+      move(root, evt, extra);
+    });
+    reason.addEventListener("change", () => reason.classList.remove("is-invalid"));
+
+    return function ask(evt, kind) {
+      pending = { evt: evt, kind: kind };
+      element.querySelectorAll("[data-kind]").forEach((part) => {
+        part.hidden = part.dataset.kind !== kind;
+      });
+      const title = evt.item.querySelector("a");
+      element.querySelector("[data-role=deal-title]").textContent = title ? title.textContent : "";
+      reason.value = "";
+      reason.classList.remove("is-invalid");
+      comment.value = "";
+      modal.show();
+    };
+  }
+
   function init() {
     const root = document.getElementById("kanban");
     if (!root || typeof Sortable === "undefined") return;
+    const ask = resultDialog(root);
     root.querySelectorAll(".kanban-drop").forEach((list) => {
       Sortable.create(list, {
         group: "kanban",
@@ -68,7 +120,11 @@
         fallbackOnBody: true,
         animation: 120,
         ghostClass: "kanban-ghost",
-        onAdd: (evt) => move(root, evt),
+        onAdd: (evt) => {
+          const kind = evt.to.dataset.kind;
+          if (ask && (kind === "won" || kind === "lost")) ask(evt, kind);
+          else move(root, evt, {});
+        },
       });
     });
   }

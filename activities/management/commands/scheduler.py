@@ -1,7 +1,8 @@
 """Enqueue the periodic background tasks every ``--interval`` seconds; ``db_worker`` runs them.
 
 Each loop enqueues: reminder delivery, the overdue-task check, the birthday check (idempotent, so
-running it every loop is harmless and picks up a birthday entered today) and the email queue.
+running it every loop is harmless and picks up a birthday entered today) and the email queue;
+and, when invoices are due for one, the sales payment reminders.
 A task already waiting in the queue is not enqueued again. Finished task results older than a
 day are pruned once an hour so the queue table stays small. Several schedulers may run: the
 tasks themselves are safe to run concurrently.
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from activities.tasks import PERIODIC, enqueue_once
+from sales.tasks import periodic_due as sales_periodic_due
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,8 @@ class Command(BaseCommand):
             close_old_connections()
 
     def tick(self):
-        return [t.name for t in PERIODIC if enqueue_once(t) is not None]
+        # Sales tasks (payment reminders) are enqueued only when they have something to do.
+        return [t.name for t in (*PERIODIC, *sales_periodic_due()) if enqueue_once(t) is not None]
 
     def prune(self):
         old = timezone.now() - KEEP_RESULTS

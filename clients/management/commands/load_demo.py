@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from activities import demo as activities_demo
 from clients import demo
+from sales import demo as sales_demo
 
 
 class Command(BaseCommand):
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         ))
         # A year of interactions, tasks and reminders; skipped if they are already there.
         activities_demo.load(stdout=self.stdout)
+        # Deals at every stage and two years of orders with shipments and payments; skipped likewise.
+        sales_demo.load(stdout=self.stdout)
         self.stdout.write("Open http://127.0.0.1:8000 and log in as:")
         for username, role, *_rest in demo.USERS:
             if password:

@@ -1,0 +1,501 @@
+"""Sales reports (SPEC §4, issue 4 item 6): already-aggregated rows for the report views.
+
+Every report starts from ``restrict(user, "view")`` querysets, so a sales manager's report covers
+only their own deals and orders (and those of clients shared with them). Counting and summing is
+done by the database (values / annotate); Python only arranges the few grouped rows it gets back.
+Amounts are kept per currency (``{currency: Decimal}``): different currencies are never added up.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from activities.services.reports import Period, current_month  # noqa: F401 (re-exported for views)
+from clients.services import search_q
+from core import access
+
+from ..defaults import STAGES
+from ..models import Deal, LostReason, Order, OrderFailureReason, Pipeline, Stage, StageChange
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+# Sums of amount × probability keep 2 + 0 decimals; the "/ 100" is done on the grouped rows.
+WEIGHTED_FIELD = DecimalField(max_digits=24, decimal_places=2)
+
+NO_REASON = _("No reason given")
+NO_DATE = _("No expected close date")
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def deals(user):
+    return Deal.objects.restrict(user, access.VIEW)
+
+
+def orders(user):
+    return Order.objects.restrict(user, access.VIEW)
+
+
+def add_amount(amounts, currency, value):
+    amounts[currency] = amounts.get(currency, ZERO) + (value or ZERO)
+
+
+def sort_currencies(currencies):
+    """The default currency first, the others alphabetically."""
+    default = settings.KLIENTURA_CURRENCY
+    return sorted(set(currencies), key=lambda c: (c != default, c))
+
+
+def share(part, whole):
+    """``part`` as a percentage of ``whole`` with one decimal, or None when there is no whole."""
+    if not whole:
+        return None
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def employees(ids):
+    """Users by id in the User model's order (last name, first name, username)."""
+    ids = {pk for pk in ids if pk is not None}
+    return list(get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name", "username", "pk"))
+
+
+def months(period):
+    """First days of the months the period touches."""
+    month, result = period.date_from.replace(day=1), []
+    while month <= period.date_to:
+        result.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return result
+
+
+def month_trunc(expression):
+    """The local first day of the month of a date or datetime (TIME_ZONE applies to datetimes)."""
+    return TruncMonth(expression, output_field=DateField())
+
+
+def date_range_q(period, field="date"):
+    return Q(**{f"{field}__gte": period.date_from, f"{field}__lte": period.date_to})
+
+
+def _filter_responsible(qs, responsible):
+    return qs.filter(responsible__in=list(responsible)) if responsible else qs
+
+
+# --- 1. Funnel ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FunnelRow:
+    stage: Stage
+    count: int = 0  # deals now in the stage
+    amounts: dict = field(default_factory=dict)
+    reached: int | None = None  # None for lost stages: they are not a step of the funnel
+    conversion: float | None = None  # % of the deals that reached this stage and the next one
+    avg_days: float | None = None  # average completed stay in the stage
+    stays: int = 0
+
+    @property
+    def in_funnel(self):
+        return self.stage.kind != Stage.Kind.LOST
+
+
+@dataclass
+class Funnel:
+    rows: list
+    currencies: list
+    count: int
+    amounts: dict
+    won_conversion: float | None  # % of the deals that reached the first stage and were won
+
+
+def funnel_deals(user, pipeline, period, responsible=()):
+    qs = deals(user).filter(period.q("created_at"), stage__pipeline=pipeline)
+    return _filter_responsible(qs, responsible)
+
+
+def furthest_order(pipeline):
+    """The order of the furthest non-lost stage a deal has been in (its history or where it is now)."""
+    history = (StageChange.objects.filter(deal=OuterRef("pk"), to_stage__pipeline=pipeline)
+               .exclude(to_stage__kind=Stage.Kind.LOST).order_by().values("deal")
+               .annotate(m=Max("to_stage__order")).values("m"))
+    current = Case(When(stage__kind=Stage.Kind.LOST, then=Value(0)), default=F("stage__order"),
+                   output_field=IntegerField())
+    return Greatest(Coalesce(Subquery(history, output_field=IntegerField()), Value(0)), current)
+
+
+def next_move_at():
+    """When the deal left the stage a StageChange put it into (its next move), or NULL."""
+    later = (Q(moved_at__gt=OuterRef("moved_at"))
+             | Q(moved_at=OuterRef("moved_at"), pk__gt=OuterRef("pk")))
+    return Subquery(StageChange.objects.filter(later, deal=OuterRef("deal"))
+                    .order_by("moved_at", "pk").values("moved_at")[:1])
+
+
+def stage_stays(pipeline, deal_qs):
+    """{stage id: (average stay, number of stays)} over the completed stays of the deals."""
+    stays = (StageChange.objects.filter(deal__in=deal_qs.values("pk"), to_stage__pipeline=pipeline)
+             .annotate(left_at=next_move_at()).filter(left_at__isnull=False)
+             .annotate(stay=ExpressionWrapper(F("left_at") - F("moved_at"), output_field=DurationField()))
+             .order_by().values("to_stage").annotate(avg=Avg("stay"), n=Count("pk")))
+    return {s["to_stage"]: (s["avg"], s["n"]) for s in stays}
+
+
+def funnel(user, pipeline, period, *, responsible=()):
+    qs = funnel_deals(user, pipeline, period, responsible)
+    stages = list(pipeline.stages.order_by("order", "pk"))
+    rows = {s.pk: FunnelRow(stage=s) for s in stages}
+    total, amounts = 0, {}
+    for g in qs.order_by().values("stage", "currency").annotate(n=Count("pk"), s=Sum("amount")):
+        row = rows[g["stage"]]
+        row.count += g["n"]
+        total += g["n"]
+        add_amount(row.amounts, g["currency"], g["s"])
+        add_amount(amounts, g["currency"], g["s"])
+
+    furthest = dict(qs.annotate(furthest=furthest_order(pipeline)).order_by()
+                    .values("furthest").annotate(n=Count("pk")).values_list("furthest", "n"))
+    chain = [rows[s.pk] for s in stages if s.kind != Stage.Kind.LOST]
+    for row in chain:
+        row.reached = sum(n for order, n in furthest.items() if order >= row.stage.order)
+    for row, following in zip(chain, chain[1:], strict=False):
+        row.conversion = share(following.reached, row.reached)
+
+    for stage_id, (avg, n) in stage_stays(pipeline, qs).items():
+        if stage_id in rows and avg is not None:
+            rows[stage_id].avg_days = round(avg.total_seconds() / 86400, 1)
+            rows[stage_id].stays = n
+
+    won = sum(r.count for r in rows.values() if r.stage.kind == Stage.Kind.WON)
+    return Funnel(rows=list(rows.values()), currencies=sort_currencies(amounts), count=total, amounts=amounts,
+                  won_conversion=share(won, chain[0].reached) if chain else None)
+
+
+# --- 2. Forecast -------------------------------------------------------------------------------
+
+
+@dataclass
+class ForecastRow:
+    month: datetime.date | None  # None: no expected close date
+    currency: str
+    count: int
+    amount: Decimal
+    weighted: Decimal  # Σ amount × probability / 100
+
+
+@dataclass
+class Forecast:
+    rows: list
+    currencies: list
+    totals: dict  # currency -> ForecastRow with month None
+
+
+def forecast(user, *, period=None, pipeline=None, responsible=()):
+    """Open deals by expected close month and currency."""
+    qs = _filter_responsible(deals(user).filter(stage__kind=Stage.Kind.OPEN), responsible)
+    if pipeline is not None:
+        qs = qs.filter(stage__pipeline=pipeline)
+    if period is not None:
+        qs = qs.filter(date_range_q(period, "expected_close_date"))
+    probability = Coalesce("probability", "stage__probability")
+    grouped = (qs.annotate(month=month_trunc("expected_close_date")).order_by()
+               .values("month", "currency")
+               .annotate(n=Count("pk"), total=Sum("amount"),
+                         weighted=Sum(F("amount") * probability, output_field=WEIGHTED_FIELD)))
+    rows, totals = [], {}
+    for g in grouped:
+        weighted = ((g["weighted"] or ZERO) / 100).quantize(CENT, ROUND_HALF_UP)
+        rows.append(ForecastRow(g["month"], g["currency"], g["n"], g["total"] or ZERO, weighted))
+        total = totals.setdefault(g["currency"], ForecastRow(None, g["currency"], 0, ZERO, ZERO))
+        total.count += g["n"]
+        total.amount += g["total"] or ZERO
+        total.weighted += weighted
+    currencies = sort_currencies(totals)
+    rows.sort(key=lambda r: (r.month is None, r.month or datetime.date.min, currencies.index(r.currency)))
+    return Forecast(rows=rows, currencies=currencies, totals={c: totals[c] for c in currencies})
+
+
+# --- 3. Won / lost -----------------------------------------------------------------------------
+
+
+@dataclass
+class WonLostRow:
+    label: str
+    user_id: int | None = None
+    won: int = 0
+    won_amounts: dict = field(default_factory=dict)
+    lost: int = 0
+    lost_amounts: dict = field(default_factory=dict)
+
+    @property
+    def win_rate(self):
+        return share(self.won, self.won + self.lost)
+
+
+@dataclass
+class ReasonRow:
+    label: str
+    count: int = 0
+    amounts: dict = field(default_factory=dict)
+    share: float | None = None
+
+
+@dataclass
+class WonLost:
+    rows: list
+    total: WonLostRow
+    reasons: list
+    currencies: list
+
+
+def closed_deals(user, period, *, pipeline=None, responsible=()):
+    qs = deals(user).filter(period.q("closed_at"), stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
+    if pipeline is not None:
+        qs = qs.filter(stage__pipeline=pipeline)
+    return _filter_responsible(qs, responsible)
+
+
+def won_lost(user, period, **filters):
+    qs = closed_deals(user, period, **filters)
+    grouped = list(qs.order_by().values("responsible", "stage__kind", "currency")
+                   .annotate(n=Count("pk"), s=Sum("amount")))
+    by_user = {u.pk: WonLostRow(str(u), u.pk) for u in employees(g["responsible"] for g in grouped)}
+    total, currencies = WonLostRow(str(_("Total"))), set()
+    for g in grouped:
+        currencies.add(g["currency"])
+        for row in (by_user[g["responsible"]], total):
+            if g["stage__kind"] == Stage.Kind.WON:
+                row.won += g["n"]
+                add_amount(row.won_amounts, g["currency"], g["s"])
+            else:
+                row.lost += g["n"]
+                add_amount(row.lost_amounts, g["currency"], g["s"])
+
+    by_reason = list(qs.filter(stage__kind=Stage.Kind.LOST).order_by().values("lost_reason", "currency")
+                     .annotate(n=Count("pk"), s=Sum("amount")))
+    names = LostReason.all_objects.in_bulk({g["lost_reason"] for g in by_reason} - {None})
+    reasons = {}
+    for g in by_reason:
+        row = reasons.setdefault(g["lost_reason"], ReasonRow(str(names[g["lost_reason"]]) if g["lost_reason"]
+                                                             else str(NO_REASON)))
+        row.count += g["n"]
+        add_amount(row.amounts, g["currency"], g["s"])
+    for row in reasons.values():
+        row.share = share(row.count, total.lost)
+    ordered = sorted(reasons.items(), key=lambda item: (item[0] is None, *(
+        (names[item[0]].order, names[item[0]].name.lower()) if item[0] else (0, ""))))
+    return WonLost(rows=list(by_user.values()), total=total, reasons=[r for _pk, r in ordered],
+                   currencies=sort_currencies(currencies))
+
+
+# --- 4. Order failures -------------------------------------------------------------------------
+
+
+@dataclass
+class Failures:
+    reasons: list  # ReasonRow
+    currencies: list
+    failed: int
+    failed_amounts: dict
+    orders: int  # all orders in the period (the share's base)
+
+    @property
+    def failed_share(self):
+        return share(self.failed, self.orders)
+
+
+def order_failures(user, period, *, responsible=()):
+    """Orders dated in the period that fell through, by failure reason and currency."""
+    qs = _filter_responsible(orders(user).filter(date_range_q(period)), responsible)
+    counts = qs.aggregate(n=Count("pk"), failed=Count("pk", filter=Q(state=Order.State.FAILED)))
+    grouped = list(qs.filter(state=Order.State.FAILED).order_by().values("failure_reason", "currency")
+                   .annotate(n=Count("pk"), s=Sum("amount")))
+    names = OrderFailureReason.all_objects.in_bulk({g["failure_reason"] for g in grouped} - {None})
+    reasons, amounts = {}, {}
+    for g in grouped:
+        pk = g["failure_reason"]
+        row = reasons.setdefault(pk, ReasonRow(str(names[pk]) if pk else str(NO_REASON)))
+        row.count += g["n"]
+        add_amount(row.amounts, g["currency"], g["s"])
+        add_amount(amounts, g["currency"], g["s"])
+    for row in reasons.values():
+        row.share = share(row.count, counts["failed"])
+    ordered = sorted(reasons.items(), key=lambda item: (item[0] is None, *(
+        (names[item[0]].order, names[item[0]].name.lower()) if item[0] else (0, ""))))
+    return Failures(reasons=[r for _pk, r in ordered], currencies=sort_currencies(amounts),
+                    failed=counts["failed"], failed_amounts=amounts, orders=counts["n"])
+
+
+# --- 5. New client interests and proposals by employee ------------------------------------------
+
+
+def default_proposal_stage(pipeline=None):
+    """The default pipeline's "proposal" stage: the seed's one by name, else the second open stage."""
+    pipeline = pipeline or Pipeline.default()
+    if pipeline is None:
+        return None
+    open_stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("order", "pk"))
+    names = {STAGES[1][0].lower(), "proposal"}
+    named = [s for s in open_stages if s.name.lower() in names]
+    if named:
+        return named[0]
+    return open_stages[1] if len(open_stages) > 1 else next(iter(open_stages), None)
+
+
+def proposal_entries(pipeline, proposal_stage):
+    """StageChanges that first bring a deal to the proposal stage or a later non-lost one."""
+    reached = (Q(to_stage__pipeline=pipeline, to_stage__order__gte=proposal_stage.order)
+               & ~Q(to_stage__kind=Stage.Kind.LOST))
+    earlier = StageChange.objects.filter(reached, deal=OuterRef("deal")).filter(
+        Q(moved_at__lt=OuterRef("moved_at")) | Q(moved_at=OuterRef("moved_at"), pk__lt=OuterRef("pk")))
+    return StageChange.objects.filter(reached).filter(~Exists(earlier))
+
+
+@dataclass
+class InterestRow:
+    """One employee: per month (first day) new deals, proposals and proposal sums per currency."""
+
+    label: str
+    user_id: int | None = None
+    interests: dict = field(default_factory=dict)  # month -> count
+    proposals: dict = field(default_factory=dict)  # month -> count
+    sums: dict = field(default_factory=dict)  # currency -> {month -> amount}
+
+    def add(self, kind, month, value, currency=None):
+        if kind == "sum":
+            cells = self.sums.setdefault(currency, {})
+            cells[month] = cells.get(month, ZERO) + (value or ZERO)
+        else:
+            cells = getattr(self, kind)
+            cells[month] = cells.get(month, 0) + value
+
+    def lines(self, months, currencies):
+        """[(measure label, currency or "", [cells per month], total)] — the rows of the table."""
+        def line(label, cells, zero, currency=""):
+            values = [cells.get(m, zero) for m in months]
+            return (label, currency, values, sum(values, zero))
+        result = [line(str(_("New client interests")), self.interests, 0),
+                  line(str(_("Proposals")), self.proposals, 0)]
+        for currency in currencies:
+            result.append(line(str(_("Proposal sum")), self.sums.get(currency, {}), ZERO, currency))
+        return result
+
+
+@dataclass
+class Interests:
+    months: list
+    rows: list
+    total: InterestRow
+    currencies: list
+    proposal_stage: Stage
+
+
+def interests(user, period, proposal_stage, *, responsible=()):
+    """New deals created per month and deals that reached the proposal stage per month, by employee.
+
+    Both count deals of the proposal stage's pipeline and group them by their responsible.
+    """
+    pipeline = proposal_stage.pipeline
+    qs = _filter_responsible(deals(user).filter(stage__pipeline=pipeline), responsible)
+    created = (qs.filter(period.q("created_at")).annotate(month=month_trunc("created_at")).order_by()
+               .values("responsible", "month").annotate(n=Count("pk")))
+    reached = (proposal_entries(pipeline, proposal_stage).filter(period.q("moved_at"), deal__in=qs.values("pk"))
+               .annotate(month=month_trunc("moved_at")).order_by()
+               .values("deal__responsible", "month", "deal__currency")
+               .annotate(n=Count("pk"), s=Sum("deal__amount")))
+    created, reached = list(created), list(reached)
+    users = employees([g["responsible"] for g in created] + [g["deal__responsible"] for g in reached])
+    rows = {u.pk: InterestRow(str(u), u.pk) for u in users}
+    total = InterestRow(str(_("Total")))
+    for g in created:
+        for row in (rows[g["responsible"]], total):
+            row.add("interests", g["month"], g["n"])
+    for g in reached:
+        for row in (rows[g["deal__responsible"]], total):
+            row.add("proposals", g["month"], g["n"])
+            row.add("sum", g["month"], g["s"], g["deal__currency"])
+    return Interests(months=months(period), rows=list(rows.values()), total=total,
+                     currencies=sort_currencies(total.sums), proposal_stage=proposal_stage)
+
+
+# --- 6. Profitability --------------------------------------------------------------------------
+
+# Orders that bring income: in progress and completed (drafts are not agreed yet, failed ones fell through).
+INCOME_STATES = [Order.State.CONFIRMED, Order.State.COMPLETED]
+
+
+def margin(income, cost):
+    return share(income - cost, income) if income else None
+
+
+def income_orders(user, period, *, responsible=(), client=""):
+    qs = _filter_responsible(orders(user).filter(date_range_q(period), state__in=INCOME_STATES), responsible)
+    if client:
+        qs = qs.filter(search_q(client, prefix="counterparty__"))
+    return qs
+
+
+def profitability_orders(user, period, **filters):
+    """Each order with income (its amount), cost (Σ line quantity × unit cost) and profit."""
+    return (income_orders(user, period, **filters).select_related("counterparty", "responsible")
+            .annotate(profit=F("amount") - F("cost"))
+            .order_by("counterparty__name", "counterparty_id", "currency", "date", "pk"))
+
+
+@dataclass
+class ClientProfit:
+    counterparty_id: int | None
+    name: str
+    currency: str
+    orders: int
+    income: Decimal
+    cost: Decimal
+
+    @property
+    def profit(self):
+        return self.income - self.cost
+
+    @property
+    def margin(self):
+        return margin(self.income, self.cost)
+
+
+def profitability_by_client(user, period, **filters):
+    """[ClientProfit] per client and currency, by name — one grouped query; and totals per currency."""
+    grouped = (income_orders(user, period, **filters).order_by()
+               .values("counterparty", "counterparty__name", "currency")
+               .annotate(n=Count("pk"), income=Sum("amount"), cost=Sum("cost")))
+    rows = [ClientProfit(g["counterparty"], g["counterparty__name"], g["currency"], g["n"],
+                         g["income"] or ZERO, g["cost"] or ZERO) for g in grouped]
+    rows.sort(key=lambda r: (r.name.lower(), r.counterparty_id, r.currency))
+    totals = {}
+    for r in rows:
+        t = totals.setdefault(r.currency, ClientProfit(None, str(_("Total")), r.currency, 0, ZERO, ZERO))
+        t.orders += r.orders
+        t.income += r.income
+        t.cost += r.cost
+    return rows, [totals[c] for c in sort_currencies(totals)]

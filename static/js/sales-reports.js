@@ -1,0 +1,74 @@
+// Sales report charts: each <canvas data-sales-chart="ID"> is drawn from the JSON in
+// <script id="ID" type="application/json"> (Django's json_script): no inline JS under the CSP.
+// JSON: {type: "bar" | "pie" | "doughnut", labels, datasets: [{label, data}],
+//        horizontal?, stacked?, money?: currency code of the values}
+(function () {
+  "use strict";
+
+  const locale = document.documentElement.lang || undefined;
+
+  function formatter(spec) {
+    const digits = spec.money ? 2 : 0;
+    const number = new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: digits });
+    return (value) => (spec.money ? `${number.format(value)} ${spec.money}` : number.format(value));
+  }
+
+  function options(spec) {
+    const format = formatter(spec);
+    const round = spec.type === "pie" || spec.type === "doughnut";
+    const tooltip = {
+      callbacks: {
+        label: (ctx) => {
+          const value = round ? ctx.parsed : (spec.horizontal ? ctx.parsed.x : ctx.parsed.y);
+          return `${round ? ctx.label : ctx.dataset.label}: ${format(value)}`;
+        },
+      },
+    };
+    const result = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { display: round || spec.datasets.length > 1, position: round ? "right" : "top" },
+        tooltip,
+      },
+    };
+    if (round) return result;
+    const valueAxis = {
+      beginAtZero: true,
+      stacked: Boolean(spec.stacked),
+      ticks: { precision: 0, callback: (value) => format(value) },
+    };
+    const categoryAxis = { stacked: Boolean(spec.stacked) };
+    result.indexAxis = spec.horizontal ? "y" : "x";
+    result.scales = spec.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis };
+    return result;
+  }
+
+  function draw(canvas) {
+    const source = document.getElementById(canvas.dataset.salesChart);
+    if (!source || typeof window.Chart === "undefined") return;
+    const spec = JSON.parse(source.textContent);
+    const bar = (spec.type || "bar") === "bar";
+    canvas.chart = new window.Chart(canvas, {
+      type: spec.type || "bar",
+      data: {
+        labels: spec.labels,
+        datasets: spec.datasets.map((d) => (bar ? { maxBarThickness: 60, ...d } : d)),
+      },
+      options: options(spec),
+    });
+  }
+
+  function init() {
+    document.querySelectorAll("canvas[data-sales-chart]").forEach((canvas) => {
+      if (!canvas.chart) draw(canvas);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
