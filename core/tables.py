@@ -1,10 +1,11 @@
 """Declarative list tables: columns, their labels, sort keys and how a cell is shown."""
 
 import datetime
+import html
 
 from django.utils import timezone
 from django.utils.formats import date_format, localize
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
 
 
@@ -31,7 +32,13 @@ class Column:
         return value
 
     def text(self, obj):
-        """Plain value for export."""
+        """Plain value for export: rendered HTML (links) becomes its text."""
+        value = self.value(obj)
+        if hasattr(value, "__html__"):
+            return html.unescape(strip_tags(value))
+        return value
+
+    def value(self, obj):
         if self.render_fn:
             return self.render_fn(obj)
         value = self.raw(obj)
@@ -43,7 +50,7 @@ class Column:
         return "" if value is None else value
 
     def html(self, obj):
-        value = self.text(obj)
+        value = self.value(obj)
         if isinstance(value, datetime.datetime):
             value = date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
         elif isinstance(value, datetime.date):

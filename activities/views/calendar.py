@@ -58,7 +58,8 @@ class CalendarFilterForm(forms.Form):
         types = [("interaction", _("All interactions"))]
         types += [(f"interaction:{t.pk}", t.name) for t in InteractionType.objects.all()]
         self.fields["type"].choices = [("", _("All events")), (_("Interactions"), types),
-                                       ("task", _("Tasks")), ("reminder", _("Reminders"))]
+                                       ("task", _("Tasks")), ("reminder", _("Reminders")),
+                                       ("shipment", _("Expected shipments")), ("payment", _("Expected payments"))]
         for name in ("q", "type", "importance", "date_from", "date_to"):
             css = "form-select form-select-sm" if name in ("type", "importance") else "form-control form-control-sm"
             self.fields[name].widget.attrs["class"] = css

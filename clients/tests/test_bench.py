@@ -6,12 +6,15 @@ from stdnum.ru import inn
 
 from clients import demo
 from clients.models import ContactInfo, ContactPerson, Counterparty
+from sales.models import Deal, Order, OrderLine
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 CASES = ["list, admin", "list, manager", "list, next page", "filter: property (choice)",
          "search: name fragment", "search: name, manager", "search: person surname", "search: phone",
-         "search: tax id", "client card"]
+         "search: tax id", "client card", "Σ deal board, manager", "Σ deal board, admin", "deal list, manager",
+         "order list, manager", "order analysis, manager", "Σ dashboard, admin", "Σ sales funnel, admin",
+         "Σ forecast, manager", "order card"]
 
 
 def bench(**options):
@@ -26,6 +29,7 @@ def test_bench_measures_every_case_and_cleans_up():
         assert case in output
     assert "COUNT" in output and "200 counterparties" in output
     assert not Counterparty.all_objects.exists()  # bench rows and users are removed again
+    assert not Deal.all_objects.exists() and not Order.all_objects.exists() and not OrderLine.all_objects.exists()
     assert demo.bench_group() is None
 
 
@@ -40,6 +44,8 @@ def test_bench_rows_are_complete_and_guarded():
         assert 1 <= ContactInfo.objects.filter(counterparty=cp).count() <= 3
         assert cp.properties["activity"] in demo.ACTIVITIES
     assert rows.values("main_manager").distinct().count() > 10
+    assert Deal.objects.filter(counterparty__group=demo.bench_group()).count() == 24  # 0.2 per client
+    assert Order.objects.filter(counterparty__group=demo.bench_group()).count() == 60  # 0.5 per client
     with pytest.raises(CommandError, match="--reuse"):
         bench(count=120)
     assert "search: tax id" in bench(count=150, reuse=True, repeat=1)  # tops up to 150, keeps them

@@ -447,8 +447,15 @@ def test_calendar_shows_expected_shipments_and_payments_to_the_responsible(
         assert cal.can_view_calendar(manager, teammate)
         assert cal.events_for(manager, teammate, start, end) == []
         assert len(cal.events_for(teammate, teammate, start, end)) == 1
-        # Tasks only: no plans.
+        # Tasks only: no plans; the type filter offers shipments and payments.
         assert cal.events_for(manager, manager, start, end, cal.CalendarFilters(types=frozenset({"task"}))) == []
+        only = cal.CalendarFilters(types=frozenset({"payment"}))
+        assert [ev.key for ev in cal.events_for(manager, manager, start, end, only)] == [f"payment-{invoice.pk}"]
+        page = client_for(manager).get("/activities/calendar/", {"view": "week", "date": "2026-03-05",
+                                                                 "type": "shipment"}).content.decode()
+        assert '<option value="shipment" selected>' in page and '<option value="payment">' in page
+        assert f'data-key="shipment-{plan.pk}"' in page and f'data-key="payment-{invoice.pk}"' not in page
+        assert "bi-truck" in page
 
 
 # --- Access per page --------------------------------------------------------------------------------

@@ -37,6 +37,13 @@ def test_manager_lists_only_own_deals(client_for, manager, sales_head, deals):
     assert "Mine" in page and "Theirs" in page
 
 
+def test_export_has_plain_client_names_and_own_deals_only(client_for, manager, deals):
+    response = client_for(manager).get("/sales/deals/", {"export": "csv"})
+    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    assert "Mine" in body and "Theirs" not in body
+    assert deals[0].counterparty.name in body and "<a " not in body
+
+
 def test_shared_client_deals_are_visible(client_for, manager, teammate, deals):
     CounterpartyShare.objects.create(counterparty=deals[1].counterparty, user=manager)
     assert "Theirs" in client_for(manager).get("/sales/deals/").content.decode()

@@ -23,9 +23,11 @@ from django.urls import reverse
 from clients import demo
 from clients.models import PHONE_KINDS, ContactInfo, Counterparty
 from sales import bench as sales_bench
-from sales.models import Deal
+from sales.models import Deal, Order, Pipeline
 
 COUNT_SQL = re.compile(r"\bCOUNT\s*\(", re.IGNORECASE)
+# Case titles starting with this mark count rows on purpose (reports, dashboard).
+AGGREGATE = "Σ "
 
 
 def phone_as_typed(e164):
@@ -167,7 +169,27 @@ class Command(BaseCommand):
             ("search: phone", admin, listing, {"q": phone_as_typed(phone.value)}, name),
             ("search: tax id", admin, listing, {"q": target.tax_id}, name),
             ("client card", admin, target.get_absolute_url(), {}, name),
+            *self.sales_cases(admin, manager),
         ]
+
+    def sales_cases(self, admin, manager):
+        """Sales pages; the board's column totals, reports and the dashboard count by design."""
+        group = demo.bench_group()
+        order = Order.objects.filter(counterparty__group=group, responsible=manager).order_by("-pk").first()
+        board = reverse("sales:board", args=[Pipeline.default().pk])
+        cases = [
+            (AGGREGATE + "deal board, manager", manager, board, {}, None),
+            (AGGREGATE + "deal board, admin", admin, board, {}, None),
+            ("deal list, manager", manager, reverse("sales:deal_list"), {}, None),
+            ("order list, manager", manager, reverse("sales:order_list"), {}, None),
+            ("order analysis, manager", manager, reverse("sales:order_analysis"), {}, None),
+            (AGGREGATE + "dashboard, admin", admin, reverse("sales:dashboard"), {}, None),
+            (AGGREGATE + "sales funnel, admin", admin, reverse("sales:report_funnel"), {}, None),
+            (AGGREGATE + "forecast, manager", manager, reverse("sales:report_forecast"), {}, None),
+        ]
+        if order is not None:
+            cases.append(("order card", manager, order.get_absolute_url(), {}, None))
+        return cases
 
     # --- Measuring ----------------------------------------------------------------------------
     def measure(self, admin, opts):
@@ -223,7 +245,8 @@ class Command(BaseCommand):
                           f"{'queries':>8} {'COUNT':>6}")
         failures = []
         for r in results:
-            ok = r["median"] <= opts["max_median"] and r["p95"] <= opts["max_p95"] and not r["counts"]
+            counts_ok = not r["counts"] or r["title"].startswith(AGGREGATE)
+            ok = r["median"] <= opts["max_median"] and r["p95"] <= opts["max_p95"] and counts_ok
             line = (f"{r['title']:<28} {r['median']:>10.1f} {r['p95']:>8.1f} {r['cpu']:>11.1f} "
                     f"{r['queries']:>8} {len(r['counts']):>6}{'' if ok else '  ✗'}")
             self.stdout.write(line if ok else self.style.ERROR(line))
@@ -238,7 +261,8 @@ class Command(BaseCommand):
                 for sql in r["counts"]:
                     self.stdout.write(f"    COUNT: {sql[:300]}")
         self.stdout.write(f"\nTargets: median ≤ {opts['max_median']:g} ms, p95 ≤ {opts['max_p95']:g} ms, "
-                          "no COUNT(*) on a page view.\n\"app CPU\" counts this process only, not the "
+                          "no COUNT(*) on a page view\n(Σ cases aggregate on purpose).\n"
+                          "\"app CPU\" counts this process only, not the "
                           "database server: wall time well above it is the database or a CPU busy elsewhere.")
         if failures:
             message = f"Missed targets: {', '.join(failures)}"
