@@ -184,11 +184,17 @@ KLIENTURA_COUNTRY = os.environ.get("KLIENTURA_COUNTRY", "RU")
 KLIENTURA_CURRENCY = os.environ.get("KLIENTURA_CURRENCY", "RUB")
 # Public address of the site, for links in emails sent by the worker (e.g. https://crm.example.com).
 KLIENTURA_BASE_URL = os.environ.get("KLIENTURA_BASE_URL", "")
+# Office hours of the working calendar (deadlines of stage rules skip the rest, weekends, holidays).
+KLIENTURA_WORKDAY_START = os.environ.get("KLIENTURA_WORKDAY_START", "09:00")
+KLIENTURA_WORKDAY_END = os.environ.get("KLIENTURA_WORKDAY_END", "18:00")
 # The seller on generated proposals, contracts and invoices.
-KLIENTURA_COMPANY_NAME = os.environ.get("KLIENTURA_COMPANY_NAME", "Klientura")
-KLIENTURA_COMPANY_LEGAL_NAME = os.environ.get("KLIENTURA_COMPANY_LEGAL_NAME", "")
-KLIENTURA_COMPANY_TAX_ID = os.environ.get("KLIENTURA_COMPANY_TAX_ID", "")
-KLIENTURA_COMPANY_ADDRESS = os.environ.get("KLIENTURA_COMPANY_ADDRESS", "")
+# The demo is the company «Лидер» of seed 002.
+_SELLER = (("Лидер", "ООО «Лидер»", "7701234560", "г. Москва, ул. Складочная, д. 1") if DEMO_MODE
+           else ("Klientura", "", "", ""))
+KLIENTURA_COMPANY_NAME = os.environ.get("KLIENTURA_COMPANY_NAME", _SELLER[0])
+KLIENTURA_COMPANY_LEGAL_NAME = os.environ.get("KLIENTURA_COMPANY_LEGAL_NAME", _SELLER[1])
+KLIENTURA_COMPANY_TAX_ID = os.environ.get("KLIENTURA_COMPANY_TAX_ID", _SELLER[2])
+KLIENTURA_COMPANY_ADDRESS = os.environ.get("KLIENTURA_COMPANY_ADDRESS", _SELLER[3])
 KLIENTURA_COMPANY_PHONE = os.environ.get("KLIENTURA_COMPANY_PHONE", "")
 KLIENTURA_COMPANY_BANK = os.environ.get("KLIENTURA_COMPANY_BANK", "")  # bank details, one line
 # VAT included in prices, percent (0: documents say "without VAT").

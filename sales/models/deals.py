@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
@@ -73,7 +74,7 @@ class Stage(BaseModel):
     name = models.CharField(_("name"), max_length=150)
     order = models.PositiveIntegerField(_("order"), default=100)
     probability = models.PositiveSmallIntegerField(_("probability, %"), default=0, validators=PERCENT)
-    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.OPEN)
+    kind = models.CharField(pgettext_lazy("stage", "kind"), max_length=5, choices=Kind.choices, default=Kind.OPEN)
 
     class Meta:
         verbose_name = _("stage")

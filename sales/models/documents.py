@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activities.models import counterparty_scope
 from clients.models import Counterparty
@@ -33,7 +34,7 @@ class DocumentTemplate(BaseModel):
     settings_model = True
 
     name = models.CharField(_("name"), max_length=150)
-    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    kind = models.CharField(pgettext_lazy("document", "kind"), max_length=10, choices=DocumentKind.choices)
     file = models.FileField(_("DOCX file"), upload_to="document-templates/", blank=True,
                             validators=[FileExtensionValidator(["docx"])])
     is_active = models.BooleanField(_("active"), default=True)
@@ -67,7 +68,7 @@ class Document(BaseModel):
                               related_name="documents")
     template = models.ForeignKey(DocumentTemplate, verbose_name=_("template"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="documents")
-    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    kind = models.CharField(pgettext_lazy("document", "kind"), max_length=10, choices=DocumentKind.choices)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     title = models.CharField(_("title"), max_length=255)
     file = models.FileField(_("file"), upload_to="documents/%Y/%m/")

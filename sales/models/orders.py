@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
@@ -85,7 +87,8 @@ class Order(BaseModel):
         ]
 
     def __str__(self):
-        return _("Order %(number)s of %(date)s") % {"number": self.number or self.pk, "date": self.date}
+        return _("Order %(number)s of %(date)s") % {"number": self.number or self.pk,
+                                                     "date": date_format(self.date, "SHORT_DATE_FORMAT")}
 
     def get_absolute_url(self):
         return reverse("sales:order_detail", args=[self.pk])
@@ -170,7 +173,8 @@ class Shipment(OrderChild):
                               related_name="shipments")
     line = models.ForeignKey(OrderLine, verbose_name=_("line"), on_delete=models.CASCADE,
                              related_name="shipments")
-    kind = models.CharField(_("kind"), max_length=7, choices=PlanFact.choices, default=PlanFact.PLANNED)
+    kind = models.CharField(pgettext_lazy("plan or actual", "kind"), max_length=7, choices=PlanFact.choices,
+                            default=PlanFact.PLANNED)
     date = models.DateField(_("date"), db_index=True)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, validators=POSITIVE)
     comment = models.CharField(_("comment"), max_length=255, blank=True)
@@ -193,7 +197,8 @@ class Payment(OrderChild):
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
                               related_name="payments")
-    kind = models.CharField(_("kind"), max_length=7, choices=PlanFact.choices, default=PlanFact.PLANNED)
+    kind = models.CharField(pgettext_lazy("plan or actual", "kind"), max_length=7, choices=PlanFact.choices,
+                            default=PlanFact.PLANNED)
     # For a planned payment: the invoice's payment due date; for an actual one: the day it came.
     date = models.DateField(_("date"), db_index=True)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, validators=POSITIVE)
