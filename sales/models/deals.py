@@ -92,24 +92,34 @@ class Stage(BaseModel):
         return self.kind != self.Kind.OPEN
 
 
-class LostReason(BaseModel):
-    """Why deals are lost: a reference list the administrator keeps."""
+class Reason(BaseModel):
+    """A reference list of reasons the administrator keeps, in their own order."""
 
     settings_model = True
+    edit_url_name = ""
 
     name = models.CharField(_("name"), max_length=150)
     order = models.PositiveIntegerField(_("order"), default=100)
 
     class Meta:
-        verbose_name = _("lost reason")
-        verbose_name_plural = _("lost reasons")
+        abstract = True
         ordering = ["order", "name"]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("sales:lostreason_edit", args=[self.pk])
+        return reverse(self.edit_url_name, args=[self.pk])
+
+
+class LostReason(Reason):
+    """Why deals are lost."""
+
+    edit_url_name = "sales:lostreason_edit"
+
+    class Meta(Reason.Meta):
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
 
 
 class Deal(BaseModel):

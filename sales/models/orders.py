@@ -17,31 +17,21 @@ from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
 from core.models import BaseModel
 
-from .deals import Deal, default_currency
+from .deals import Deal, Reason, default_currency
 
 USER = settings.AUTH_USER_MODEL
 POSITIVE = [MinValueValidator(Decimal("0.001"))]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
-class OrderFailureReason(BaseModel):
-    """Why orders fall through: a reference list the administrator keeps."""
+class OrderFailureReason(Reason):
+    """Why orders fall through."""
 
-    settings_model = True
+    edit_url_name = "sales:failurereason_edit"
 
-    name = models.CharField(_("name"), max_length=150)
-    order = models.PositiveIntegerField(_("order"), default=100)
-
-    class Meta:
+    class Meta(Reason.Meta):
         verbose_name = _("order failure reason")
         verbose_name_plural = _("order failure reasons")
-        ordering = ["order", "name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("sales:failurereason_edit", args=[self.pk])
 
 
 class Order(BaseModel):
