@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel
+from core.models import BaseModel, trash_index
 
 from . import validators
 
@@ -201,6 +201,7 @@ class Counterparty(OwnedByCounterparty):
             models.Index(fields=["main_manager", "name", "id"], name="cp_manager_name_id"),
             models.Index(fields=["-created_at", "-id"], name="cp_created_id"),
             models.Index(fields=["city", "id"], name="cp_city_id"),
+            trash_index("cp_trashed"),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activities.filtersets import text_q
 from core.filtersets import BaseFilterSet
@@ -55,7 +56,7 @@ class StageRuleFilterSet(BaseFilterSet):
 
 class DocumentTemplateFilterSet(BaseFilterSet):
     q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DocumentKind.choices)
+    kind = django_filters.ChoiceFilter(label=pgettext_lazy("document", "Kind"), choices=DocumentKind.choices)
 
     class Meta:
         model = DocumentTemplate
@@ -66,7 +67,7 @@ class DocumentFilterSet(BaseFilterSet):
     counterparty = django_filters.NumberFilter(label=_("Client id"), field_name="counterparty_id")
     deal = django_filters.NumberFilter(label=_("Deal id"), field_name="deal_id")
     order = django_filters.NumberFilter(label=_("Order id"), field_name="order_id")
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DocumentKind.choices)
+    kind = django_filters.ChoiceFilter(label=pgettext_lazy("document", "Kind"), choices=DocumentKind.choices)
     format = django_filters.ChoiceFilter(label=_("Format"), choices=Document.Format.choices)
 
     class Meta:

@@ -1,5 +1,6 @@
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.tables import Column, Table
 
@@ -60,7 +61,7 @@ class DocumentTemplateTable(Table):
     default_sort = "name"
 
     name = Column(_("Name"), order_by="name", linkify=True)
-    kind = Column(_("Kind"))
+    kind = Column(pgettext_lazy("document", "Kind"))
     file = Column(_("DOCX file"), render=lambda o: o.file.name.rsplit("/", 1)[-1] if o.file else _("Built-in"))
     is_active = Column(_("Active"))
 
@@ -78,7 +79,7 @@ class ClientColumn(Column):
 class OrderTable(Table):
     default_sort = "-date"
 
-    number = Column(_("Number"), order_by="id", linkify=True)
+    number = Column(pgettext_lazy("order number", "Number"), order_by="id", linkify=True)
     date = Column(_("Date"), order_by="date", css="text-nowrap")
     counterparty = ClientColumn(_("Client"))
     amount = Column(_("Amount"), order_by="amount", css="text-end text-nowrap")

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
 from core.access import Role
-from core.models import BaseModel
+from core.models import BaseModel, not_trashed, trash_index
 
 USER = settings.AUTH_USER_MODEL
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -152,6 +152,8 @@ class Deal(BaseModel):
         indexes = [
             models.Index(fields=["stage", "deleted_at"], name="deal_stage"),
             models.Index(fields=["responsible", "stage"], name="deal_responsible_stage"),
+            models.Index(fields=["stage", "-updated_at", "-id"], name="deal_stage_updated"),  # board cards
+            trash_index("deal_trashed"),
         ]
 
     def __str__(self):
@@ -166,7 +168,7 @@ class Deal(BaseModel):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(counterparty__deleted_at__isnull=True)
+        return qs.filter(not_trashed("counterparty", Counterparty))
 
     def clean(self):
         if self.stage_id and self.stage.kind != Stage.Kind.LOST and self.lost_reason_id:
@@ -212,7 +214,7 @@ class DealLine(BaseModel):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(deal__deleted_at__isnull=True, deal__counterparty__deleted_at__isnull=True)
+        return qs.filter(not_trashed("deal", Deal), not_trashed("deal__counterparty", Counterparty))
 
 
 class StageChange(models.Model):

@@ -11,10 +11,10 @@ from django.utils.translation import pgettext_lazy
 
 from activities.models import counterparty_scope
 from clients.models import Counterparty
-from core.models import BaseModel
+from core.models import BaseModel, not_trashed
 
 from .deals import Deal
-from .orders import Order
+from .orders import ORDER, Order
 
 USER = settings.AUTH_USER_MODEL
 
@@ -64,7 +64,7 @@ class Document(BaseModel):
                                      related_name="documents")
     deal = models.ForeignKey(Deal, verbose_name=_("deal"), null=True, blank=True, on_delete=models.CASCADE,
                              related_name="documents")
-    order = models.ForeignKey(Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.CASCADE,
+    order = models.ForeignKey(Order, verbose_name=ORDER, null=True, blank=True, on_delete=models.CASCADE,
                               related_name="documents")
     template = models.ForeignKey(DocumentTemplate, verbose_name=_("template"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="documents")
@@ -93,10 +93,8 @@ class Document(BaseModel):
     @classmethod
     def visible_filter(cls, qs):
         # Hidden while its client, deal or order is in the trash.
-        return qs.filter(
-            Q(deal=None) | Q(deal__deleted_at=None), Q(order=None) | Q(order__deleted_at=None),
-            counterparty__deleted_at=None,
-        )
+        return qs.filter(not_trashed("deal", Deal), not_trashed("order", Order),
+                         not_trashed("counterparty", Counterparty))
 
     def clean(self):
         if not self.deal_id and not self.order_id:

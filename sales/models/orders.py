@@ -15,13 +15,15 @@ from django.utils.translation import pgettext_lazy
 
 from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
-from core.models import BaseModel
+from core.models import BaseModel, not_trashed, trash_index
 
 from .deals import Deal, Reason, default_currency
 
 USER = settings.AUTH_USER_MODEL
 POSITIVE = [MinValueValidator(Decimal("0.001"))]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+# "order" is also the sort position of reference lists: a context keeps the two apart.
+ORDER = pgettext_lazy("sales order", "order")
 
 
 class OrderFailureReason(Reason):
@@ -68,12 +70,13 @@ class Order(BaseModel):
                                editable=False)
 
     class Meta:
-        verbose_name = _("order")
+        verbose_name = ORDER
         verbose_name_plural = _("orders")
         ordering = ["-date", "-id"]
         indexes = [
             models.Index(fields=["responsible", "date"], name="order_responsible_date"),
             models.Index(fields=["counterparty", "date"], name="order_counterparty_date"),
+            trash_index("order_trashed"),
         ]
 
     def __str__(self):
@@ -89,7 +92,7 @@ class Order(BaseModel):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(counterparty__deleted_at__isnull=True)
+        return qs.filter(not_trashed("counterparty", Counterparty))
 
     def clean(self):
         if self.state != self.State.FAILED and self.failure_reason_id:
@@ -119,13 +122,13 @@ class OrderChild(BaseModel):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(order__deleted_at__isnull=True, order__counterparty__deleted_at__isnull=True)
+        return qs.filter(not_trashed("order", Order), not_trashed("order__counterparty", Counterparty))
 
 
 class OrderLine(OrderChild):
     """A product in an order; ``cost`` (unit cost) feeds the profitability report."""
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(Order, verbose_name=ORDER, on_delete=models.CASCADE, related_name="lines")
     product = models.CharField(_("product"), max_length=200)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal("1"),
                                    validators=POSITIVE)
@@ -159,7 +162,7 @@ class PlanFact(models.TextChoices):
 class Shipment(OrderChild):
     """A planned or actual shipment of (part of) one order line."""
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
+    order = models.ForeignKey(Order, verbose_name=ORDER, on_delete=models.CASCADE,
                               related_name="shipments")
     line = models.ForeignKey(OrderLine, verbose_name=_("line"), on_delete=models.CASCADE,
                              related_name="shipments")
@@ -185,7 +188,7 @@ class Shipment(OrderChild):
 class Payment(OrderChild):
     """A planned payment (an invoice with its due date) or an actual receipt."""
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
+    order = models.ForeignKey(Order, verbose_name=ORDER, on_delete=models.CASCADE,
                               related_name="payments")
     kind = models.CharField(pgettext_lazy("plan or actual", "kind"), max_length=7, choices=PlanFact.choices,
                             default=PlanFact.PLANNED)

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from clients.models import PHONE_KINDS, ContactKind
 from core.pdf import html_to_pdf
@@ -94,7 +95,7 @@ def labels(kind):
         "kind": str(DocumentKind(kind).label),
         "n": _("No."), "product": _("Product"), "quantity": _("Quantity"), "price": _("Price"),
         "amount": _("Amount"), "total": _("Total"), "seller": _("Seller"), "client": _("Client"),
-        "to": _("To"), "tax_id": _("Tax ID"), "kpp": _("KPP"), "ogrn": _("OGRN"),
+        "to": pgettext("addressee", "To"), "tax_id": _("Tax ID"), "kpp": _("KPP"), "ogrn": _("OGRN"),
         "address": _("Address"), "phone": _("Phone"), "email": _("Email"), "bank": _("Bank details"),
         "manager": _("Manager"), "amount_in_words": _("Amount in words"),
         "payment_due": _("Payment due by"), "date": _("Date"),

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 from clients.models import Counterparty
@@ -340,9 +341,9 @@ class OrderAnalysisView(generic.ObjectListView):
         })
 
     def export(self, qs, kind):
-        header = [_("Order"), _("Date"), _("Client"), _("Currency"), _("Product"), _("Ordered, qty"),
-                  _("Ordered"), _("Shipped, qty"), _("Shipped"), _("Left to ship, qty"), _("Left to ship"),
-                  _("Paid"), _("Owed"), _("Debt for shipped")]
+        header = [pgettext("sales order", "Order"), _("Date"), _("Client"), _("Currency"), _("Product"),
+                  _("Ordered, qty"), _("Ordered"), _("Shipped, qty"), _("Shipped"), _("Left to ship, qty"),
+                  _("Left to ship"), _("Paid"), _("Owed"), _("Debt for shipped")]
 
         def rows():
             yield header

@@ -21,7 +21,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 
 from activities.views.reports import PeriodForm, ReportForm, ReportView
@@ -475,8 +475,8 @@ class ProfitabilityReport(SalesReportView):
         by_order = [[o.counterparty.name, o.number, o.date, str(o.responsible), o.currency, o.amount, o.cost,
                      o.profit, reports.margin(o.amount, o.cost)] for o in orders.iterator(chunk_size=2000)]
         return [Table(_("By client"), [_("Client"), _("Currency"), _("Orders"), *money], by_client),
-                Table(_("By order"), [_("Client"), _("Order"), _("Date"), _("Responsible"), _("Currency"),
-                                      *money], by_order)]
+                Table(_("By order"), [_("Client"), pgettext("sales order", "Order"), _("Date"), _("Responsible"),
+                                      _("Currency"), *money], by_order)]
 
 
 REPORTS = [
