@@ -118,9 +118,14 @@ def counterparty_scope(user, path="counterparty"):
     ``path`` leads from the queried model to its counterparty ("" for Counterparty itself):
     the one definition of a sales manager's scope, used by every app.
     """
-    prefix = f"{path}__" if path else ""
-    shared = CounterpartyShare.objects.filter(counterparty=OuterRef(path or "pk"), user=user)
-    return Q(**{f"{prefix}main_manager": user}) | Q(Exists(shared))
+    if path:
+        # Uncorrelated subqueries: the database builds the manager's few ids once and checks
+        # each row against them, instead of joining every row to its counterparty.
+        managed = Counterparty.all_objects.filter(main_manager=user).values("pk")
+        shared = CounterpartyShare.objects.filter(user=user).values("counterparty_id")
+        return Q(**{f"{path}__in": managed}) | Q(**{f"{path}__in": shared})
+    shared = CounterpartyShare.objects.filter(counterparty=OuterRef("pk"), user=user)
+    return Q(main_manager=user) | Q(Exists(shared))
 
 
 class OwnedByCounterparty(BaseModel):

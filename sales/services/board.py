@@ -7,7 +7,7 @@ from core import access
 from ..models import Deal
 
 # Enough to work a column; the rest is one click away in the list (and keeps the page fast).
-CARDS_PER_COLUMN = 30
+CARDS_PER_COLUMN = 20
 
 
 def column_totals(user, pipeline):
