@@ -233,6 +233,8 @@ class StageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
         ordering = ["deal", "moved_at", "pk"]
+        # A deal's moves in order: the funnel finds each stay's next move with it.
+        indexes = [models.Index(fields=["deal", "moved_at"], name="stagechange_deal_moved")]
 
     def __str__(self):
         return f"{self.deal}: {self.from_stage} → {self.to_stage}"
