@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Avg,
-    Case,
     Count,
     DateField,
     DecimalField,
@@ -22,16 +21,12 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from activities.services.reports import Period, current_month  # noqa: F401 (re-exported for views)
@@ -138,14 +133,16 @@ def funnel_deals(user, pipeline, period, responsible=()):
     return _filter_responsible(qs, responsible)
 
 
-def furthest_order(pipeline):
-    """The order of the furthest non-lost stage a deal has been in (its history or where it is now)."""
-    history = (StageChange.objects.filter(deal=OuterRef("pk"), to_stage__pipeline=pipeline)
-               .exclude(to_stage__kind=Stage.Kind.LOST).order_by().values("deal")
-               .annotate(m=Max("to_stage__order")).values("m"))
-    current = Case(When(stage__kind=Stage.Kind.LOST, then=Value(0)), default=F("stage__order"),
-                   output_field=IntegerField())
-    return Greatest(Coalesce(Subquery(history, output_field=IntegerField()), Value(0)), current)
+def reached_q(pipeline, order):
+    """Deals that have been in a non-lost stage at ``order`` or further (in their history or now).
+
+    An uncorrelated id subquery per stage: the database builds it once (a hash on PostgreSQL)
+    instead of looking up every deal's history.
+    """
+    been = (StageChange.objects.filter(to_stage__pipeline=pipeline, to_stage__order__gte=order)
+            .exclude(to_stage__kind=Stage.Kind.LOST).values("deal"))
+    now = Q(stage__order__gte=order) & ~Q(stage__kind=Stage.Kind.LOST)
+    return now | Q(pk__in=been)
 
 
 def next_move_at():
@@ -177,11 +174,11 @@ def funnel(user, pipeline, period, *, responsible=()):
         add_amount(row.amounts, g["currency"], g["s"])
         add_amount(amounts, g["currency"], g["s"])
 
-    furthest = dict(qs.annotate(furthest=furthest_order(pipeline)).order_by()
-                    .values("furthest").annotate(n=Count("pk")).values_list("furthest", "n"))
     chain = [rows[s.pk] for s in stages if s.kind != Stage.Kind.LOST]
+    reached = qs.order_by().aggregate(**{
+        f"r{row.stage.pk}": Count("pk", filter=reached_q(pipeline, row.stage.order)) for row in chain})
     for row in chain:
-        row.reached = sum(n for order, n in furthest.items() if order >= row.stage.order)
+        row.reached = reached[f"r{row.stage.pk}"]
     for row, following in zip(chain, chain[1:], strict=False):
         row.conversion = share(following.reached, row.reached)
 
