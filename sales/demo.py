@@ -210,8 +210,9 @@ class Builder:
             if moved_at[i - 1] >= moved_at[i]:
                 moved_at[i - 1] = moved_at[i] - dt.timedelta(hours=2)
         previous = None
-        for stage, when in zip(path, moved_at, strict=True):
-            self.changes.append(StageChange(deal=deal, from_stage=previous, to_stage=stage,
+        for i, (stage, when) in enumerate(zip(path, moved_at, strict=True)):
+            left_at = moved_at[i + 1] if i + 1 < len(moved_at) else None
+            self.changes.append(StageChange(deal=deal, from_stage=previous, to_stage=stage, left_at=left_at,
                                             moved_by_id=deal.responsible_id, moved_at=when))
             previous = stage
         return moved_at

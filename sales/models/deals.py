@@ -228,6 +228,8 @@ class StageChange(models.Model):
     moved_by = models.ForeignKey(USER, verbose_name=_("moved by"), null=True, on_delete=models.PROTECT,
                                  related_name="+")
     moved_at = models.DateTimeField(_("moved at"), db_index=True)
+    # Set by the deal's next move: the stay in ``to_stage`` is left_at − moved_at (funnel report).
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("stage change")

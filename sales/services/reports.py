@@ -23,7 +23,6 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Coalesce, TruncMonth
@@ -145,18 +144,10 @@ def reached_q(pipeline, order):
     return now | Q(pk__in=been)
 
 
-def next_move_at():
-    """When the deal left the stage a StageChange put it into (its next move), or NULL."""
-    later = (Q(moved_at__gt=OuterRef("moved_at"))
-             | Q(moved_at=OuterRef("moved_at"), pk__gt=OuterRef("pk")))
-    return Subquery(StageChange.objects.filter(later, deal=OuterRef("deal"))
-                    .order_by("moved_at", "pk").values("moved_at")[:1])
-
-
 def stage_stays(pipeline, deal_qs):
     """{stage id: (average stay, number of stays)} over the completed stays of the deals."""
     stays = (StageChange.objects.filter(deal__in=deal_qs.values("pk"), to_stage__pipeline=pipeline)
-             .annotate(left_at=next_move_at()).filter(left_at__isnull=False)
+             .filter(left_at__isnull=False)
              .annotate(stay=ExpressionWrapper(F("left_at") - F("moved_at"), output_field=DurationField()))
              .order_by().values("to_stage").annotate(avg=Avg("stay"), n=Count("pk")))
     return {s["to_stage"]: (s["avg"], s["n"]) for s in stays}

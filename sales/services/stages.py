@@ -50,8 +50,10 @@ def stage_entered(deal, previous, user, now=None):
 
     Also used by the edit form when the stage is changed there, and for new deals (previous None).
     """
+    now = now or timezone.now()
+    StageChange.objects.filter(deal=deal, left_at=None).update(left_at=now)
     change = StageChange.objects.create(deal=deal, from_stage=previous, to_stage=deal.stage,
-                                        moved_by=user, moved_at=now or timezone.now())
+                                        moved_by=user, moved_at=now)
     if deal.stage.rules.filter(is_active=True).exists():
         from ..tasks import run_stage_rules
 

@@ -74,6 +74,7 @@ def make_deal(title, cp, responsible, history, amount, *, created=None, currency
     Deal.all_objects.filter(pk=deal.pk).update(created_at=created)
     previous = None
     for to_stage, moved_at in history:
+        StageChange.objects.filter(deal=deal, left_at=None).update(left_at=moved_at)  # as stage_entered does
         StageChange.objects.create(deal=deal, from_stage=previous, to_stage=to_stage, moved_at=moved_at)
         previous = to_stage
     if deleted:

@@ -68,6 +68,22 @@ def test_board_shows_own_cards_and_db_totals(client_for, manager, sales_head, de
     assert f'data-testid="deal-{deals[1].pk}"' in head_page
 
 
+def test_each_move_closes_the_previous_stay(manager, deals, stages):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sales.services.stages import move_deal, stage_entered
+
+    deal, start = deals[0], timezone.now()
+    first = stage_entered(deal, None, manager, start)
+    move_deal(deal, stages[1], manager, deal.version, now=start + dt.timedelta(hours=3))
+    second = deal.stage_changes.latest("moved_at")
+    first.refresh_from_db()
+    assert first.left_at - first.moved_at == dt.timedelta(hours=3)
+    assert second.left_at is None  # still there
+
+
 def test_board_default_redirects_to_default_pipeline(client_for, manager, stages):
     response = client_for(manager).get("/sales/board/")
     assert response.status_code == 302 and response.url == f"/sales/board/{stages[0].pipeline_id}/"
