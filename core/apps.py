@@ -1,5 +1,18 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def analyze_sqlite(sender, using, plan=None, **kwargs):
+    """Refresh SQLite's planner statistics after migrations ran.
+
+    Without them SQLite may ignore a newly added index (PostgreSQL's autovacuum analyses by itself).
+    """
+    connection = connections[using]
+    if connection.vendor == "sqlite" and plan:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +21,5 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import lookups  # noqa: F401  registers JSON lookups
+
+        post_migrate.connect(analyze_sqlite, sender=self, dispatch_uid="core_sqlite_analyze")

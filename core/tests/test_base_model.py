@@ -80,3 +80,22 @@ def test_children_follow_counterparty_scope(manager, teammate):
     mine = ContactPersonFactory(counterparty=CounterpartyFactory(main_manager=manager))
     ContactPersonFactory(counterparty=CounterpartyFactory(main_manager=teammate))
     assert list(ContactPerson.objects.restrict(manager)) == [mine]
+
+
+@pytest.mark.django_db
+def test_migrate_refreshes_sqlite_statistics():
+    from django.apps import apps
+    from django.db import connection
+
+    from core.apps import analyze_sqlite
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL analyses by itself (autovacuum)")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+        analyze_sqlite(apps.get_app_config("core"), "default", plan=[])  # nothing migrated: nothing to do
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert cursor.fetchone()[0] == 0
+        analyze_sqlite(apps.get_app_config("core"), "default", plan=[(None, False)])
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert cursor.fetchone()[0] == 1
