@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -256,6 +256,11 @@ class RestoreView(RestrictedMixin, View):
         if model is None:
             raise Http404
         obj = get_object_or_404(model.all_objects.trashed().restrict(request.user, access.DELETE), pk=pk)
-        obj.restore()
-        messages.success(request, _("Restored: %(name)s") % {"name": obj})
+        try:
+            obj.restore()
+        except ValidationError as exc:  # what it depends on changed since it was deleted
+            messages.error(request, _("%(name)s cannot be restored: %(reason)s")
+                           % {"name": obj, "reason": " ".join(exc.messages)})
+        else:
+            messages.success(request, _("Restored: %(name)s") % {"name": obj})
         return HttpResponseRedirect(reverse("trash"))

@@ -153,6 +153,12 @@ class OrderLine(OrderChild):
     def total_cost(self):
         return (self.quantity * self.cost).quantize(Decimal("0.01"))
 
+    def restore(self):
+        from ..services.orders import recalc
+
+        super().restore()
+        recalc(self.order)  # the order's totals count live lines only
+
 
 class PlanFact(models.TextChoices):
     PLANNED = "planned", _("Planned")
@@ -183,6 +189,12 @@ class Shipment(OrderChild):
     def clean(self):
         if self.line_id and self.order_id and self.line.order_id != self.order_id:
             raise ValidationError({"line": _("The line belongs to another order.")})
+
+    def restore(self):
+        from ..services.orders import check_shipment
+
+        check_shipment(self)  # the line may have been shipped in full meanwhile
+        super().restore()
 
 
 class Payment(OrderChild):

@@ -546,3 +546,56 @@ def test_failure_reasons_are_admin_settings(manager, admin_user, client_for):
     assert OrderFailureReason.objects.filter(name="Too far").exists()
     page = c.get("/sales/settings/order-failure-reasons/").content.decode()
     assert "Too far" in page and "Клиент отказался" in page  # a default one (data migration)
+
+
+# --- Trash ------------------------------------------------------------------------------------------
+
+def test_orders_shipments_and_payments_are_restored_from_the_trash(owned, manager, teammate, client_for):
+    mine, line, theirs, _their_line = owned
+    shipment, payment = ship(line, 2), pay(mine, 100)
+    for obj in (mine, shipment, payment, theirs):
+        obj.delete()
+    page = client_for(manager).get("/trash/").content.decode()
+    assert f"/trash/sales.order/{mine.pk}/restore/" in page  # restrict() decides here too
+    assert f"/trash/sales.order/{theirs.pk}/restore/" not in page
+    c = client_for(manager)
+    for label, obj in (("sales.order", mine), ("sales.shipment", shipment), ("sales.payment", payment)):
+        c.post(f"/trash/{label}/{obj.pk}/restore/")
+        obj.refresh_from_db()
+        assert not obj.is_deleted, label
+    assert client_for(manager).post(f"/trash/sales.order/{theirs.pk}/restore/").status_code == 404
+
+
+def test_a_shipment_is_not_restored_over_what_is_left_to_ship(owned, manager, client_for, api_client_for):
+    _mine, line, _theirs, _their_line = owned  # 5 ordered
+    old = ship(line, 3)
+    old.delete()
+    ship(line, 4)  # shipped again meanwhile: only 1 left
+    response = client_for(manager).post(f"/trash/sales.shipment/{old.pk}/restore/", follow=True)
+    assert "Only 1 of “P1” is left to ship" in response.content.decode()
+    old.refresh_from_db()
+    assert old.is_deleted
+    response = api_client_for(manager).post(f"/api/shipments/{old.pk}/restore/")
+    assert response.status_code == 400 and "left to ship" in str(response.json())
+
+
+def test_a_restored_line_counts_in_the_order_totals_again(manager, api_client_for):
+    order, (_keep, gone) = make_order(manager, [(1, 100, 40), (2, 50, 10)])
+    assert api_client_for(manager).delete(f"/api/order-lines/{gone.pk}/").status_code == 204
+    order.refresh_from_db()
+    assert (order.amount, order.cost) == (D("100.00"), D("40.00"))
+    assert api_client_for(manager).post(f"/api/order-lines/{gone.pk}/restore/").status_code == 200
+    order.refresh_from_db()
+    assert (order.amount, order.cost) == (D("200.00"), D("60.00"))
+
+
+@pytest.fixture
+def api_client_for():
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
