@@ -47,16 +47,6 @@ def make_reminder(user, **kw):
 
 
 @pytest.fixture
-def api():
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
-
-
-@pytest.fixture
 def own(manager):
     """A counterparty of ``manager`` with a contact person."""
     cp = CounterpartyFactory(main_manager=manager, name="ООО Ромашка")

@@ -21,16 +21,6 @@ INFO = "/api/contact-info/"
 
 
 @pytest.fixture
-def api():
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
-
-
-@pytest.fixture
 def own(manager):
     """A counterparty of ``manager`` with a contact person and a phone."""
     cp = CounterpartyFactory(main_manager=manager, name="ООО Ромашка")

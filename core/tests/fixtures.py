@@ -49,6 +49,20 @@ def service(db):
 
 
 @pytest.fixture
+def api():
+    """An API client, authenticated as the given user (anonymous without one)."""
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
 def client_for():
     """A logged-in Django test client for a user."""
     from django.test import Client

@@ -21,17 +21,6 @@ def _fresh_throttle():
     cache.clear()
 
 
-@pytest.fixture
-def api():
-    def make(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
-
-
 # --- token ------------------------------------------------------------------------------------
 
 def test_token_obtain_and_use(manager):

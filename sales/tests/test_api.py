@@ -1,23 +1,12 @@
 """Sales API: access per role, create with stage history, the move endpoint (rules, 409, 404)."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from clients.tests.factories import CounterpartyFactory
 from sales.models import Deal, StageChange, StageRule
 from sales.tests.factories import DealFactory, default_stages
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api():
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

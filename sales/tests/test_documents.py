@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import clear_url_caches
-from rest_framework.test import APIClient
 
 from clients.models import ContactInfo, ContactKind
 from clients.tests.factories import CounterpartyFactory
@@ -60,16 +59,6 @@ def order(manager, counterparty):
     Payment.objects.create(order=order, kind=PlanFact.PLANNED, date=datetime.date(2026, 12, 10),
                            amount=Decimal("1400"), invoice_number="77")
     return order  # total 1 500.00
-
-
-@pytest.fixture
-def api():
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
 
 
 def docx_text(data):

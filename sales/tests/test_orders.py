@@ -566,7 +566,7 @@ def test_orders_shipments_and_payments_are_restored_from_the_trash(owned, manage
     assert client_for(manager).post(f"/trash/sales.order/{theirs.pk}/restore/").status_code == 404
 
 
-def test_a_shipment_is_not_restored_over_what_is_left_to_ship(owned, manager, client_for, api_client_for):
+def test_a_shipment_is_not_restored_over_what_is_left_to_ship(owned, manager, client_for, api):
     _mine, line, _theirs, _their_line = owned  # 5 ordered
     old = ship(line, 3)
     old.delete()
@@ -575,27 +575,15 @@ def test_a_shipment_is_not_restored_over_what_is_left_to_ship(owned, manager, cl
     assert "Only 1 of “P1” is left to ship" in response.content.decode()
     old.refresh_from_db()
     assert old.is_deleted
-    response = api_client_for(manager).post(f"/api/shipments/{old.pk}/restore/")
+    response = api(manager).post(f"/api/shipments/{old.pk}/restore/")
     assert response.status_code == 400 and "left to ship" in str(response.json())
 
 
-def test_a_restored_line_counts_in_the_order_totals_again(manager, api_client_for):
+def test_a_restored_line_counts_in_the_order_totals_again(manager, api):
     order, (_keep, gone) = make_order(manager, [(1, 100, 40), (2, 50, 10)])
-    assert api_client_for(manager).delete(f"/api/order-lines/{gone.pk}/").status_code == 204
+    assert api(manager).delete(f"/api/order-lines/{gone.pk}/").status_code == 204
     order.refresh_from_db()
     assert (order.amount, order.cost) == (D("100.00"), D("40.00"))
-    assert api_client_for(manager).post(f"/api/order-lines/{gone.pk}/restore/").status_code == 200
+    assert api(manager).post(f"/api/order-lines/{gone.pk}/restore/").status_code == 200
     order.refresh_from_db()
     assert (order.amount, order.cost) == (D("200.00"), D("60.00"))
-
-
-@pytest.fixture
-def api_client_for():
-    from rest_framework.test import APIClient
-
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make

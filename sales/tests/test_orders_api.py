@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from rest_framework.test import APIClient
 
 from clients.tests.factories import CounterpartyFactory
 from sales.models import Order, OrderFailureReason, OrderLine, Payment, Shipment
@@ -12,16 +11,6 @@ from sales.services import orders as service
 from sales.tests.factories import OrderFactory, OrderLineFactory, PaymentFactory, ShipmentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api():
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
 
 
 def make_order(responsible, name, lines=((5, 100, 60),)):
