@@ -19,6 +19,8 @@ from core.models import BaseModel, not_trashed, trash_index
 
 USER = settings.AUTH_USER_MODEL
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+POSITIVE = [MinValueValidator(Decimal("0.001"))]
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 def default_currency():
@@ -130,7 +132,8 @@ class Deal(BaseModel):
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
                                      related_name="deals")
     title = models.CharField(_("title"), max_length=200)
-    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=Decimal("0"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=Decimal("0"),
+                                 validators=NON_NEGATIVE)
     currency = models.CharField(_("currency"), max_length=3, default=default_currency)
     # Empty means "the stage's probability" (filled in on save); editable per deal.
     probability = models.PositiveSmallIntegerField(_("probability, %"), null=True, blank=True,
@@ -193,8 +196,10 @@ class DealLine(BaseModel):
 
     deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="lines")
     product = models.CharField(_("product"), max_length=200)
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal("1"))
-    price = models.DecimalField(_("price"), max_digits=16, decimal_places=2, default=Decimal("0"))
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal("1"),
+                                   validators=POSITIVE)
+    price = models.DecimalField(_("price"), max_digits=16, decimal_places=2, default=Decimal("0"),
+                                validators=NON_NEGATIVE)
 
     class Meta:
         verbose_name = _("deal line")

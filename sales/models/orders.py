@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -17,11 +16,9 @@ from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
 from core.models import BaseModel, not_trashed, trash_index
 
-from .deals import Deal, Reason, default_currency
+from .deals import NON_NEGATIVE, POSITIVE, Deal, Reason, default_currency
 
 USER = settings.AUTH_USER_MODEL
-POSITIVE = [MinValueValidator(Decimal("0.001"))]
-NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 # "order" is also the sort position of reference lists: a context keeps the two apart.
 ORDER = pgettext_lazy("sales order", "order")
 

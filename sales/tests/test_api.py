@@ -68,3 +68,17 @@ def test_cannot_create_deal_for_foreign_client(api, manager, teammate, stages):
     response = api(manager).post("/api/deals/", {"counterparty": cp.pk, "title": "X", "stage": stages[0].pk},
                                  format="json")
     assert response.status_code == 400
+
+
+def test_negative_amounts_and_quantities_are_refused(api, manager, stages):
+    cp = CounterpartyFactory(main_manager=manager)
+    client = api(manager)
+    response = client.post("/api/deals/", {"counterparty": cp.pk, "title": "Boiler", "amount": "-1",
+                                           "stage": stages[0].pk}, format="json")
+    assert response.status_code == 400 and "amount" in response.json()
+    deal = DealFactory(counterparty=cp, responsible=manager, stage=stages[0])
+    for field, value in (("quantity", "0"), ("quantity", "-2"), ("price", "-0.01")):
+        line = {"deal": deal.pk, "product": "Pump", "quantity": "1", "price": "10", field: value}
+        response = client.post("/api/deal-lines/", line, format="json")
+        assert response.status_code == 400 and field in response.json(), (field, value)
+    assert not deal.lines.exists()
