@@ -1,9 +1,70 @@
-"""Models that take part in shared features (the trash), registered by their apps."""
+"""What apps add to shared features, registered in their ``AppConfig.ready()``.
 
-TRASH_MODELS = []
+Dependencies point one way: ``core`` never imports an app built on it, and no app imports a
+sibling to reach into it. Instead an app registers its contributions here (NetBox-style) and
+the core views, commands and tests read the registries:
+
+- ``trash``: models shown in the trash with restore;
+- ``calendar_sources``: event sources of the user calendar;
+- ``periodic_tasks``: tasks the scheduler enqueues;
+- ``demo_loaders`` and ``bench_cases``: demo data and benchmark cases;
+- ``dashboard_tiles``, ``card_tabs``, ``navigation``, ``reports``: UI contributions.
+
+The shape of each registry's items is defined by the module that consumes it (named in the
+registry's ``doc``); a registry only keeps them in order, keyed so a re-import cannot add twice.
+"""
+
+
+class Registry:
+    """Items under unique keys, iterated by (order, registration order)."""
+
+    def __init__(self, name, doc=""):
+        self.name = name
+        self.doc = doc
+        self._items = {}
+
+    def register(self, key, item, order=100):
+        """Add (or replace) ``item`` under ``key``; returns the item, so it works as a decorator."""
+        seq = self._items[key][1] if key in self._items else len(self._items)
+        self._items[key] = (order, seq, item)
+        return item
+
+    def unregister(self, key):
+        self._items.pop(key, None)
+
+    def __getitem__(self, key):
+        return self._items[key][2]
+
+    def __contains__(self, key):
+        return key in self._items
+
+    def __iter__(self):
+        return iter(item for _order, _seq, item in sorted(self._items.values(), key=lambda v: v[:2]))
+
+    def __len__(self):
+        return len(self._items)
+
+    def keys(self):
+        return [key for key, _v in sorted(self._items.items(), key=lambda kv: kv[1][:2])]
+
+    def items(self):
+        return [(key, self._items[key][2]) for key in self.keys()]
+
+
+trash = Registry("trash", "models; core.views.generic.TrashView")
+calendar_sources = Registry("calendar_sources", "core.calendar")
+periodic_tasks = Registry("periodic_tasks", "core.scheduling")
+demo_loaders = Registry("demo_loaders", "core.management.commands.load_demo")
+bench_cases = Registry("bench_cases", "core.management.commands.bench")
+dashboard_tiles = Registry("dashboard_tiles", "core.dashboard")
+card_tabs = Registry("card_tabs", "core.cards")
+navigation = Registry("navigation", "core.navigation")
+reports = Registry("reports", "core.reports")
+
+# Kept for the apps that registered this way; the trash reads ``trash``.
+TRASH_MODELS = trash
 
 
 def register_trash(*models):
     for model in models:
-        if model not in TRASH_MODELS:
-            TRASH_MODELS.append(model)
+        trash.register(model._meta.label_lower, model)
