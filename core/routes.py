@@ -1,0 +1,87 @@
+"""One way to declare routes: each app's ``urls.py`` lists its models' CRUD routes with these.
+
+A model's routes always look the same (NetBox-style), so links, tests and the generated access
+and unchanged-save tests can rely on their names:
+
+    ``<prefix>/``                 ``<name>_list``
+    ``<prefix>/new/``             ``<name>_add``
+    ``<prefix>/<pk>/``            ``<name>`` (a card) — or ``<name>_edit`` when there is no card
+    ``<prefix>/<pk>/edit/``       ``<name>_edit`` (with a card)
+    ``<prefix>/<pk>/delete/``     ``<name>_delete``
+    ``<prefix>/<pk>/history/``    ``<name>_history``
+
+Reference lists (settings an administrator keeps: regions, lost reasons, …) need no view, form
+or table code at all: ``reference_urls`` builds them from the model.
+"""
+
+from django import forms as django_forms
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.filtersets import name_filterset
+from core.forms import BaseModelForm
+from core.tables import Column, Table
+from core.views import generic
+
+
+def crud_urls(prefix, name, *, list=None, add=None, detail=None, edit=None, delete=None,  # noqa: A002
+              history=None):
+    """The standard routes of one model; ``add`` defaults to the edit view."""
+    add = add or edit
+    edit_path = f"{prefix}/<int:pk>/edit/" if detail else f"{prefix}/<int:pk>/"
+    routes = [
+        (list, f"{prefix}/", f"{name}_list"),
+        (add, f"{prefix}/new/", f"{name}_add"),
+        (detail, f"{prefix}/<int:pk>/", name),
+        (edit, edit_path, f"{name}_edit"),
+        (delete, f"{prefix}/<int:pk>/delete/", f"{name}_delete"),
+        (history, f"{prefix}/<int:pk>/history/", f"{name}_history"),
+    ]
+    return [path(route, view.as_view(), name=url_name) for view, route, url_name in routes if view]
+
+
+def reference_form(model, fields):
+    meta = type("Meta", (), {"model": model, "fields": list(fields),
+                             "widgets": {"description": django_forms.Textarea(attrs={"rows": 2})}})
+    return type(f"{model.__name__}Form", (BaseModelForm,), {"Meta": meta})
+
+
+def reference_table(model, columns):
+    """Name (linked) plus the given columns; sortable by name, and by order when there is one."""
+    field_names = {f.name for f in model._meta.get_fields()}
+    attrs = {"default_sort": "order" if "order" in field_names else "name",
+             "name": Column(_("Name"), order_by="name", linkify=True)}
+    for column in columns:
+        label = model._meta.get_field(column).verbose_name
+        attrs[column] = Column(label, order_by=column if column == "order" else None)
+    return type(f"{model.__name__}Table", (Table,), attrs)
+
+
+def reference_views(model, name, namespace, *, form=None, table=None, fields=None, columns=None):
+    """List / edit / delete views of a reference list: nothing to write per model."""
+    model_fields = {f.name for f in model._meta.get_fields()}
+    if fields is None:
+        fields = [f for f in ("name", "description", "order") if f in model_fields]
+    form = form or reference_form(model, fields)
+    if table is None:
+        table = reference_table(model, columns if columns is not None else
+                                [f for f in fields if f != "name"])
+    list_url = f"{namespace}:{name}_list"
+    list_view = type(f"{model.__name__}ListView", (generic.ObjectListView,), {
+        "model": model, "table_class": table, "filterset_class": name_filterset(model),
+        "template_name": "core/reference_list.html",
+        "extra_context": lambda self: {"add_url": reverse(f"{namespace}:{name}_add")},
+    })
+    edit_view = type(f"{model.__name__}EditView", (generic.ObjectEditView,), {
+        "model": model, "form_class": form, "delete_url_name": f"{namespace}:{name}_delete",
+        "success_url": lambda self, obj: reverse(list_url),
+    })
+    delete_view = type(f"{model.__name__}DeleteView", (generic.ObjectDeleteView,),
+                       {"model": model, "success_url_name": list_url})
+    return list_view, edit_view, delete_view
+
+
+def reference_urls(prefix, name, model, namespace, **options):
+    """Routes of a reference list (list, add, edit, delete) from the model alone."""
+    list_view, edit_view, delete_view = reference_views(model, name, namespace, **options)
+    return crud_urls(prefix, name, list=list_view, edit=edit_view, delete=delete_view)
