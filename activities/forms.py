@@ -1,25 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import CounterpartyField
 from clients.models import ContactPerson, Counterparty
 from core import access
-from core.forms import BaseModelForm
+from core.forms import BaseModelForm, DateTimeInput
 
 from .models import Interaction, InteractionType, Reminder, Task
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def format_value(self, value):
-        if hasattr(value, "isoformat"):
-            if timezone.is_aware(value):
-                value = timezone.localtime(value)
-            return value.strftime("%Y-%m-%dT%H:%M")
-        return value
 
 
 def _active_users():
