@@ -289,3 +289,7 @@ class CounterpartyField(forms.ModelChoiceField):
         if pk is None:
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(pk)
+
+    def has_changed(self, initial, data):
+        # The box shows "<id> · <name>": only the id counts.
+        return super().has_changed(initial, "" if data in self.empty_values else (_pk_of(data) or data))
