@@ -245,7 +245,7 @@ class BatchChangeForm(BootstrapMixin, forms.Form):
 MAX_PK = 2**63 - 1
 
 
-def _pk_of(value):
+def lookup_pk(value):
     """The id at the head of "<id> · <name>" (or a bare id), or None."""
     head = str(value or "").strip().split(" ", 1)[0]
     return int(head) if head.isdigit() and int(head) <= MAX_PK else None
@@ -262,7 +262,7 @@ class CounterpartyLookupInput(forms.TextInput):
     queryset = Counterparty.objects.none()
 
     def format_value(self, value):
-        pk = value.pk if isinstance(value, Counterparty) else _pk_of(value)
+        pk = value.pk if isinstance(value, Counterparty) else lookup_pk(value)
         if pk is None:
             return value
         row = self.queryset.filter(pk=pk).values_list("pk", "name").first()
@@ -285,11 +285,11 @@ class CounterpartyField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        pk = _pk_of(value)
+        pk = lookup_pk(value)
         if pk is None:
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(pk)
 
     def has_changed(self, initial, data):
         # The box shows "<id> · <name>": only the id counts.
-        return super().has_changed(initial, "" if data in self.empty_values else (_pk_of(data) or data))
+        return super().has_changed(initial, "" if data in self.empty_values else (lookup_pk(data) or data))
