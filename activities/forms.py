@@ -1,25 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import CounterpartyField
+from clients.forms import CounterpartyField, lookup_pk
 from clients.models import ContactPerson, Counterparty
 from core import access
-from core.forms import BaseModelForm
+from core.forms import BaseModelForm, DateTimeInput
 
 from .models import Interaction, InteractionType, Reminder, Task
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def format_value(self, value):
-        if hasattr(value, "isoformat"):
-            if timezone.is_aware(value):
-                value = timezone.localtime(value)
-            return value.strftime("%Y-%m-%dT%H:%M")
-        return value
 
 
 def _active_users():
@@ -61,10 +49,10 @@ class InteractionForm(CounterpartyBoundForm):
         if not InteractionType.objects.exists():
             InteractionType.ensure_builtin()
         self.fields["type"].queryset = InteractionType.objects.all()
-        cp_id = str(self.instance.counterparty_id or self.initial.get("counterparty")
-                    or self.data.get("counterparty") or "").split(" ", 1)[0]
-        persons = ContactPerson.objects.filter(counterparty_id=cp_id) if cp_id.isdigit() else (
-            ContactPerson.objects.none())
+        # The persons of the chosen client; the base form narrows them to the user's scope.
+        cp_id = lookup_pk(self.instance.counterparty_id or self.initial.get("counterparty")
+                          or self.data.get("counterparty"))
+        persons = ContactPerson.objects.filter(counterparty_id=cp_id) if cp_id else ContactPerson.objects.none()
         self.fields["contact_persons"].queryset = persons
         self._style()
 
@@ -92,8 +80,8 @@ class TaskForm(CounterpartyBoundForm):
         super().__init__(*args, **kwargs)
         self.restrict_counterparty(required=False)
         self.fields["assignee"].queryset = _active_users()
-        if not self.instance.pk:
-            self.initial.setdefault("assignee", self.user.pk if self.user else None)
+        if not self.instance.pk and not self.initial.get("assignee"):  # model_to_dict() gave None
+            self.initial["assignee"] = self.user.pk if self.user else None
         self._style()
 
     def save(self, commit=True):

@@ -4,7 +4,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from core import access
-from core.forms import BaseModelForm, BootstrapMixin, CustomPropertiesMixin
+from core.forms import BaseModelForm, BootstrapMixin, CustomPropertiesMixin, DateInput
 from core.models import CustomProperty
 
 from .models import (
@@ -17,8 +17,6 @@ from .models import (
     RelationshipType,
     SuppliedItem,
 )
-
-DATE = {"type": "date"}
 
 
 class CounterpartyForm(CustomPropertiesMixin, BaseModelForm):
@@ -35,7 +33,7 @@ class CounterpartyForm(CustomPropertiesMixin, BaseModelForm):
             "registered_on", "is_client", "is_supplier", "is_partner", "is_competitor", "notes",
             "delivery_terms", "reliability", "lead_time_days", "shared_with",
         ]
-        widgets = {"registered_on": forms.DateInput(attrs=DATE),
+        widgets = {"registered_on": DateInput,
                    "notes": forms.Textarea(attrs={"rows": 3}),
                    "delivery_terms": forms.Textarea(attrs={"rows": 2})}
 
@@ -77,7 +75,7 @@ class ContactPersonInlineForm(BaseModelForm):
     class Meta:
         model = ContactPerson
         fields = ["last_name", "first_name", "middle_name", "position", "birthday"]
-        widgets = {"birthday": forms.DateInput(attrs=DATE)}
+        widgets = {"birthday": DateInput}
 
 
 class SoftDeleteInlineFormSet(BaseInlineFormSet):
@@ -135,7 +133,7 @@ class ContactPersonForm(CustomPropertiesMixin, BaseModelForm):
         model = ContactPerson
         fields = ["last_name", "first_name", "middle_name", "position", "birthday", "responsible",
                   "linked_from", "linked_to", "reach_by", "notes"]
-        widgets = {f: forms.DateInput(attrs=DATE) for f in ("birthday", "linked_from", "linked_to")}
+        widgets = {f: DateInput for f in ("birthday", "linked_from", "linked_to")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -244,18 +242,33 @@ class BatchChangeForm(BootstrapMixin, forms.Form):
         return data
 
 
+MAX_PK = 2**63 - 1
+
+
+def lookup_pk(value):
+    """The id at the head of "<id> · <name>" (or a bare id), or None."""
+    head = str(value or "").strip().split(" ", 1)[0]
+    return int(head) if head.isdigit() and int(head) <= MAX_PK else None
+
+
 class CounterpartyLookupInput(forms.TextInput):
-    """A text box that suggests counterparties as you type (htmx fills a <datalist>)."""
+    """A text box that suggests counterparties as you type (htmx fills a <datalist>).
+
+    The label is looked up in the field's own (restricted) queryset, never in all counterparties:
+    a form re-shown after an error must not reveal the name behind an id the user may not see.
+    """
 
     template_name = "clients/widgets/counterparty_lookup.html"
+    queryset = Counterparty.objects.none()
 
     def format_value(self, value):
-        if isinstance(value, Counterparty):
-            return f"{value.pk} · {value.name}"
-        if str(value or "").isdigit():
-            cp = Counterparty.objects.filter(pk=value).first()
-            return f"{cp.pk} · {cp.name}" if cp else value
-        return value
+        pk = value.pk if isinstance(value, Counterparty) else lookup_pk(value)
+        if pk is None:
+            return value
+        row = self.queryset.filter(pk=pk).values_list("pk", "name").first()
+        if row:
+            return f"{row[0]} · {row[1]}"
+        return str(pk) if isinstance(value, Counterparty) else value
 
 
 class CounterpartyField(forms.ModelChoiceField):
@@ -263,6 +276,20 @@ class CounterpartyField(forms.ModelChoiceField):
 
     widget = CounterpartyLookupInput
 
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self.widget.queryset = self._queryset if self._queryset is not None else Counterparty.objects.none()
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
     def to_python(self, value):
-        head = str(value or "").strip().split(" ", 1)[0]
-        return super().to_python(head if head.isdigit() else value)
+        if value in self.empty_values:
+            return None
+        pk = lookup_pk(value)
+        if pk is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(pk)
+
+    def has_changed(self, initial, data):
+        # The box shows "<id> · <name>": only the id counts.
+        return super().has_changed(initial, "" if data in self.empty_values else (lookup_pk(data) or data))

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -11,7 +10,7 @@ from django.views import View
 
 from core import access, history
 from core.filtersets import name_filterset
-from core.models import ConflictError, CustomProperty
+from core.models import CustomProperty
 from core.views import generic
 
 from . import forms, services
@@ -125,45 +124,28 @@ class CounterpartyEditView(generic.ObjectEditView):
     model = Counterparty
     form_class = forms.CounterpartyForm
     template_name = "clients/counterparty_edit.html"
-
-    def formsets(self, obj, data=None):
-        user = self.request.user
-        return {
-            "infos": forms.ContactInfoFormSet(data, instance=obj, prefix="info", user=user),
-            "persons": forms.ContactPersonFormSet(data, instance=obj, prefix="person", user=user),
-            "items": forms.SuppliedItemFormSet(data, instance=obj, prefix="item", user=user),
-        }
+    formsets = {
+        "infos": (forms.ContactInfoFormSet, "info"),
+        "persons": (forms.ContactPersonFormSet, "person"),
+        "items": (forms.SuppliedItemFormSet, "item"),
+    }
 
     def form_context(self, obj, form):
-        sets = getattr(self, "_formsets", None) or self.formsets(obj)
         primary = [form[name] for name in form.PRIMARY_FIELDS]
         details = [f for f in form.visible_fields() if f.name not in form.PRIMARY_FIELDS]
-        return {"formsets": sets, "duplicates": getattr(self, "_duplicates", None),
+        return {"duplicates": getattr(self, "_duplicates", None),
                 "primary_fields": primary, "detail_fields": details}
 
-    def post(self, request, pk=None):
-        obj = self.get_object(pk)
-        form = self.get_form(obj, request.POST)
-        self._formsets = self.formsets(obj, request.POST)
-        valid = form.is_valid() & all(fs.is_valid() for fs in self._formsets.values())
-        if valid and obj.pk is None and not form.cleaned_data.get("confirm_new"):
-            self._duplicates = duplicates_for(form, self._formsets["infos"], request.user)
+    def validate(self, form, formsets):
+        if form.instance.pk is None and not form.cleaned_data.get("confirm_new"):
+            self._duplicates = duplicates_for(form, formsets["infos"], self.request.user)
             if self._duplicates:
                 form.add_error("confirm_new", _("Likely duplicates found: check them, then confirm."))
-                valid = False
-        if not valid:
-            return self.render_form(obj, form, status=400)
-        try:
-            with transaction.atomic():
-                obj = form.save()
-                for formset in self._formsets.values():
-                    formset.instance = obj
-                    formset.save()
-                services.refresh_search_text(obj.pk)
-        except ConflictError as exc:
-            return self.render_form(obj, form, status=409, conflict=exc.current)
-        messages.success(request, _("Saved: %(name)s") % {"name": obj})
-        return HttpResponseRedirect(self.success_url(obj))
+                return False
+        return True
+
+    def after_save(self, obj):
+        services.refresh_search_text(obj.pk)
 
 
 def contact_values(formset):
@@ -310,6 +292,7 @@ class ContactPersonEditView(generic.ObjectEditView):
     model = ContactPerson
     form_class = forms.ContactPersonForm
     template_name = "clients/person_edit.html"
+    formsets = {"infos": (forms.PersonContactInfoForm, "info")}
 
     def get_object(self, pk=None):
         if pk is not None:
@@ -318,30 +301,8 @@ class ContactPersonEditView(generic.ObjectEditView):
             Counterparty.objects.restrict(self.request.user, access.CHANGE), pk=self.kwargs["counterparty"])
         return ContactPerson(counterparty=counterparty)
 
-    def get(self, request, pk=None, counterparty=None):
-        return super().get(request, pk)
-
     def form_context(self, obj, form):
-        infos = getattr(self, "_infos", None) or forms.PersonContactInfoForm(
-            instance=obj, prefix="info", user=self.request.user)
-        return {"infos": infos}
-
-    def post(self, request, pk=None, counterparty=None):
-        obj = self.get_object(pk)
-        form = self.get_form(obj, request.POST)
-        self._infos = forms.PersonContactInfoForm(request.POST, instance=obj, prefix="info",
-                                                  user=request.user)
-        if not (form.is_valid() & self._infos.is_valid()):
-            return self.render_form(obj, form, status=400)
-        try:
-            with transaction.atomic():
-                obj = form.save()
-                self._infos.instance = obj
-                self._infos.save()
-        except ConflictError as exc:
-            return self.render_form(obj, form, status=409, conflict=exc.current)
-        messages.success(request, _("Saved: %(name)s") % {"name": obj})
-        return HttpResponseRedirect(self.success_url(obj))
+        return {"infos": self.get_formsets(obj)["infos"]}
 
 
 class ContactPersonDeleteView(generic.ObjectDeleteView):

@@ -1,19 +1,58 @@
-"""Base forms: optimistic locking, custom properties, bootstrap styling."""
+"""Base forms: optimistic locking, custom properties, bootstrap styling, scoped choices."""
 
 import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelFormMetaclass
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import CustomProperty, PropertyKind
+from core import access
+from core.models import CustomProperty, PropertyKind, RestrictedQuerySet
+
+# What <input type="date"> and "datetime-local" accept, whatever the UI language: a localized
+# value (31.01.2022) is dropped by the browser and an unchanged save would clear the field.
+ISO_FORMATS = {"date": "%Y-%m-%d", "datetime-local": "%Y-%m-%dT%H:%M"}
+
+
+class DateInput(forms.DateInput):
+    """A date picker that always renders ISO (YYYY-MM-DD)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format or ISO_FORMATS["date"])
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A local date-time picker that always renders ISO (YYYY-MM-DDTHH:MM)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format or ISO_FORMATS["datetime-local"])
+
+    def format_value(self, value):
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return super().format_value(value)
+
+
+def force_iso_format(widget):
+    """Make a date / datetime-local input render ISO, however it was declared."""
+    if isinstance(widget, forms.widgets.DateTimeBaseInput):
+        iso = ISO_FORMATS.get(widget.attrs.get("type", widget.input_type))
+        if iso:
+            widget.format = iso
 
 
 class BootstrapMixin:
     def _style(self):
         for field in self.fields.values():
             widget = field.widget
+            force_iso_format(widget)
             if isinstance(widget, (forms.CheckboxInput,)):
                 css = "form-check-input"
             elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
@@ -27,8 +66,31 @@ class BootstrapMixin:
                 widget.attrs["class"] = " ".join([*classes, css])
 
 
-class BaseModelForm(BootstrapMixin, forms.ModelForm):
-    """Carries the record's version so that a save based on stale data is refused."""
+def restrict_choices(form, user):
+    """Narrow every choice field over a scoped model to the rows ``user`` may see.
+
+    Runs after the form's own ``__init__`` (see ``ScopedFormMetaclass``), so querysets a form
+    sets itself, including dependent ones (the contact persons of the chosen client), are
+    narrowed too: a form can never offer, accept or re-show a row outside the user's scope.
+    """
+    for field in form.fields.values():
+        qs = getattr(field, "queryset", None)
+        if isinstance(qs, RestrictedQuerySet):
+            field.queryset = qs.restrict(user, access.VIEW)
+
+
+class ScopedFormMetaclass(ModelFormMetaclass):
+    def __call__(cls, *args, **kwargs):
+        form = super().__call__(*args, **kwargs)
+        restrict_choices(form, form.user)
+        return form
+
+
+class BaseModelForm(BootstrapMixin, forms.ModelForm, metaclass=ScopedFormMetaclass):
+    """Carries the record's version so that a save based on stale data is refused.
+
+    Every choice field over a restricted model is narrowed to the user's scope (NetBox-style).
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -59,7 +121,7 @@ def property_field(prop):
     if prop.kind == PropertyKind.NUMBER:
         return forms.DecimalField(max_digits=20, decimal_places=4, **common)
     if prop.kind == PropertyKind.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(widget=DateInput, **common)
     if prop.kind == PropertyKind.BOOLEAN:
         return forms.NullBooleanField(**{**common, "required": False})
     if prop.kind == PropertyKind.CHOICE:

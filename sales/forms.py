@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from activities.forms import CounterpartyBoundForm
-from core.forms import BaseModelForm
+from core.forms import BaseModelForm, DateInput
 
 from .models import (
     Deal,
@@ -38,7 +38,7 @@ class DealForm(CounterpartyBoundForm):
         model = Deal
         fields = ["title", "counterparty", "stage", "amount", "currency", "probability",
                   "expected_close_date", "responsible", "lead_source", "lost_reason", "result_comment"]
-        widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widgets = {"expected_close_date": DateInput,
                    "result_comment": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"probability": _("Empty: the stage's probability.")}
 
@@ -182,7 +182,7 @@ class DocumentGenerateForm(forms.Form):
 
 # --- Orders ----------------------------------------------------------------------------------------
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateInput
 
 
 class OrderLineForm(BaseModelForm):

@@ -127,10 +127,17 @@ class ObjectDetailView(RestrictedMixin, View):
 
 
 class ObjectEditView(RestrictedMixin, View):
-    """Create (pk is None) or edit; a stale version is refused with the other user's change."""
+    """Create (pk is None) or edit; a stale version is refused with the other user's change.
+
+    ``formsets`` declares inline formsets edited on the same page, ``{name: (class, prefix)}``:
+    they are validated with the form and saved with it in one transaction. A form and formsets
+    posted back unchanged save nothing (no version bump, no history entry). The saved object is
+    checked against the user's scope again before the transaction commits (NetBox-style).
+    """
 
     form_class = None
     template_name = "core/object_edit.html"
+    formsets = {}
 
     def get_object(self, pk):
         if pk is None:
@@ -142,22 +149,60 @@ class ObjectEditView(RestrictedMixin, View):
     def get_form(self, obj, data=None):
         return self.form_class(data, instance=obj, user=self.request.user)
 
-    def get(self, request, pk=None):
+    def get_formsets(self, obj, data=None):
+        if getattr(self, "_formsets", None) is None:
+            self._formsets = {
+                name: formset_class(data, instance=obj, prefix=prefix, user=self.request.user)
+                for name, (formset_class, prefix) in self.formsets.items()
+            }
+        return self._formsets
+
+    def get(self, request, pk=None, **kwargs):
         obj = self.get_object(pk)
         return self.render_form(obj, self.get_form(obj))
 
-    def post(self, request, pk=None):
+    def post(self, request, pk=None, **kwargs):
         obj = self.get_object(pk)
         form = self.get_form(obj, request.POST)
-        if not form.is_valid():
+        formsets = self.get_formsets(obj, request.POST)
+        valid = form.is_valid() & all([fs.is_valid() for fs in formsets.values()])
+        if valid:
+            valid = self.validate(form, formsets)
+        if not valid:
             return self.render_form(obj, form, status=400)
+        if obj.pk and not self.has_changed(form, formsets):
+            messages.info(request, _("Nothing was changed: %(name)s") % {"name": obj})
+            return HttpResponseRedirect(self.success_url(obj))
         try:
             with transaction.atomic():
                 obj = self.save(form)
+                for formset in formsets.values():
+                    formset.instance = obj
+                    formset.save()
+                self.after_save(obj)
+                self.check_scope(obj)
         except ConflictError as exc:
             return self.render_form(obj, form, status=409, conflict=exc.current)
         messages.success(request, _("Saved: %(name)s") % {"name": obj})
         return HttpResponseRedirect(self.success_url(obj))
+
+    def validate(self, form, formsets):
+        """Checks across the form and its formsets, after each is valid; False re-shows the form."""
+        return True
+
+    @staticmethod
+    def has_changed(form, formsets):
+        lines = getattr(form, "lines", None)  # a formset the form carries itself (deals, orders)
+        nested = [lines] if lines is not None else []
+        return form.has_changed() or any(fs.has_changed() for fs in [*formsets.values(), *nested])
+
+    def after_save(self, obj):
+        """Inside the transaction, after the object and its formsets are saved."""
+
+    def check_scope(self, obj):
+        """The saved object must still be one the user may change: otherwise roll back."""
+        if not self.model.objects.restrict(self.request.user, access.CHANGE).filter(pk=obj.pk).exists():
+            raise PermissionDenied
 
     def save(self, form):
         return form.save()
@@ -173,7 +218,7 @@ class ObjectEditView(RestrictedMixin, View):
     def render_form(self, obj, form, status=200, conflict=None, **extra):
         delete_url = reverse(self.delete_url_name, args=[obj.pk]) if obj.pk and self.delete_url_name else None
         context = {
-            "delete_url": delete_url,
+            "delete_url": delete_url, "formsets": self.get_formsets(obj),
             "object": obj, "form": form, "opts": self.model._meta, "conflict": conflict,
             "conflict_changes": conflict_changes(form, conflict) if conflict else None,
             **self.form_context(obj, form), **extra,
