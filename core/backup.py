@@ -26,7 +26,7 @@ import shutil
 import tarfile
 import tempfile
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
@@ -45,6 +45,8 @@ MANIFEST, DATA, MEDIA = "manifest.json", "data.jsonl", "media"
 NOT_DUMPED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
 NATURAL_KEYS = {"contenttypes.contenttype", "auth.permission"}
 CHUNK = 2000
+# Python 3.11.4+ refuses links, devices and paths outside the target (names are checked too).
+SAFE_EXTRACT = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 class Serializer(jsonl.Serializer):
@@ -179,6 +181,8 @@ def check_target(manifest, force):
             "The backup was made with other migrations than this install has; restore it with the "
             f"same Klientura version, then upgrade. Not applied here: {', '.join(missing) or '—'}; "
             f"not in the backup: {', '.join(extra) or '—'}. (Run `manage.py migrate` first.)")
+    if set(manifest["tables"]) != set(tables(dumped_models())):
+        raise CommandError("The backup's tables differ from this install's.")
     if force:
         return
     if get_user_model()._base_manager.exists():
@@ -195,9 +199,10 @@ def extract(tar, manifest, into):
     for member in tar:
         if member.name == MANIFEST:
             continue
-        if member.name not in expected or not member.isfile():
+        name = PurePosixPath(member.name)
+        if member.name not in expected or not member.isfile() or name.is_absolute() or ".." in name.parts:
             raise CommandError(f"Unexpected entry in the backup: {member.name}")
-        tar.extract(member, into, filter="data")
+        tar.extract(member, into, **SAFE_EXTRACT)
         seen.add(member.name)
     for name, info in expected.items():
         path = Path(into) / name
@@ -209,7 +214,11 @@ def restore(archive, force=False):
     """Restore ``archive``; returns the manifest."""
     media_root = Path(settings.MEDIA_ROOT)
     media_root.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "r:gz") as tar, tempfile.TemporaryDirectory(dir=media_root.parent) as tmp:
+    try:
+        tar = tarfile.open(archive, "r:gz")
+    except (tarfile.TarError, OSError) as e:
+        raise CommandError(f"Cannot read {archive}: {e}") from e
+    with tar, tempfile.TemporaryDirectory(dir=media_root.parent) as tmp:
         manifest = read_manifest(tar)
         check_target(manifest, force)
         extract(tar, manifest, tmp)

@@ -152,3 +152,29 @@ def test_restore_refuses_other_migrations(crm, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(backup, "migrations_applied", lambda: ["clients.0001_initial"])
     with pytest.raises(CommandError, match="other migrations"):
         call_command("restore", str(archive))
+
+
+def test_restore_refuses_what_is_not_a_backup(tmp_path):
+    bogus = tmp_path / "bogus.tar.gz"
+    bogus.write_bytes(b"not a tar")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("restore", str(bogus))
+    with tarfile.open(tmp_path / "empty.tar.gz", "w:gz"):
+        pass
+    with pytest.raises(CommandError, match="Not a Klientura backup"):
+        call_command("restore", str(tmp_path / "empty.tar.gz"))
+
+
+def test_restore_refuses_paths_outside_media_root(tmp_path):
+    manifest = {"format": backup.FORMAT, "application": "klientura", "migrations": backup.migrations_applied(),
+                "tables": backup.row_counts(backup.tables(backup.dumped_models())),
+                "data": {"size": 0, "sha256": ""}, "files": [{"path": "../evil", "size": 1, "sha256": ""}]}
+    archive = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (("manifest.json", json.dumps(manifest).encode()), ("media/../evil", b"x")):
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    with pytest.raises(CommandError, match="Unexpected entry"):
+        call_command("restore", str(archive))
+    assert not (tmp_path / "evil").exists()

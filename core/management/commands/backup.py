@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, output, **options):
         if output is None:
             output = Path(settings.VAR_DIR) / "backups" / backup.default_name()
-            output.parent.mkdir(parents=True, exist_ok=True)
+        output.parent.mkdir(parents=True, exist_ok=True)
         manifest = backup.backup(output)
         self.stdout.write(f"Backed up {sum(manifest['tables'].values())} rows in {len(manifest['tables'])} "
                           f"tables and {len(manifest['files'])} files to {output}")
