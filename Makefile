@@ -32,13 +32,13 @@ run: install
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
 	$(DEMO_ENV) $(PY) manage.py load_demo
 	@echo "Starting the background worker, the scheduler and the web server on http://$(HOST):$(PORT)/"
-	@$(DEMO_ENV) $(PY) manage.py db_worker & worker=$$!; \
+	@$(DEMO_ENV) $(PY) manage.py worker & worker=$$!; \
 	  $(DEMO_ENV) $(PY) manage.py scheduler & scheduler=$$!; \
 	  trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 worker: install
-	$(PY) manage.py db_worker
+	$(PY) manage.py worker
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -9,6 +9,6 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models
+        from . import models, tasks  # noqa: F401  tasks registers the periodic tasks
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)

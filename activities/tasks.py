@@ -7,18 +7,11 @@ by the next scheduler loop, neither loses nor repeats anything.
 
 from django.db import transaction
 from django_tasks import task
-from django_tasks_db.models import DBTaskResult
+
+from core import scheduling
+from core.scheduling import enqueue_once
 
 from .services import email, notifications, reminders
-
-
-def enqueue_once(periodic_task, *args):
-    """Enqueue unless the same task already waits in the queue (e.g. the worker is down): a
-    stopped worker must not come back to thousands of identical jobs."""
-    waiting = DBTaskResult.objects.ready().filter(task_path=periodic_task.module_path)
-    if waiting.exists():
-        return None
-    return periodic_task.enqueue(*args)
 
 
 @task()
@@ -53,7 +46,10 @@ def birthdays():
     return reminders.create_birthday_reminders()
 
 
-PERIODIC = (deliver_reminders, check_overdue, birthdays, send_emails)
+scheduling.register(deliver_reminders, order=10)
+scheduling.register(check_overdue, order=20)
+scheduling.register(birthdays, order=30)
+scheduling.register(send_emails, key=scheduling.EMAIL_QUEUE, order=40)
 
 
 def send_after_commit(email_id):

@@ -9,7 +9,7 @@ class SalesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models
+        from . import models, tasks  # noqa: F401  tasks registers the periodic tasks
 
         register_trash(models.Deal, models.Order, models.OrderLine, models.Shipment, models.Payment,
                        models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,

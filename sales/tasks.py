@@ -1,6 +1,9 @@
-"""Background tasks of the sales app, run by ``manage.py db_worker``."""
+"""Background tasks of the sales app, run by ``manage.py db_worker``; the payment reminders are
+registered for ``manage.py scheduler``."""
 
 from django_tasks import task
+
+from core import scheduling
 
 from .services import orders, rules
 
@@ -13,15 +16,16 @@ def run_stage_rules(change_id):
 @task()
 def payment_reminders():
     """"Call about payment" tasks three working days before invoices' due dates."""
-    from activities.tasks import enqueue_once, send_emails
-
     created = orders.create_payment_reminders()
     if created:
-        enqueue_once(send_emails)  # the email copies of the notices go out now
+        scheduling.run_soon(scheduling.EMAIL_QUEUE)  # the email copies of the notices go out now
     return [t.pk for t in created]
 
 
-def periodic_due(now=None):
-    """The sales tasks ``manage.py scheduler`` should enqueue now: only those with work waiting
-    (one indexed query), so an idle scheduler loop adds nothing to the queue."""
-    return [payment_reminders] if orders.reminders_due(now).exists() else []
+def payment_reminders_due(now=None):
+    """Whether invoices wait for a reminder (one indexed query), so an idle scheduler loop adds
+    nothing to the queue."""
+    return orders.reminders_due(now).exists()
+
+
+scheduling.register(payment_reminders, due=payment_reminders_due, order=50)

@@ -1,11 +1,11 @@
-"""Enqueue the periodic background tasks every ``--interval`` seconds; ``db_worker`` runs them.
+"""Enqueue the registered periodic tasks every ``--interval`` seconds; ``db_worker`` runs them.
 
-Each loop enqueues: reminder delivery, the overdue-task check, the birthday check (idempotent, so
-running it every loop is harmless and picks up a birthday entered today) and the email queue;
-and, when invoices are due for one, the sales payment reminders.
-A task already waiting in the queue is not enqueued again. Finished task results older than a
-day are pruned once an hour so the queue table stays small. Several schedulers may run: the
-tasks themselves are safe to run concurrently.
+Apps register their tasks in ``core.registry.periodic_tasks`` (see ``core.scheduling``): today
+reminder delivery, the overdue-task check, the birthday check, the email queue and, when
+invoices are due, the sales payment reminders. A task already waiting in the queue is not
+enqueued again. Finished task results older than a day are pruned once an hour so the queue
+table stays small, and tasks left RUNNING by a killed worker are reaped at start and every few
+minutes. Several schedulers may run: the tasks and the reaper are safe to run concurrently.
 """
 
 import logging
@@ -18,17 +18,17 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from activities.tasks import PERIODIC, enqueue_once
-from sales.tasks import periodic_due as sales_periodic_due
+from core import registry, scheduling
 
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=1)
+REAP_EVERY = timedelta(minutes=5)
 KEEP_RESULTS = timedelta(days=1)
 
 
 class Command(BaseCommand):
-    help = "Enqueue the periodic background tasks (reminders, overdue tasks, birthdays, email)."
+    help = "Enqueue the periodic background tasks (reminders, overdue tasks, birthdays, email…)."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=30.0,
@@ -37,16 +37,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, once, **options):
         self.running = True
+        self.last_enqueued = {}
         if not once:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
-        last_prune = None
+        last = {"prune": None, "reap": None}
         while True:
             try:
+                self.housekeeping(last)
                 queued = self.tick()
-                if last_prune is None or timezone.now() - last_prune >= PRUNE_EVERY:
-                    self.prune()
-                    last_prune = timezone.now()
             except Exception:
                 if once:
                     raise
@@ -63,9 +62,28 @@ class Command(BaseCommand):
             # Like a request: drop a connection the database closed while we slept.
             close_old_connections()
 
+    def housekeeping(self, last):
+        now = timezone.now()
+        if last["reap"] is None or now - last["reap"] >= REAP_EVERY:
+            for old, new in scheduling.reap_stale_tasks(now):
+                self.stdout.write(f"Reaped task {old} of a dead worker" + (f"; enqueued again as {new}" if new else ""))
+            last["reap"] = now
+        if last["prune"] is None or now - last["prune"] >= PRUNE_EVERY:
+            self.prune()
+            last["prune"] = now
+
     def tick(self):
-        # Sales tasks (payment reminders) are enqueued only when they have something to do.
-        return [t.name for t in (*PERIODIC, *sales_periodic_due()) if enqueue_once(t) is not None]
+        now = timezone.now()
+        queued = []
+        for key, item in registry.periodic_tasks.items():
+            if item.every and key in self.last_enqueued and now - self.last_enqueued[key] < item.every:
+                continue
+            if item.due is not None and not item.due():
+                continue  # nothing to do: an idle loop adds nothing to the queue
+            if scheduling.enqueue_once(item.task) is not None:
+                queued.append(item.name)
+            self.last_enqueued[key] = now
+        return queued
 
     def prune(self):
         old = timezone.now() - KEEP_RESULTS

@@ -1,4 +1,4 @@
-"""The scheduler enqueues the periodic tasks; the database worker runs them."""
+"""The scheduler enqueues the periodic tasks the apps registered; the database worker runs them."""
 
 import datetime
 import signal
@@ -14,9 +14,10 @@ from django_tasks_db.models import DBTaskResult
 
 from activities import tasks
 from activities.models import Notification, OutgoingEmail, Reminder
+from activities.tests.background import ProcessDB, make_reminder, make_task, run_worker
 from clients.tests.factories import ContactPersonFactory, CounterpartyFactory
-
-from .background import ProcessDB, make_reminder, make_task, run_worker
+from core import registry, scheduling
+from core.management.commands.scheduler import Command
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 3, 11, 7, 0, tzinfo=datetime.UTC)  # 10:00 in Moscow
@@ -51,6 +52,32 @@ def test_scheduler_once_enqueues_and_worker_delivers_everything(manager, sales_h
     run_worker()
     assert Notification.objects.filter(user=manager, text__contains="Именинников").count() == 1
     assert len(mail.outbox) == 4
+
+
+def test_apps_register_their_periodic_tasks():
+    assert [item.name for item in registry.periodic_tasks] == [
+        "deliver_reminders", "check_overdue", "birthdays", "send_emails", "payment_reminders"]
+    assert registry.periodic_tasks[scheduling.EMAIL_QUEUE].task is tasks.send_emails
+    assert registry.periodic_tasks["sales.tasks.payment_reminders"].due is not None
+
+
+def test_due_and_every_hold_a_task_back(monkeypatch):
+    calls = []
+    monkeypatch.setattr(registry.periodic_tasks, "_items", {})
+    scheduling.register(tasks.birthdays, due=lambda: calls.append(1) or len(calls) > 1)
+    scheduling.register(tasks.send_emails, every=datetime.timedelta(hours=1))
+    scheduler = Command()  # one running scheduler, two loops: it remembers when it last enqueued
+    scheduler.last_enqueued = {}
+    assert scheduler.tick() == ["send_emails"]  # birthdays not due yet
+    DBTaskResult.objects.all().delete()
+    assert scheduler.tick() == ["birthdays"]  # send_emails: an hour has not passed
+
+
+def test_run_soon_enqueues_a_registered_task_once():
+    assert scheduling.run_soon(scheduling.EMAIL_QUEUE) is not None
+    assert scheduling.run_soon(scheduling.EMAIL_QUEUE) is None
+    assert scheduling.run_soon("no.such.task") is None
+    assert queued_names() == ["send_emails"]
 
 
 def test_task_functions_run_directly(manager):
