@@ -26,6 +26,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -36,6 +37,7 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, localize, number_format
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -332,6 +334,7 @@ class Report:
     tables = None  # [Table]; default: one table of ``columns`` from ``rows()``
     charts = []  # [Chart]
     legacy_url = None  # the URL name the report had before the framework (kept as a redirect)
+    do_not_call_in_templates = True  # templates read the class's attributes
 
     def __init__(self, user, filters=None, form=None):
         self.user, self.filters, self.form = user, filters, form
@@ -414,7 +417,7 @@ class BoundTable:
         summed = [c for c in self.columns if c.total]
         if not summed or not rows:
             return []
-        total = {self.columns[0].key: str(_("Total"))}
+        total = {"_level": "total", self.columns[0].key: str(_("Total"))}
         for column in summed:
             values = [column.value(r) for r in rows if r.get("_level") != "group"]
             number = sum((v for v in values if isinstance(v, (int, float, Decimal))), Decimal(0) if
@@ -510,8 +513,8 @@ def display(column, row, value):
         return ""
     if isinstance(value, bool) or not (column.numeric or column.kind in ("date", "datetime")):
         return str(value)
-    if isinstance(value, str):  # e.g. "never" for an empty date
-        return value
+    if isinstance(value, (str, Promise)):  # e.g. "never" for an empty date
+        return str(value)
     if column.kind == "money":
         currency = column.row_currency(row)
         text = number_format(Decimal(value), 2, force_grouping=True)
@@ -665,6 +668,7 @@ class ReportIndexView(LoginRequiredMixin, View):
 
 def legacy_redirect(slug):
     """A view that sends an old report URL (name kept for links elsewhere) to /reports/<slug>/."""
+    @login_required
     def view(request):
         url = reverse("report", args=[slug])
         query = request.META.get("QUERY_STRING", "")
@@ -676,7 +680,8 @@ def legacy_urlpatterns(*report_classes, index=True):
     """``path()``s keeping an app's old report URL names working (redirects)."""
     from django.urls import path
 
-    patterns = [path("reports/", lambda request: redirect("reports"), name="report_index")] if index else []
+    patterns = [path("reports/", login_required(lambda request: redirect("reports")), name="report_index")] \
+        if index else []
     for report in report_classes:
         prefix, _sep, name = report.legacy_url.partition(":")
         patterns.append(path(f"reports/{slugify(report.slug)}/", legacy_redirect(report.slug), name=name))
