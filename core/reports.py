@@ -666,25 +666,18 @@ class ReportIndexView(LoginRequiredMixin, View):
         return render(request, "core/reports_index.html", {"groups": list(groups.items())})
 
 
-def legacy_redirect(slug):
-    """A view that sends an old report URL (name kept for links elsewhere) to /reports/<slug>/."""
-    @login_required
-    def view(request):
-        url = reverse("report", args=[slug])
-        query = request.META.get("QUERY_STRING", "")
-        return redirect(f"{url}?{query}" if query else url)
-    return view
-
-
 def legacy_urlpatterns(*report_classes, index=True):
-    """``path()``s keeping an app's old report URL names working (redirects)."""
+    """``path()``s keeping an app's old report URL names working: the old index redirects to
+    /reports/; an old report URL serves the same report (an alias, so bookmarks, links elsewhere and
+    the bench keep their filters and get a 200)."""
     from django.urls import path
 
     patterns = [path("reports/", login_required(lambda request: redirect("reports")), name="report_index")] \
         if index else []
     for report in report_classes:
-        prefix, _sep, name = report.legacy_url.partition(":")
-        patterns.append(path(f"reports/{slugify(report.slug)}/", legacy_redirect(report.slug), name=name))
+        _app, _sep, name = report.legacy_url.partition(":")
+        patterns.append(path(f"reports/{slugify(report.slug)}/", ReportView.as_view(), {"slug": report.slug},
+                             name=name))
     return patterns
 
 
