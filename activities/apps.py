@@ -10,5 +10,6 @@ class ActivitiesConfig(AppConfig):
         from core.registry import register_trash
 
         from . import models, tasks  # noqa: F401  tasks registers the periodic tasks
+        from .views import reports  # noqa: F401 (registers the app's reports)
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("trash/", views.TrashView.as_view(), name="trash"),
     path("trash/<str:label>/<int:pk>/restore/", views.RestoreView.as_view(), name="restore"),
+    path("reports/", reports.ReportIndexView.as_view(), name="reports"),
+    path("reports/<slug:slug>/", reports.ReportView.as_view(), name="report"),
     path("filters/save/", views.save_filter, name="save_filter"),
     path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),
 ]

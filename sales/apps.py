@@ -10,6 +10,7 @@ class SalesConfig(AppConfig):
         from core.registry import register_trash
 
         from . import models, tasks  # noqa: F401  tasks registers the periodic tasks
+        from .views import reports  # noqa: F401 (registers the app's reports)
 
         register_trash(models.Deal, models.Order, models.OrderLine, models.Shipment, models.Payment,
                        models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,

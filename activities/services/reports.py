@@ -5,7 +5,6 @@ only their own and shared clients. Counting, averaging and "last interaction" ar
 database (annotate / aggregate / values); Python only arranges the grouped rows it gets back.
 """
 
-import datetime
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import add
@@ -40,39 +39,9 @@ from clients.models import (
 from clients.services import search_q
 from clients.validators import format_phone
 from core import access
+from core.reports import Period, current_month  # noqa: F401 (the period is core's; re-exported)
 
 from ..models import Interaction, InteractionType
-
-# --- Period ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """Inclusive local dates; compared as [first day 00:00, day after the last 00:00) in TIME_ZONE."""
-
-    date_from: datetime.date
-    date_to: datetime.date
-
-    @property
-    def start(self):
-        return timezone.make_aware(datetime.datetime.combine(self.date_from, datetime.time.min))
-
-    @property
-    def end(self):
-        """Exclusive: an interaction at 23:30 local time on the last day is still inside."""
-        next_day = self.date_to + datetime.timedelta(days=1)
-        return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time.min))
-
-    def q(self, field="start"):
-        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
-
-
-def current_month(today=None):
-    today = today or timezone.localdate()
-    first = today.replace(day=1)
-    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-    return Period(first, last)
-
 
 # --- Access-narrowed sources -------------------------------------------------------------------
 
@@ -210,21 +179,24 @@ class ContactInfoRow:
         return percent(self.filled)
 
 
+def contact_info_row(cp):
+    """A counterparty of ``contact_info_queryset`` as a ContactInfoRow (no further queries)."""
+    by_kind = {}
+    for info in cp.shown_info:
+        by_kind.setdefault(info.kind, []).append(info.value)
+    phones = [format_phone(v) for kind in PHONE_KINDS for v in by_kind.get(kind, [])]
+    address = next(iter(by_kind.get(ContactKind.LEGAL_ADDRESS, []) or
+                        by_kind.get(ContactKind.ACTUAL_ADDRESS, [])), "")
+    flags = {key: getattr(cp, f"has_{key}") for key, _label, _make in CHECKLIST}
+    return ContactInfoRow(
+        counterparty=cp, phones=phones, emails=by_kind.get(ContactKind.EMAIL, []), address=address,
+        persons=cp.persons_count, filled=sum(flags.values()),
+        missing=[label for key, label, _make in CHECKLIST if not flags[key]],
+    )
+
+
 def contact_info_rows(objects):
-    for cp in objects:
-        infos = cp.shown_info
-        by_kind = {}
-        for info in infos:
-            by_kind.setdefault(info.kind, []).append(info.value)
-        phones = [format_phone(v) for kind in PHONE_KINDS for v in by_kind.get(kind, [])]
-        address = next(iter(by_kind.get(ContactKind.LEGAL_ADDRESS, []) or
-                            by_kind.get(ContactKind.ACTUAL_ADDRESS, [])), "")
-        flags = {key: getattr(cp, f"has_{key}") for key, _label, _make in CHECKLIST}
-        yield ContactInfoRow(
-            counterparty=cp, phones=phones, emails=by_kind.get(ContactKind.EMAIL, []), address=address,
-            persons=cp.persons_count, filled=sum(flags.values()),
-            missing=[label for key, label, _make in CHECKLIST if not flags[key]],
-        )
+    return (contact_info_row(cp) for cp in objects)
 
 
 def completeness_by_manager(user, **filters):

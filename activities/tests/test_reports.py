@@ -35,10 +35,12 @@ MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime.datetime(2025, 4, 2, 12, 0, tzinfo=MSK)
 MARCH = {"date_from": "2025-03-01", "date_to": "2025-03-31"}
 
-CONTACT_INFO = reverse("activities:report_contact_info")
-CONTACTS = reverse("activities:report_contacts")
-ANALYSIS = reverse("activities:report_analysis")
-WITHOUT = reverse("activities:report_without_interactions")
+CONTACT_INFO = reverse("report", args=["contact-info"])
+CONTACTS = reverse("report", args=["contacts"])
+ANALYSIS = reverse("report", args=["analysis"])
+WITHOUT = reverse("report", args=["without-interactions"])
+LEGACY = {"activities:report_contact_info": CONTACT_INFO, "activities:report_contacts": CONTACTS,
+          "activities:report_analysis": ANALYSIS, "activities:report_without_interactions": WITHOUT}
 ALL_REPORTS = [CONTACT_INFO, CONTACTS, ANALYSIS, WITHOUT]
 
 
@@ -138,15 +140,41 @@ def xlsx_rows(http, url, /, **params):
     return [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
 
 
+def xlsx_section(rows, caption):
+    """Header and rows of one table of a multi-table export (caption, header, rows, blank line)."""
+    start = next(i for i, row in enumerate(rows) if row[0] == caption) + 1
+    end = next((i for i in range(start, len(rows)) if not any(rows[i])), len(rows))
+    return [[v for v in row] for row in rows[start:end]]
+
+
+def table(resp, key="report"):
+    """The rows (dicts) of a report table as the page built them."""
+    return next(t for t in resp.context["tables"] if t.key == key).rows
+
+
+def chart(resp, index=0):
+    return resp.context["charts"][index]["spec"]
+
+
 # --- Index, navigation, period ------------------------------------------------------------------
 
 
 def test_index_lists_the_four_reports_and_navbar_links_them(manager, client_for):
-    resp = get(client_for(manager), reverse("activities:report_index"))
+    c = client_for(manager)
+    assert c.get(reverse("activities:report_index"))["Location"] == reverse("reports")
+    resp = get(c, reverse("reports"))
     html = resp.content.decode()
     for url in ALL_REPORTS:
         assert f'href="{url}"' in html
     assert reverse("activities:report_index") in html  # the navbar's Reports menu
+
+
+def test_old_report_urls_still_serve_the_report(manager, client_for, clock):
+    c = client_for(manager)
+    for name, url in LEGACY.items():
+        old = get(c, reverse(name), **MARCH)
+        assert old.context["report"].get_url() == url
+        assert table(old) == table(get(c, url, **MARCH))
 
 
 def test_reports_need_login(client):
@@ -163,7 +191,8 @@ def test_current_month():
 def test_period_ending_before_it_starts_is_an_error(admin_user, client_for, clock):
     c = client_for(admin_user)
     for url in [CONTACTS, ANALYSIS, WITHOUT]:
-        resp = get(c, url, date_from="2025-03-31", date_to="2025-03-01")
+        resp = c.get(url, {"date_from": "2025-03-31", "date_to": "2025-03-01"})
+        assert resp.status_code == 400
         assert "The period ends before it starts." in resp.content.decode()
         assert "report-table" not in resp.content.decode()
         # The export is refused the same way: the page with the error, no file.
@@ -175,32 +204,36 @@ def test_period_ending_before_it_starts_is_an_error(admin_user, client_for, cloc
 
 
 def info_rows(resp):
-    return [(r.counterparty.name, r.phones, r.emails, r.address, r.persons, r.percent) for r in resp.context["rows"]]
+    return [(r["name"], r["phones"], r["emails"], r["address"], r["persons"], r["percent"]) for r in table(resp)]
+
+
+def summary_rows(resp):
+    return [(r["manager"], r["count"], r["percent"]) for r in table(resp, "summary")]
 
 
 def test_contact_info_rows_and_completeness(admin_user, client_for, data):
     resp = get(client_for(admin_user), CONTACT_INFO)
     assert info_rows(resp) == [
-        ("Alpha", ["+7 903 523-66-45"], ["alpha@example.com"], "Moscow, Tverskaya 1", 1, 100.0),
-        ("Beta", ["+7 495 123-45-67"], [], "", 1, 14.3),
-        ("Delta", [], [], "", 0, 14.3),
-        ("Epsilon", [], [], "", 0, 14.3),
-        ("Foxtrot", [], [], "", 0, 14.3),
-        ("Gamma", [], ["gamma@example.com"], "", 0, 28.6),
-        ("Golf", [], [], "", 1, 28.6),  # the person's email counts for completeness, is not the company's
-        ("India", [], [], "", 0, 14.3),
+        ("Alpha", "+7 903 523-66-45", "alpha@example.com", "Moscow, Tverskaya 1", 1, 100.0),
+        ("Beta", "+7 495 123-45-67", "", "", 1, 14.3),
+        ("Delta", "", "", "", 0, 14.3),
+        ("Epsilon", "", "", "", 0, 14.3),
+        ("Foxtrot", "", "", "", 0, 14.3),
+        ("Gamma", "", "gamma@example.com", "", 0, 28.6),
+        ("Golf", "", "", "", 1, 28.6),  # the person's email counts for completeness, is not the company's
+        ("India", "", "", "", 0, 14.3),
     ]
-    beta = next(r for r in resp.context["rows"] if r.counterparty.name == "Beta")
-    assert [str(m) for m in beta.missing] == [
+    beta = next(r for r in table(resp) if r["name"] == "Beta")
+    assert beta["missing"].split("; ") == [
         "Tax id", "Email of the counterparty", "Legal address", "Actual address", "Website",
         "A contact person with a phone or email"]
     # Averages per main manager: Andreev (7+1+1)/3 of 7, Borisov (2+1+2+1)/4 of 7, nobody 1 of 7.
-    assert resp.context["summary"] == [("Anton Andreev", 3, 42.9), ("Boris Borisov", 4, 21.4),
-                                       ("No main manager", 1, 14.3)]
-    assert resp.context["chart"]["datasets"][0]["data"] == [42.9, 21.4, 14.3]
+    assert summary_rows(resp) == [("Anton Andreev", 3, 42.9), ("Boris Borisov", 4, 21.4),
+                                  ("No main manager", 1, 14.3)]
+    assert chart(resp)["datasets"][0]["data"] == [42.9, 21.4, 14.3]
     html = resp.content.decode()
     assert "How completeness is computed (7 items)" in html
-    assert 'id="report-chart-data"' in html and "data-chart=\"report-chart-data\"" in html
+    assert 'id="contact-info-chart-0"' in html and "data-chart=\"contact-info-chart-0\"" in html
 
 
 def test_contact_info_filters(admin_user, client_for, data):
@@ -214,20 +247,20 @@ def test_contact_info_filters(admin_user, client_for, data):
     assert names(order="completeness") == ["Beta", "Delta", "Epsilon", "Foxtrot", "India", "Gamma", "Golf",
                                            "Alpha"]
     resp = get(c, CONTACT_INFO, main_manager=data.teammate.pk)
-    assert resp.context["summary"] == [("Boris Borisov", 4, 21.4)]
+    assert summary_rows(resp) == [("Boris Borisov", 4, 21.4)]
 
 
 def test_contact_info_manager_sees_own_and_shared_only(manager, client_for, data):
     resp = get(client_for(manager), CONTACT_INFO)
     assert [r[0] for r in info_rows(resp)] == ["Alpha", "Beta", "Delta", "Foxtrot"]
-    assert resp.context["summary"] == [("Anton Andreev", 3, 42.9), ("Boris Borisov", 1, 14.3)]
+    assert summary_rows(resp) == [("Anton Andreev", 3, 42.9), ("Boris Borisov", 1, 14.3)]
     html = resp.content.decode()
     for hidden in ["Gamma", "Golf", "India", "Epsilon", "gamma@example.com", "Hotel"]:
         assert hidden not in html
 
 
 def test_contact_info_xlsx_has_the_same_rows(manager, client_for, data):
-    rows = xlsx_rows(client_for(manager), CONTACT_INFO)
+    rows = xlsx_section(xlsx_rows(client_for(manager), CONTACT_INFO), "Counterparties")
     assert rows[0][:3] == ["Counterparty", "Tax id", "Main manager"]
     # core.export neutralises every cell starting with "+" (formula-like), phones included.
     assert [(r[0], r[2], r[5], r[6], r[8], r[9]) for r in rows[1:]] == [
@@ -313,9 +346,11 @@ def test_contacts_xlsx_has_the_same_rows(manager, client_for, data):
 
 
 def analysis_rows(resp):
-    rows = [(level, node.label, cells, node.total) for level, node, cells in resp.context["rows"]]
-    total = resp.context["analysis"].total
-    return [t.code for t in resp.context["analysis"].types], rows, (resp.context["total_cells"], total.total)
+    types = resp.context["data"].types
+    rows = [("manager" if r.get("_level") == "group" else "client", r.get("client") or r["responsible"],
+             [r["count"].get(t.pk, 0) for t in types], r["total"]) for r in table(resp) if r.get("_level") != "total"]
+    total = next(r for r in table(resp) if r.get("_level") == "total")
+    return [t.code for t in types], rows, ([total["count"].get(t.pk, 0) for t in types], total["total"])
 
 
 def test_analysis_for_march(admin_user, client_for, data):
@@ -331,10 +366,10 @@ def test_analysis_for_march(admin_user, client_for, data):
         ("client", "Gamma", [1, 0, 0, 0], 1),
     ]
     assert total == ([1, 2, 1, 1], 5)
-    chart = resp.context["chart"]
-    assert chart["labels"] == ["Anton Andreev", "Boris Borisov"]
-    assert [d["data"] for d in chart["datasets"]] == [[0, 1], [2, 0], [1, 0], [0, 1]]
-    assert chart["stacked"] is True
+    spec = chart(resp)
+    assert spec["labels"] == ["Anton Andreev", "Boris Borisov"]
+    assert [d["data"] for d in spec["datasets"]] == [[0, 1], [2, 0], [1, 0], [0, 1]]
+    assert spec["stacked"] is True
 
 
 def test_analysis_with_planned_and_filters(admin_user, client_for, data):
@@ -394,14 +429,14 @@ def test_without_interactions_in_march(admin_user, client_for, data):
         ("Boris Borisov", "VIP", "Golf", None),
         ("-", "-", "Epsilon", None),
     ]  # India is a supplier, not a client; Gamma's cancelled meeting does not count, its calls do
-    assert resp.context["summary"] == [
+    assert resp.context["data"][0] == [
         ("Anton Andreev", [("Regular", 1), ("VIP", 1)], 2),
         ("Boris Borisov", [("VIP", 1)], 1),
         ("No main manager", [("No relationship type", 1)], 1),
     ]
-    chart = resp.context["chart"]
-    assert chart["labels"] == ["Anton Andreev", "Boris Borisov", "No main manager"]
-    assert [(d["label"], d["data"]) for d in chart["datasets"]] == [
+    spec = chart(resp)
+    assert spec["labels"] == ["Anton Andreev", "Boris Borisov", "No main manager"]
+    assert [(d["label"], d["data"]) for d in spec["datasets"]] == [
         ("Regular", [1, 0, 0]), ("VIP", [1, 1, 0]), ("No relationship type", [0, 0, 1])]
     html = resp.content.decode()
     assert "never" in html and "No main manager" in html
@@ -431,20 +466,21 @@ def test_without_interactions_default_period_and_filters(admin_user, client_for,
 def test_without_interactions_access(manager, teammate, client_for, data):
     resp = get(client_for(manager), WITHOUT, **MARCH)
     assert [r[2] for r in without_rows(resp)] == ["Beta", "Foxtrot"]  # Delta (shared) was contacted
-    assert resp.context["summary"] == [("Anton Andreev", [("Regular", 1), ("VIP", 1)], 2)]
+    assert resp.context["data"][0] == [("Anton Andreev", [("Regular", 1), ("VIP", 1)], 2)]
     html = resp.content.decode()
     assert "Golf" not in html and "Epsilon" not in html and "Hotel" not in html
     assert [r[2] for r in without_rows(get(client_for(teammate), WITHOUT, **MARCH))] == ["Golf"]
 
 
 def test_without_interactions_xlsx_has_the_same_rows(manager, teammate, client_for, data):
-    rows = xlsx_rows(client_for(manager), WITHOUT, **MARCH)
+    caption = "Clients without interactions"
+    rows = xlsx_section(xlsx_rows(client_for(manager), WITHOUT, **MARCH), caption)
     assert rows[0] == ["Main manager", "Relationship type", "Client", "Tax id", "Group", "Last interaction"]
     assert [r[:3] + r[4:] for r in rows[1:]] == [
         ["Anton Andreev", "Regular", "Beta", "Others", datetime.datetime(2025, 2, 10)],
         ["Anton Andreev", "VIP", "Foxtrot", "Key accounts", datetime.datetime(2025, 4, 1)],
     ]
-    rows = xlsx_rows(client_for(teammate), WITHOUT, **MARCH)
+    rows = xlsx_section(xlsx_rows(client_for(teammate), WITHOUT, **MARCH), caption)
     assert rows[1:] == [["Boris Borisov", "VIP", "Golf", data.golf.tax_id, "", "never"]]
 
 
@@ -467,7 +503,7 @@ def test_sales_head_sees_everything(sales_head, client_for, data):
 
 def test_xlsx_neutralises_formulas(admin_user, client_for, clock):
     CounterpartyFactory(name="=HYPERLINK(\"http://evil\")", main_manager=admin_user)
-    rows = xlsx_rows(client_for(admin_user), CONTACT_INFO)
+    rows = xlsx_section(xlsx_rows(client_for(admin_user), CONTACT_INFO), "Counterparties")
     assert rows[1][0] == "'=HYPERLINK(\"http://evil\")"
 
 

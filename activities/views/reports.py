@@ -1,33 +1,37 @@
-"""Reports on contacts with clients (SPEC §3): a period, filters, a table, a chart, XLSX export.
+"""Reports on contacts with clients (SPEC §3), declared on the core report framework.
 
-The data come from ``activities.services.reports``; these views only parse filters, paginate,
-render and export. Charts read their data from a ``json_script`` block (no inline JS, CSP).
+Each report names its filters (a form), its columns and where its rows come from
+(``activities.services.reports``, always narrowed with ``restrict``); core.reports makes the page,
+the chart, the XLSX and the PDF from that. The old URL names redirect to /reports/<slug>/.
 """
-
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views import View
+from django.utils.translation import gettext_lazy, ngettext
 
 from clients.models import CounterpartyGroup, RelationshipType
-from core.export import xlsx_response
+from core.reports import (
+    Chart,
+    Column,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    Note,
+    PeriodForm,
+    Report,
+    ReportForm,
+    Table,
+    legacy_urlpatterns,
+    register,
+)
 
 from ..models import Interaction, InteractionType
 from ..services import reports
 
-PER_PAGE = 100
-# The analysis table is a tree, not paginated: past this many client lines the page is cut
-# (the subtotals and the chart stay complete; the XLSX has everything).
-ANALYSIS_CLIENT_LIMIT = 1000
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+GROUP = gettext_lazy("Interactions")
+# The analysis table is a tree, not paginated: past this many lines the page is cut
+# (the totals and the chart stay complete; the XLSX has everything).
+ANALYSIS_LINE_LIMIT = 1000
 
 
 def _users():
@@ -43,91 +47,38 @@ ROLE_CHOICES = [
 ]
 
 
-# --- Filter forms ------------------------------------------------------------------------------
-
-class ReportForm(forms.Form):
-    """A GET form whose missing values fall back to defaults (the first visit has none)."""
-
-    defaults = {}
-
-    def __init__(self, data):
-        data = data.copy()
-        for name, value in self.get_defaults().items():
-            if not data.get(name):
-                data.setlist(name, value if isinstance(value, list) else [value])
-        super().__init__(data)
-        for f in self.fields.values():
-            widget = f.widget
-            if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple)):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-            else:
-                widget.attrs.setdefault("class", "form-control form-control-sm")
-
-    def get_defaults(self):
-        return dict(self.defaults)
-
-    def filters(self):
-        """Keyword arguments for the service functions."""
-        return {}
-
-
-class PeriodForm(ReportForm):
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=DATE_WIDGET)
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=DATE_WIDGET)
-
-    def get_defaults(self):
-        month = reports.current_month()
-        return {**super().get_defaults(), "date_from": month.date_from.isoformat(),
-                "date_to": month.date_to.isoformat()}
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            raise forms.ValidationError(_("The period ends before it starts."))
-        return data
-
-    @property
-    def period(self):
-        return reports.Period(self.cleaned_data["date_from"], self.cleaned_data["date_to"])
-
+# --- Filters -----------------------------------------------------------------------------------
 
 class CounterpartyFiltersMixin(forms.Form):
-    main_manager = forms.ModelMultipleChoiceField(label=gettext_lazy("Main manager"), queryset=_users(),
-                                                  required=False)
+    main_manager = ModelMultipleChoiceField(label=gettext_lazy("Main manager"), queryset=_users(), required=False)
     no_manager = forms.BooleanField(label=gettext_lazy("Without main manager"), required=False)
-    group = forms.ModelChoiceField(label=gettext_lazy("Group (with subgroups)"),
-                                   queryset=CounterpartyGroup.objects.all(), required=False)
-    relationship_type = forms.ModelMultipleChoiceField(label=gettext_lazy("Relationship type"),
-                                                       queryset=RelationshipType.objects.all(), required=False)
+    group = ModelChoiceField(label=gettext_lazy("Group (with subgroups)"),
+                             queryset=CounterpartyGroup.objects.all(), required=False)
+    relationship_type = ModelMultipleChoiceField(label=gettext_lazy("Relationship type"),
+                                                 queryset=RelationshipType.objects.all(), required=False)
     role = forms.ChoiceField(label=gettext_lazy("Counterparties"), choices=ROLE_CHOICES, required=False)
 
-    def counterparty_filters(self):
-        d = self.cleaned_data
-        return {"managers": d["main_manager"], "no_manager": d["no_manager"], "group": d["group"],
-                "relationship_types": d["relationship_type"], "role": d["role"] or "all"}
+
+def counterparty_filters(d):
+    return {"managers": d["main_manager"], "no_manager": d["no_manager"], "group": d["group"],
+            "relationship_types": d["relationship_type"], "role": d["role"] or "all"}
 
 
 class ContactInfoForm(CounterpartyFiltersMixin, ReportForm):
     order = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=[
         ("name", gettext_lazy("Name")), ("completeness", gettext_lazy("Completeness, lowest first"))])
 
-    def filters(self):
-        return {**self.counterparty_filters(), "order": self.cleaned_data["order"] or "name"}
-
 
 class InteractionFiltersMixin(forms.Form):
-    responsible = forms.ModelMultipleChoiceField(label=gettext_lazy("Responsible"), queryset=_users(),
-                                                 required=False)
-    type = forms.ModelMultipleChoiceField(label=gettext_lazy("Type"), queryset=InteractionType.objects.all(),
-                                          required=False)
-    client = forms.CharField(label=gettext_lazy("Client"), required=False,
+    responsible = ModelMultipleChoiceField(label=gettext_lazy("Responsible"), queryset=_users(), required=False)
+    type = ModelMultipleChoiceField(label=gettext_lazy("Type"), queryset=InteractionType.objects.all(),
+                                    required=False)
+    client = forms.CharField(label=gettext_lazy("Client"), required=False, max_length=200,
                              widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Name, tax id, phone…")}))
 
-    def interaction_filters(self):
-        d = self.cleaned_data
-        return {"responsible": d["responsible"], "types": d["type"], "client": d["client"]}
+
+def interaction_filters(d):
+    return {"responsible": d["responsible"], "types": d["type"], "client": d["client"]}
 
 
 class ContactsForm(InteractionFiltersMixin, PeriodForm):
@@ -139,205 +90,214 @@ class ContactsForm(InteractionFiltersMixin, PeriodForm):
     def get_defaults(self):
         return {**super().get_defaults(), "state": [Interaction.State.DONE]}
 
-    def filters(self):
-        return {**self.interaction_filters(), "states": self.cleaned_data["state"],
-                "direction": self.cleaned_data["direction"]}
-
 
 class AnalysisForm(InteractionFiltersMixin, PeriodForm):
     include_planned = forms.BooleanField(label=gettext_lazy("Include planned"), required=False)
-
-    def filters(self):
-        return {**self.interaction_filters(), "include_planned": self.cleaned_data["include_planned"]}
 
 
 class WithoutInteractionsForm(CounterpartyFiltersMixin, PeriodForm):
     defaults = {"role": "client"}
 
-    def filters(self):
-        return self.counterparty_filters()
+
+def period_note(text, filters):
+    from django.utils.formats import date_format
+
+    return Note(text % {"start": date_format(filters["date_from"], "SHORT_DATE_FORMAT"),
+                        "end": date_format(filters["date_to"], "SHORT_DATE_FORMAT")})
 
 
-# --- Views -------------------------------------------------------------------------------------
+# --- 1. Contact information of counterparties ---------------------------------------------------
 
-class ReportView(LoginRequiredMixin, View):
-    form_class = None
-    template_name = None
-    title = None
-    export_name = None
-    chart = False
-
-    def get(self, request):
-        form = self.form_class(request.GET)
-        context = {"form": form, "title": self.title, "reports": REPORTS,
-                   "query": self.query_without("page", "export")}
-        if form.is_valid():
-            response = self.export(form, request.GET.get("export"))
-            if response is not None:
-                return response
-            context.update(self.build(form))
-        return render(request, self.template_name, context)
-
-    def export(self, form, kind):
-        """The file for ``?export=<kind>``, or None to render the page (subclasses add kinds)."""
-        if kind == "xlsx":
-            return xlsx_response(self.export_rows(form), self.export_name, title=str(self.title))
-        return None
-
-    def query_without(self, *keys):
-        params = [(k, v) for k, values in self.request.GET.lists() if k not in keys for v in values]
-        return urlencode(params)
-
-    def paginate(self, qs):
-        return Paginator(qs, PER_PAGE).get_page(self.request.GET.get("page"))
-
-    def build(self, form):
-        raise NotImplementedError
-
-    def export_rows(self, form):
-        raise NotImplementedError
-
-
-class IndexView(LoginRequiredMixin, View):
-    def get(self, request):
-        return render(request, "activities/reports/index.html", {"reports": REPORTS})
-
-
-class ContactInfoReport(ReportView):
-    form_class = ContactInfoForm
-    template_name = "activities/reports/contact_info.html"
+@register
+class ContactInfoReport(Report):
+    slug = "contact-info"
+    legacy_url = "activities:report_contact_info"
+    group, group_order = GROUP, 10
     title = gettext_lazy("Contact information of counterparties")
-    export_name = "contact-information"
+    description = gettext_lazy("Phones, emails, addresses and contact persons of each counterparty, "
+                               "with how complete the information is; average completeness per main manager.")
+    form_class = ContactInfoForm
+    tables = [
+        Table("report", gettext_lazy("Counterparties"), [
+            Column("name", gettext_lazy("Counterparty"), link=True),
+            Column("tax_id", gettext_lazy("Tax id")),
+            Column("main_manager", gettext_lazy("Main manager")),
+            Column("group", gettext_lazy("Group")),
+            Column("relationship_type", gettext_lazy("Relationship type")),
+            Column("phones", gettext_lazy("Phones")),
+            Column("emails", gettext_lazy("Emails")),
+            Column("address", gettext_lazy("Address")),
+            Column("persons", gettext_lazy("Contact persons"), "int"),
+            Column("percent", gettext_lazy("Completeness, %"), "percent"),
+            Column("missing", gettext_lazy("Missing")),
+        ], row="row", paginate=True),
+        Table("summary", gettext_lazy("Average completeness by main manager"), [
+            Column("manager", gettext_lazy("Main manager")),
+            Column("count", gettext_lazy("Counterparties"), "int"),
+            Column("percent", gettext_lazy("Average completeness, %"), "percent"),
+        ], rows="summary"),
+    ]
+    charts = [Chart(gettext_lazy("Average completeness by main manager"), table="summary", label="manager",
+                    values=["percent"], max=100, suffix="%")]
 
-    def build(self, form):
-        filters = form.filters()
-        page = self.paginate(reports.contact_info_queryset(self.request.user, **filters))
-        filters.pop("order")
-        summary = reports.completeness_by_manager(self.request.user, **filters)
-        chart = {
-            "type": "bar", "max": 100, "suffix": "%",
-            "labels": [label for label, _n, _pct in summary],
-            "datasets": [{"label": _("Average completeness, %"), "data": [pct for _l, _n, pct in summary]}],
-        }
-        return {"page": page, "rows": list(reports.contact_info_rows(page.object_list)),
-                "summary": summary, "chart": chart, "checklist": [label for _k, label, _m in reports.CHECKLIST]}
+    def rows(self, filters, user):
+        return reports.contact_info_queryset(user, **counterparty_filters(filters), order=filters["order"] or "name")
 
-    def export_rows(self, form):
-        yield [_("Counterparty"), _("Tax id"), _("Main manager"), _("Group"), _("Relationship type"),
-               _("Phones"), _("Emails"), _("Address"), _("Contact persons"), _("Completeness, %"), _("Missing")]
-        qs = reports.contact_info_queryset(self.request.user, **form.filters())
-        for row in reports.contact_info_rows(qs.iterator(chunk_size=2000)):
-            cp = row.counterparty
-            yield [cp.name, cp.tax_id, cp.main_manager or "", cp.group or "", cp.relationship_type or "",
-                   ", ".join(row.phones), ", ".join(row.emails), row.address, row.persons, row.percent,
-                   "; ".join(str(m) for m in row.missing)]
+    def row(self, cp):
+        r = reports.contact_info_row(cp)
+        return {"name": cp.name, "name_url": cp.get_absolute_url(), "tax_id": cp.tax_id,
+                "main_manager": cp.main_manager, "group": cp.group, "relationship_type": cp.relationship_type,
+                "phones": ", ".join(r.phones), "emails": ", ".join(r.emails), "address": r.address,
+                "persons": r.persons, "percent": r.percent, "missing": "; ".join(str(m) for m in r.missing)}
+
+    def summary(self, filters, user):
+        return [{"manager": label, "count": n, "percent": pct}
+                for label, n, pct in reports.completeness_by_manager(user, **counterparty_filters(filters))]
+
+    def notes(self, filters):
+        items = [str(label) for _key, label, _make in reports.CHECKLIST]
+        count = len(items)
+        return [Note(ngettext("How completeness is computed (%(count)s item)",
+                              "How completeness is computed (%(count)s items)", count) % {"count": count}
+                     + ": " + "; ".join(items) + ". "
+                     + _("Each item present adds an equal share; a counterparty with all of them is 100% "
+                         "complete. Phones, emails and addresses count when they belong to the counterparty "
+                         "itself, not to one of its contact persons."), testid="completeness-help")]
 
 
-class ContactsReport(ReportView):
-    form_class = ContactsForm
-    template_name = "activities/reports/contacts.html"
+# --- 2. Contacts for a period -------------------------------------------------------------------
+
+@register
+class ContactsReport(Report):
+    slug = "contacts"
+    legacy_url = "activities:report_contacts"
+    group, group_order = GROUP, 20
     title = gettext_lazy("Contacts for a period")
-    export_name = "contacts"
+    description = gettext_lazy("Every interaction in a period: date, type, client, contact persons, responsible, "
+                               "result.")
+    form_class = ContactsForm
+    tables = [Table("report", gettext_lazy("Contacts for a period"), [
+        Column("start", gettext_lazy("Date"), "datetime"),
+        Column("type", gettext_lazy("Type")),
+        Column("direction", gettext_lazy("Direction")),
+        Column("state", gettext_lazy("State")),
+        Column("client", gettext_lazy("Client"), link=True),
+        Column("persons", gettext_lazy("Contact persons")),
+        Column("responsible", gettext_lazy("Responsible")),
+        Column("subject", gettext_lazy("Subject")),
+        Column("result", gettext_lazy("Result")),
+    ], row="row", paginate=True)]
 
-    def queryset(self, form):
-        return reports.contacts_queryset(self.request.user, form.period, **form.filters())
+    def rows(self, filters, user):
+        return reports.contacts_queryset(user, reports.Period(filters["date_from"], filters["date_to"]),
+                                         **interaction_filters(filters), states=filters["state"],
+                                         direction=filters["direction"])
 
-    def build(self, form):
-        return {"page": self.paginate(self.queryset(form))}
+    def row(self, i):
+        return {"start": i.start, "type": i.type, "direction": i.get_direction_display(),
+                "state": i.get_state_display(), "client": i.counterparty.name,
+                "client_url": i.counterparty.get_absolute_url(),
+                "persons": ", ".join(p.full_name for p in i.contact_persons.all()), "responsible": i.responsible,
+                "subject": i.subject, "result": i.result}
 
-    def export_rows(self, form):
-        yield [_("Date"), _("Type"), _("Direction"), _("State"), _("Client"), _("Contact persons"),
-               _("Responsible"), _("Subject"), _("Result")]
-        for i in self.queryset(form).iterator(chunk_size=2000):
-            yield [i.start, i.type, i.get_direction_display(), i.get_state_display(), i.counterparty,
-                   ", ".join(p.full_name for p in i.contact_persons.all()), i.responsible, i.subject, i.result]
+    def notes(self, filters):
+        return [period_note(_("Interactions from %(start)s to %(end)s inclusive."), filters)]
 
 
-class AnalysisReport(ReportView):
-    form_class = AnalysisForm
-    template_name = "activities/reports/analysis.html"
+# --- 3. Interaction analysis --------------------------------------------------------------------
+
+@register
+class AnalysisReport(Report):
+    slug = "analysis"
+    legacy_url = "activities:report_analysis"
+    group, group_order = GROUP, 30
     title = gettext_lazy("Interaction analysis")
-    export_name = "interaction-analysis"
+    description = gettext_lazy("How many interactions each manager had with each client, by type.")
+    form_class = AnalysisForm
+    tables = [Table("report", gettext_lazy("Interaction analysis"), [
+        Column("responsible", gettext_lazy("Responsible")),
+        Column("client", gettext_lazy("Client"), link=True),
+        Column("count", "", "int", each=lambda report: [(t.pk, t.name, None) for t in report.result.types]),
+        Column("total", gettext_lazy("Total"), "int"),
+    ], html_limit=ANALYSIS_LINE_LIMIT)]
+    charts = [Chart(gettext_lazy("Interactions per manager by type"), label="responsible", values=["count"],
+                    level="group", stacked=True)]
 
-    def build(self, form):
-        data = reports.analysis(self.request.user, form.period, **form.filters())
-        rows, shown, truncated = [], 0, False
+    def compute(self, filters, user):
+        return reports.analysis(user, reports.Period(filters["date_from"], filters["date_to"]),
+                                **interaction_filters(filters), include_planned=filters["include_planned"])
+
+    def rows(self, filters, user):
+        data, rows = self.result, []
         for manager in data.managers:
-            rows.append(("manager", manager, manager.cells(data.types)))
+            rows.append({"_level": "group", "responsible": manager.label, "count": manager.counts,
+                         "total": manager.total})
             for client in manager.children:
-                if shown >= ANALYSIS_CLIENT_LIMIT:
-                    truncated = True
-                    break
-                rows.append(("client", client, client.cells(data.types)))
-                shown += 1
-        chart = {
-            "type": "bar", "stacked": True,
-            "labels": [m.label for m in data.managers],
-            "datasets": [{"label": t.name, "data": [m.counts.get(t.pk, 0) for m in data.managers]}
-                         for t in data.types],
-        }
-        return {"analysis": data, "rows": rows, "total_cells": data.total.cells(data.types),
-                "truncated": truncated, "limit": ANALYSIS_CLIENT_LIMIT, "chart": chart}
-
-    def export_rows(self, form):
-        data = reports.analysis(self.request.user, form.period, **form.filters())
-        yield [_("Responsible"), _("Client"), *[t.name for t in data.types], _("Total")]
-        for manager in data.managers:
-            yield [manager.label, "", *manager.cells(data.types), manager.total]
-            for client in manager.children:
-                yield [manager.label, client.label, *client.cells(data.types), client.total]
-        yield [_("Total"), "", *data.total.cells(data.types), data.total.total]
+                rows.append({"responsible": manager.label, "client": client.label,
+                             "client_url": _counterparty_url(client.counterparty_id),
+                             "count": client.counts, "total": client.total})
+        rows.append({"_level": "total", "responsible": str(_("Total")), "count": data.total.counts,
+                     "total": data.total.total})
+        return rows
 
 
-class WithoutInteractionsReport(ReportView):
-    form_class = WithoutInteractionsForm
-    template_name = "activities/reports/without_interactions.html"
+def _counterparty_url(pk):
+    from django.urls import reverse
+
+    return reverse("clients:counterparty", args=[pk])
+
+
+# --- 4. Clients without interactions in a period ------------------------------------------------
+
+@register
+class WithoutInteractionsReport(Report):
+    slug = "without-interactions"
+    legacy_url = "activities:report_without_interactions"
+    group, group_order = GROUP, 40
     title = gettext_lazy("Clients without interactions")
-    export_name = "clients-without-interactions"
+    description = gettext_lazy("Clients nobody contacted in a period, by main manager and relationship type, "
+                               "with the date of the last interaction.")
+    form_class = WithoutInteractionsForm
+    tables = [
+        Table("report", gettext_lazy("Clients without interactions"), [
+            Column("manager", gettext_lazy("Main manager")),
+            Column("relationship_type", gettext_lazy("Relationship type")),
+            Column("name", gettext_lazy("Client"), link=True),
+            Column("tax_id", gettext_lazy("Tax id")),
+            Column("group", gettext_lazy("Group")),
+            Column("last", gettext_lazy("Last interaction"), "date", empty=gettext_lazy("never")),
+        ], row="row", paginate=True, group_by=("manager", "relationship_type")),
+        Table("summary", gettext_lazy("By main manager"), [
+            Column("manager", gettext_lazy("Main manager")),
+            Column("clients", "", "int", each=lambda report: [(t, t, None) for t in report.result[1]]),
+            Column("total", gettext_lazy("Total"), "int"),
+        ], rows="summary"),
+    ]
+    charts = [Chart(gettext_lazy("Clients without interactions by main manager"), table="summary",
+                    label="manager", values=["clients"], stacked=True)]
 
-    def queryset(self, form):
-        return reports.without_interactions_queryset(self.request.user, form.period, **form.filters())
+    def rows(self, filters, user):
+        return reports.without_interactions_queryset(
+            user, reports.Period(filters["date_from"], filters["date_to"]), **counterparty_filters(filters))
 
-    def build(self, form):
-        qs = self.queryset(form)
-        summary = reports.without_interactions_summary(qs)
+    def compute(self, filters, user):
+        summary = reports.without_interactions_summary(self.rows(filters, user))
         reltypes = sorted({label for _m, parts, _n in summary for label, _c in parts},
                           key=lambda label: (label == str(reports.NO_TYPE), label.lower()))
-        chart = {
-            "type": "bar", "stacked": True,
-            "labels": [label for label, _parts, _n in summary],
-            "datasets": [{"label": reltype, "data": [dict(parts).get(reltype, 0) for _l, parts, _n in summary]}
-                         for reltype in reltypes],
-        }
-        return {"page": self.paginate(qs), "summary": summary, "chart": chart,
-                "no_manager": reports.NO_MANAGER, "no_type": reports.NO_TYPE}
+        return summary, reltypes
 
-    def export_rows(self, form):
-        yield [_("Main manager"), _("Relationship type"), _("Client"), _("Tax id"), _("Group"),
-               _("Last interaction")]
-        for cp in self.queryset(form).iterator(chunk_size=2000):
-            yield [cp.main_manager or reports.NO_MANAGER, cp.relationship_type or reports.NO_TYPE, cp.name,
-                   cp.tax_id, cp.group or "", reports.last_contact_date(cp.last_contact) or _("never")]
+    def row(self, cp):
+        return {"manager": cp.main_manager or reports.NO_MANAGER,
+                "relationship_type": cp.relationship_type or reports.NO_TYPE, "name": cp.name,
+                "name_url": cp.get_absolute_url(), "tax_id": cp.tax_id, "group": cp.group,
+                "last": reports.last_contact_date(cp.last_contact)}
+
+    def summary(self, filters, user):
+        return [{"manager": label, "clients": dict(parts), "total": total} for label, parts, total in self.result[0]]
+
+    def notes(self, filters):
+        return [period_note(_("Counterparties with no done interaction from %(start)s to %(end)s inclusive; "
+                              "the last interaction is the latest done one ever."), filters)]
 
 
-REPORTS = [
-    ("activities:report_contact_info", ContactInfoReport.title,
-     gettext_lazy("Phones, emails, addresses and contact persons of each counterparty, "
-                  "with how complete the information is; average completeness per main manager.")),
-    ("activities:report_contacts", ContactsReport.title,
-     gettext_lazy("Every interaction in a period: date, type, client, contact persons, responsible, result.")),
-    ("activities:report_analysis", AnalysisReport.title,
-     gettext_lazy("How many interactions each manager had with each client, by type.")),
-    ("activities:report_without_interactions", WithoutInteractionsReport.title,
-     gettext_lazy("Clients nobody contacted in a period, by main manager and relationship type, "
-                  "with the date of the last interaction.")),
-]
-
-urlpatterns = [
-    path("reports/", IndexView.as_view(), name="report_index"),
-    path("reports/contact-info/", ContactInfoReport.as_view(), name="report_contact_info"),
-    path("reports/contacts/", ContactsReport.as_view(), name="report_contacts"),
-    path("reports/analysis/", AnalysisReport.as_view(), name="report_analysis"),
-    path("reports/without-interactions/", WithoutInteractionsReport.as_view(),
-         name="report_without_interactions"),
-]
+urlpatterns = legacy_urlpatterns(ContactInfoReport, ContactsReport, AnalysisReport, WithoutInteractionsReport)

@@ -1,37 +1,64 @@
-// Report charts: each <canvas data-chart="ID"> is drawn from the JSON in <script id="ID"
-// type="application/json"> (Django's json_script), so no inline JS is needed under the CSP.
-// JSON: {type, labels, datasets: [{label, data}], stacked?, max?, suffix?}
+// Charts of the reports and the dashboard: each <canvas data-chart="ID"> is drawn from the JSON in
+// <script id="ID" type="application/json"> (Django's json_script), so no inline JS is needed under the CSP.
+// JSON: {type: "bar" | "pie" | "doughnut", labels, datasets: [{label, data}],
+//        horizontal?, stacked?, max?, suffix?, money?: currency code of the values}
 (function () {
   "use strict";
+
+  const locale = document.documentElement.lang || undefined;
+
+  function formatter(spec) {
+    const suffix = spec.suffix || "";
+    const digits = spec.money ? 2 : 1;
+    const number = new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: digits });
+    return (value) => (spec.money ? `${number.format(value)} ${spec.money}` : `${number.format(value)}${suffix}`);
+  }
+
+  function options(spec) {
+    const format = formatter(spec);
+    const round = spec.type === "pie" || spec.type === "doughnut";
+    const tooltip = {
+      callbacks: {
+        label: (ctx) => {
+          const value = round ? ctx.parsed : (spec.horizontal ? ctx.parsed.x : ctx.parsed.y);
+          return `${round ? ctx.label : ctx.dataset.label}: ${format(value)}`;
+        },
+      },
+    };
+    const result = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { display: round || spec.datasets.length > 1, position: round ? "right" : "top" },
+        tooltip,
+      },
+    };
+    if (round) return result;
+    const valueAxis = {
+      beginAtZero: true,
+      stacked: Boolean(spec.stacked),
+      ticks: { precision: 0, callback: (value) => format(value) },
+    };
+    if (spec.max !== undefined) valueAxis.max = spec.max;
+    const categoryAxis = { stacked: Boolean(spec.stacked) };
+    result.indexAxis = spec.horizontal ? "y" : "x";
+    result.scales = spec.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis };
+    return result;
+  }
 
   function draw(canvas) {
     const source = document.getElementById(canvas.dataset.chart);
     if (!source || typeof window.Chart === "undefined") return;
     const spec = JSON.parse(source.textContent);
-    const suffix = spec.suffix || "";
-    const valueAxis = {
-      beginAtZero: true,
-      stacked: Boolean(spec.stacked),
-      ticks: { precision: 0, callback: (value) => value + suffix },
-    };
-    if (spec.max !== undefined) valueAxis.max = spec.max;
+    const bar = (spec.type || "bar") === "bar";
     canvas.chart = new window.Chart(canvas, {
       type: spec.type || "bar",
-      data: { labels: spec.labels, datasets: spec.datasets.map((d) => ({ maxBarThickness: 80, ...d })) },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        animation: false,
-        scales: { x: { stacked: Boolean(spec.stacked) }, y: valueAxis },
-        plugins: {
-          legend: { display: spec.datasets.length > 1 },
-          tooltip: {
-            callbacks: {
-              label: (ctx) => `${ctx.dataset.label}: ${ctx.formattedValue}${suffix}`,
-            },
-          },
-        },
+      data: {
+        labels: spec.labels,
+        datasets: spec.datasets.map((d) => (bar ? { maxBarThickness: 80, ...d } : d)),
       },
+      options: options(spec),
     });
   }
 

@@ -1,0 +1,234 @@
+"""The report framework's guarantees, generated for every registered report (core.registry.reports):
+each exports XLSX and PDF with its title and rows, a manager's page and files never name a
+teammate's client, and bad filters are a 400 naming the field (never a 500), on SQLite and PostgreSQL.
+
+The data set puts the manager's clients ("Alpha …") and the teammate's ("Zulu …") into every report:
+interactions, contact information, deals won / lost / open, orders confirmed and failed.
+"""
+
+import datetime
+import io
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django import forms
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from activities.models import Interaction, InteractionType
+from clients.models import ContactInfo, ContactKind
+from clients.tests.factories import CounterpartyFactory
+from core import registry
+from core.reports import (
+    MAX_PK,
+    Chart,
+    Column,
+    PeriodForm,
+    Report,
+    Table,
+    display,
+)
+from sales.models import LostReason, Order, OrderFailureReason
+from sales.tests.factories import DealFactory, OrderFactory, default_stages
+
+pytestmark = pytest.mark.django_db
+
+MSK = ZoneInfo("Europe/Moscow")
+NOW = datetime.datetime(2025, 4, 15, 12, 0, tzinfo=MSK)
+YEAR = {"date_from": "2025-01-01", "date_to": "2025-12-31"}
+SLUGS = registry.reports.keys()
+FOREIGN = "Zulu"
+
+
+def test_all_ten_reports_are_registered():
+    assert set(SLUGS) >= {"contact-info", "contacts", "analysis", "without-interactions", "funnel", "forecast",
+                          "won-lost", "order-failures", "interests", "profitability"}
+
+
+@pytest.fixture
+def data(manager, teammate):
+    with time_machine.travel(NOW, tick=False):
+        s1, _s2, _s3, _s4, _s5, won, lost = default_stages()
+        reason = OrderFailureReason.objects.create(name="Out of stock", order=10)
+        lost_reason = LostReason.objects.order_by("order").first()
+        call = InteractionType.by_code("outgoing_call")
+        for prefix, user in [("Alpha", manager), (FOREIGN, teammate)]:
+            cp = CounterpartyFactory(name=f"{prefix} Trading", main_manager=user)
+            CounterpartyFactory(name=f"{prefix} Quiet", main_manager=user)  # no interaction: report 4
+            ContactInfo.objects.create(counterparty=cp, kind=ContactKind.EMAIL, value=f"{prefix.lower()}@example.com")
+            Interaction.objects.create(type=call, counterparty=cp, responsible=user, state="done",
+                                       start=NOW - datetime.timedelta(days=3), subject="Call")
+            DealFactory(counterparty=cp, responsible=user, stage=s1, amount=100,
+                        expected_close_date=datetime.date(2025, 5, 1))
+            DealFactory(counterparty=cp, responsible=user, stage=won, amount=200, closed_at=NOW)
+            DealFactory(counterparty=cp, responsible=user, stage=lost, amount=300, closed_at=NOW,
+                        lost_reason=lost_reason)
+            OrderFactory(counterparty=cp, responsible=user, date=datetime.date(2025, 4, 1),
+                         state=Order.State.CONFIRMED, amount=Decimal("1000"), cost=Decimal("600"))
+            OrderFactory(counterparty=cp, responsible=user, date=datetime.date(2025, 4, 2),
+                         state=Order.State.FAILED, failure_reason=reason, amount=Decimal("50"))
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def url(slug):
+    return reverse("report", args=[slug])
+
+
+def xlsx(c, slug):
+    resp = c.get(url(slug), {**YEAR, "export": "xlsx"})
+    assert resp.status_code == 200, resp.content[:300]
+    sheet = load_workbook(io.BytesIO(resp.content)).active
+    return [[v for v in row if v is not None] for row in sheet.iter_rows(values_only=True)]
+
+
+def pdf(c, slug):
+    resp = c.get(url(slug), {**YEAR, "export": "pdf"})
+    assert resp.status_code == 200, resp.content[:300]
+    assert resp["Content-Type"] == "application/pdf"
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(resp.content)).pages)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_report_renders_and_exports_xlsx_and_pdf(slug, sales_head, client_for, data):
+    c = client_for(sales_head)
+    resp = c.get(url(slug), YEAR)
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert "export=pdf" in html and "export=xlsx" in html and 'data-testid="report-table"' in html
+    first = resp.context["tables"][0]
+    row = next(r for r in first.rows if r.get("_level") != "total")
+    column = next(col for col in first.columns if display(col, row, col.value(row)))
+    value = display(column, row, column.value(row))
+
+    rows = xlsx(c, slug)
+    header = [str(col.label) for col in first.columns]
+    assert header in rows  # the first table's header …
+    assert len(rows) > rows.index(header) + 1  # … and its rows
+
+    text = " ".join(pdf(c, slug).split())
+    assert str(registry.reports[slug].title) in text
+    assert " ".join(str(value).split()) in text, (slug, value)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_managers_report_never_names_a_teammates_client(slug, manager, client_for, data):
+    c = client_for(manager)
+    resp = c.get(url(slug), YEAR)
+    assert resp.status_code == 200
+    assert FOREIGN not in resp.content.decode()
+    assert FOREIGN not in str(xlsx(c, slug))
+    assert FOREIGN not in pdf(c, slug)
+
+
+def _bad_inputs(report_class):
+    """(field, value) pairs every report must refuse with a 400 naming the field."""
+    form = report_class.form_class(_empty_query())
+    for name, field in form.fields.items():
+        if isinstance(field, forms.DateField):
+            yield name, "9999-12-31"
+            yield name, "0001-01-01"
+            yield name, "31.02.2025x"
+        elif isinstance(field, forms.ModelChoiceField):
+            yield name, str(MAX_PK + 1)
+            yield name, "-1 OR 1=1"
+
+
+def _empty_query():
+    from django.http import QueryDict
+
+    return QueryDict("")
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_bad_filters_are_a_400_naming_the_field(slug, admin_user, client_for, data):
+    c = client_for(admin_user)
+    report_class = registry.reports[slug]
+    cases = list(_bad_inputs(report_class))
+    assert cases
+    for name, value in cases:
+        for export in ("", "xlsx", "pdf"):
+            resp = c.get(url(slug), {name: value, "export": export})
+            assert resp.status_code == 400, (slug, name, value, export)
+            label = str(report_class.form_class(_empty_query()).fields[name].label)
+            assert f'data-field="{name}"' in resp.content.decode() and label in resp.content.decode()
+
+
+# --- The framework on a small declared report ---------------------------------------------------
+
+
+class _Demo(Report):
+    slug = "framework-demo"
+    title = "Demo report"
+    form_class = PeriodForm
+    tables = [Table("report", "Demo", [
+        Column("manager", "Manager"),
+        Column("client", "Client", link=True),
+        Column("amount", "Amount", "money", currency="RUB", total=True),
+        Column("count", "Count", "int", total=True),
+    ], group_by=("manager",))]
+    charts = [Chart("By client", label="client", values=["amount", "count"])]
+    allowed = True
+
+    @classmethod
+    def has_permission(cls, user):
+        return cls.allowed and user.is_authenticated
+
+    def rows(self, filters, user):
+        return [{"manager": "Ann", "client": "=cmd()", "client_url": "/x/", "amount": Decimal("10.50"), "count": 1},
+                {"manager": "Ann", "client": "B", "amount": Decimal("2"), "count": 2},
+                {"manager": "Bob", "client": "C", "amount": Decimal("-1"), "count": 0}]
+
+
+@pytest.fixture
+def demo():
+    registry.reports.register(_Demo.slug, _Demo)
+    yield _Demo
+    _Demo.allowed = True
+    registry.reports.unregister(_Demo.slug)
+
+
+def test_declared_report_page_totals_groups_chart_and_files(demo, manager, client_for):
+    c = client_for(manager)
+    resp = c.get(url(demo.slug), YEAR)
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    # group headings instead of the manager column; the totals row summed from the ``total`` columns
+    assert html.count('data-level="group"') == 2 and "<th>Manager</th>" not in html
+    table = resp.context["tables"][0]
+    assert table.rows[-1] == {"_level": "total", "manager": "Total", "amount": Decimal("11.50"), "count": 3}
+    assert resp.context["charts"][0]["spec"] == {
+        "type": "bar", "labels": ["=cmd()", "B", "C"], "money": "RUB",
+        "datasets": [{"label": "Amount", "data": [10.5, 2.0, -1.0]}, {"label": "Count", "data": [1, 2, 0]}]}
+    assert '<a href="/x/">=cmd()</a>' in html and "11.50 RUB" in html
+
+    resp = c.get(url(demo.slug), {**YEAR, "export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(resp.content)).active
+    rows = list(sheet.iter_rows())
+    assert [cell.value for cell in rows[0]] == ["Manager", "Client", "Amount", "Count"]
+    assert rows[1][1].value == "'=cmd()"  # formulas neutralised
+    assert rows[1][2].value == 10.5 and "RUB" in rows[1][2].number_format  # money is a number with currency
+    assert [cell.value for cell in rows[-1]] == ["Total", None, 11.5, 3]
+
+    text = " ".join(pdf(c, demo.slug).split())
+    assert "Demo report" in text and "11.50 RUB" in text and "Ann" in text
+
+
+def test_index_lists_only_the_reports_a_user_may_open(demo, manager, client_for):
+    c = client_for(manager)
+    assert url(demo.slug) in c.get(reverse("reports")).content.decode()
+    demo.allowed = False
+    assert url(demo.slug) not in c.get(reverse("reports")).content.decode()
+    assert c.get(url(demo.slug)).status_code == 403
+    assert c.get(url("no-such-report")).status_code == 404
+
+
+def test_empty_report_shows_the_empty_state(demo, manager, client_for, monkeypatch):
+    monkeypatch.setattr(_Demo, "rows", lambda self, filters, user: [])
+    resp = client_for(manager).get(url(demo.slug), YEAR)
+    html = resp.content.decode()
+    assert 'data-testid="report-empty"' in html and "Nothing found." in html
+    assert "data-chart" not in html and 'data-level="total"' not in html
