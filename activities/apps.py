@@ -10,5 +10,8 @@ class ActivitiesConfig(AppConfig):
         from core.registry import register_trash
 
         from . import models
+        from .services import calendar
+
+        calendar.register()
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)
