@@ -9,9 +9,10 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models
+        from . import demo, models
         from .services import calendar
 
         calendar.register()
+        demo.register()
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)

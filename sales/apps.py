@@ -9,9 +9,11 @@ class SalesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import calendar, models
+        from . import bench, calendar, demo, models
 
         calendar.register()
+        demo.register()
+        bench.register()
 
         register_trash(models.Deal, models.Order, models.OrderLine, models.Shipment, models.Payment,
                        models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,

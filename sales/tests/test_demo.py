@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.utils import timezone
 
-from clients.demo import MANAGERS
+from clients.demo import CHAINS, MANAGERS
 from sales import demo
 from sales.models import (
     Deal,
@@ -165,7 +165,7 @@ def test_load_demo_sales(settings):
 
     # Deterministic: the same day gives the same rows.
     def build():
-        builder = demo.Builder(demo.demo_clients(), list(Pipeline.default().stages.order_by("order")),
+        builder = demo.Builder(demo.demo_clients(MANAGERS, CHAINS), list(Pipeline.default().stages.order_by("order")),
                                list(demo.LostReason.objects.order_by("order", "pk")),
                                demo.default_failure_reasons(), NOW)
         builder.all_deals()
