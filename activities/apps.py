@@ -9,10 +9,11 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import demo, models
+        from . import demo, models, ui
         from .services import calendar
 
         calendar.register()
         demo.register()
+        ui.register()
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)

@@ -9,11 +9,12 @@ class SalesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import bench, calendar, demo, models
+        from . import bench, calendar, demo, models, ui
 
         calendar.register()
         demo.register()
         bench.register()
+        ui.register()
 
         register_trash(models.Deal, models.Order, models.OrderLine, models.Shipment, models.Payment,
                        models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,

@@ -1,9 +1,9 @@
 """The user calendar's interactions, tasks and reminders (SPEC §3), and the iCalendar feed.
 
-The events, filters, merging, rescheduling and whose calendar one may open are ``core.calendar``'s; this module registers the activities'
-sources (interactions, tasks, reminders) in ``core.registry.calendar_sources`` — other apps
-register theirs (e.g. sales: expected shipments and payments). The names below are re-exported
-for the callers that used them from here.
+The events, filters, merging, rescheduling and whose calendar one may open are ``core.calendar``'s;
+this module registers the activities' sources (interactions, tasks, reminders) in
+``core.registry.calendar_sources`` — other apps register theirs (e.g. sales: expected shipments
+and payments). The names below are re-exported for the callers that used them from here.
 """
 
 from datetime import UTC, timedelta
