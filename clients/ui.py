@@ -2,7 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from core import access
 from core.cards import CardTab, register_tab
+from core.navigation import CLIENTS, SETTINGS, NavItem, register_item
 
 
 def register():
@@ -15,3 +17,20 @@ def register():
         (90, CardTab("history", _("History"), url_name="clients:counterparty_history", testid="history-tab")),
     ]:
         register_tab(tab, order)
+
+    settings = access.can_manage_settings
+    for order, key, item in [
+        (10, "counterparties", NavItem(CLIENTS, _("Clients"), "clients:counterparty_list", icon="building")),
+        (20, "persons", NavItem(CLIENTS, _("Contact persons"), "clients:person_list", icon="person-lines-fill")),
+        (10, "properties", NavItem(SETTINGS, _("Custom properties"), "clients:property_list", permission=settings,
+                                   section="clients")),
+        (11, "groups", NavItem(SETTINGS, _("Counterparty groups"), "clients:group_list", permission=settings,
+                               section="clients")),
+        (12, "reltypes", NavItem(SETTINGS, _("Relationship types"), "clients:reltype_list", permission=settings,
+                                 section="clients")),
+        (13, "regions", NavItem(SETTINGS, _("Regions"), "clients:region_list", permission=settings,
+                                section="clients")),
+        (14, "industries", NavItem(SETTINGS, _("Industries"), "clients:industry_list", permission=settings,
+                                   section="clients")),
+    ]:
+        register_item(f"clients:{key}", item, order)
