@@ -9,11 +9,12 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import demo, models, ui
+        from . import dashboard, demo, models, ui
         from .services import calendar
 
         calendar.register()
         demo.register()
         ui.register()
+        dashboard.register()
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)

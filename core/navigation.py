@@ -70,6 +70,8 @@ def menus_for(user):
 def register():
     """Core's own entries (called from ``CoreConfig.ready()``)."""
     settings = access.can_manage_settings
+    register_item("core:dashboard", NavItem(REPORTS, _("Dashboard"), "dashboard", icon="speedometer2",
+                                            section="dashboard", testid="nav-dashboard"), order=0)
     register_item("core:users", NavItem(SETTINGS, _("Users and roles"), "admin:core_user_changelist", icon="people",
                                         permission=settings, section="system"), order=900)
     register_item("core:api_docs", NavItem(SETTINGS, _("API documentation"), "api-docs", icon="braces",

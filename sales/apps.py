@@ -10,11 +10,13 @@ class SalesConfig(AppConfig):
         from core.registry import register_trash
 
         from . import bench, calendar, demo, models, ui
+        from .views import dashboard
 
         calendar.register()
         demo.register()
         bench.register()
         ui.register()
+        dashboard.register()
 
         register_trash(models.Deal, models.Order, models.OrderLine, models.Shipment, models.Payment,
                        models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,

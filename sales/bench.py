@@ -158,7 +158,7 @@ def bench_cases(run):
         ("deal list, manager", manager, reverse("sales:deal_list"), {}, None),
         ("order list, manager", manager, reverse("sales:order_list"), {}, None),
         ("order analysis, manager", manager, reverse("sales:order_analysis"), {}, None),
-        (AGGREGATE + "dashboard, admin", admin, reverse("sales:dashboard"), {}, None),
+        (AGGREGATE + "dashboard, admin", admin, reverse("dashboard"), {}, None),
         (AGGREGATE + "sales funnel, admin", admin, reverse("sales:report_funnel"), {}, None),
         (AGGREGATE + "forecast, manager", manager, reverse("sales:report_forecast"), {}, None),
     ]
