@@ -22,6 +22,7 @@ from sales.models import Order
 from sales.services import orders
 from sales.tests.factories import OrderFactory, OrderLineFactory, PaymentFactory, ShipmentFactory
 
+pytest_plugins = ["core.tests.browser"]
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -186,3 +187,20 @@ def test_every_link_of_the_old_bar_is_still_there(admin_user, client_for):
     assert {reverse(name) for name in names} <= links
     for href in links:
         assert client_for(admin_user).get(href, follow=True).status_code == 200, href
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_bar_fits_one_row_at_1280_px_in_russian(page, log_in, admin_user):
+    """The admin gets every menu; in Russian (the longest labels) at 1280 px they stay on one row."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(admin_user.username)
+    page.goto("/clients/")
+    page.locator(".lang-switch button[value=ru]").click()
+    page.wait_for_function("() => document.documentElement.lang === 'ru'")
+    tops = page.evaluate("""() => [...document.querySelectorAll(
+        '#nav > ul > li, #nav > form, #nav > span, #nav > div, #nav > a')].map(e => {
+            const r = e.getBoundingClientRect(); return Math.round(r.top + r.height / 2); })""")
+    assert len(tops) >= 8 and max(tops) - min(tops) <= 4, tops
+    page.get_by_test_id("settings-menu").click()
+    assert page.get_by_role("link", name="Пользователи и роли").is_visible()
