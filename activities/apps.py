@@ -9,7 +9,13 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models, tasks  # noqa: F401  tasks registers the periodic tasks
+        from . import dashboard, demo, models, tasks, ui  # noqa: F401  tasks registers the periodic tasks
+        from .services import calendar
         from .views import reports  # noqa: F401 (registers the app's reports)
+
+        calendar.register()
+        demo.register()
+        ui.register()
+        dashboard.register()
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from clients.demo import MANAGERS
 from clients.models import ContactPerson, Counterparty
 
 from .models import Importance, Interaction, InteractionType, Reminder, Task
@@ -219,11 +218,12 @@ def demo_exists():
     return Interaction.history.filter(history_change_reason=REASON).exists()
 
 
-def load(stdout=None, now=None):
-    """Add the demo activities unless they are there; returns the counts created (dict)."""
+def load(stdout=None, now=None, *, managers):
+    """Add the demo activities for the demo ``managers`` (user names) and their head unless they are
+    there; returns the counts created (dict)."""
     User = get_user_model()
-    users = {u.username: u for u in User.objects.filter(username__in=[*MANAGERS, "head", "admin"])}
-    if not set(MANAGERS) | {"head"} <= set(users):
+    users = {u.username: u for u in User.objects.filter(username__in=[*managers, "head", "admin"])}
+    if not set(managers) | {"head"} <= set(users):
         if stdout:
             stdout.write("Demo users are missing: no interactions loaded.")
         return {}
@@ -238,13 +238,13 @@ def load(stdout=None, now=None):
     types.setdefault("other", InteractionType.objects.first())  # built-in types renamed or removed
     builder = Builder(users, types, now)
 
-    clients = list(Counterparty.objects.filter(main_manager__in=[users[m] for m in MANAGERS])
+    clients = list(Counterparty.objects.filter(main_manager__in=[users[m] for m in managers])
                    .select_related("relationship_type").order_by("tax_id", "name"))
     persons = {}
     for person in ContactPerson.objects.filter(counterparty__in=clients).order_by("last_name", "first_name",
                                                                                    "pk"):
         persons.setdefault(person.counterparty_id, []).append(person)
-    for username in MANAGERS:
+    for username in managers:
         own = [cp for cp in clients if cp.main_manager_id == users[username].pk]
         if own:
             builder.manager_year(users[username], own, persons)
@@ -267,3 +267,14 @@ def load(stdout=None, now=None):
         stdout.write("Demo activities: {interactions} interactions, {tasks} tasks, {reminders} reminders."
                      .format(**counts))
     return counts
+
+
+def register():
+    """``manage.py load_demo``: a year of interactions, tasks and reminders, after the clients."""
+    from core import registry
+    from core.management.commands.load_demo import DemoLoader
+
+    def load_into(context):
+        load(stdout=context.stdout, managers=context.shared.get("managers", ()))
+
+    registry.demo_loaders.register("activities", DemoLoader(load_into, label="activities"), order=20)

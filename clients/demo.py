@@ -626,3 +626,26 @@ def delete_bench():
             CounterpartyGroup.all_objects.filter(pk=group.pk).delete()
         get_user_model().objects.filter(username__startswith=BENCH_USER_PREFIX).delete()
     return deleted
+
+
+# --- manage.py load_demo ------------------------------------------------------------------------
+
+def load_into(context):
+    """The ``core.registry.demo_loaders`` entry: users, reference lists and the clients."""
+    import time
+
+    result = load_demo(password=context.password)
+    context.stdout.write(context.style.SUCCESS(
+        f"Demo company «Лидер»: {result['created']} new of {result['counterparties']} counterparties, "
+        f"{len(result['new_users'])} new users ({time.monotonic() - context.started:.1f} s)."
+    ))
+    # The later loaders (activities, sales) work for these managers; chains are the big buyers.
+    context.shared.update(managers=list(MANAGERS), big_buyers_group=CHAINS)
+    context.logins += [(username, role.label, username in result["new_users"]) for username, role, *_r in USERS]
+
+
+def register():
+    from core import registry
+    from core.management.commands.load_demo import DemoLoader
+
+    registry.demo_loaders.register("clients", DemoLoader(load_into, label="clients"), order=10)

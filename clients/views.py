@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from core import access, history
+from core import access, cards, history
 from core.filtersets import name_filterset
 from core.models import CustomProperty
 from core.views import generic
@@ -77,7 +77,7 @@ class CounterpartyDetailView(generic.ObjectDetailView):
         for person in persons:
             person.infos = person_infos.get(person.pk, [])
         user = self.request.user
-        return {
+        context = {
             "persons": persons,
             "infos": person_infos.get(None, []),
             "properties": property_rows(obj),
@@ -86,6 +86,9 @@ class CounterpartyDetailView(generic.ObjectDetailView):
             "can_delete": Counterparty.objects.restrict(user, access.DELETE).filter(pk=obj.pk).exists(),
             "tab": self.request.GET.get("tab", "main"),
         }
+        # The tabs the apps registered (core.registry.card_tabs): interactions, deals, orders…
+        context["tabs"] = cards.tabs_for(cards.COUNTERPARTY, user, obj, context["tab"], context)
+        return context
 
 
 def property_rows(obj):

@@ -20,6 +20,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import lookups  # noqa: F401  registers JSON lookups
+        from . import lookups, navigation  # noqa: F401  registers JSON lookups
+
+        navigation.register()
 
         post_migrate.connect(analyze_sqlite, sender=self, dispatch_uid="core_sqlite_analyze")

@@ -1,6 +1,8 @@
+from functools import partial
+
 from django.conf import settings
 
-from . import access
+from . import access, navigation
 
 
 def klientura(request):
@@ -9,4 +11,6 @@ def klientura(request):
         "DEMO_MODE": settings.DEMO_MODE,
         "can_manage_settings": access.can_manage_settings(user),
         "can_assign": access.can_assign(user),
+        # Called by the template only where the bar is drawn (not for htmx fragments).
+        "nav_menus": partial(navigation.menus_for, user),
     }

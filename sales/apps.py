@@ -9,8 +9,14 @@ class SalesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models, tasks  # noqa: F401  tasks registers the periodic tasks
-        from .views import reports  # noqa: F401 (registers the app's reports)
+        from . import bench, calendar, demo, models, tasks, ui  # noqa: F401  tasks registers the periodic tasks
+        from .views import dashboard, reports  # noqa: F401 (reports register themselves)
+
+        calendar.register()
+        demo.register()
+        bench.register()
+        ui.register()
+        dashboard.register()
 
         register_trash(models.Deal, models.Order, models.OrderLine, models.Shipment, models.Payment,
                        models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,

@@ -10,9 +10,12 @@ import random
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Counterparty
+from core import registry
+from core.management.commands.bench import AGGREGATE, BenchCase
 
 from .models import (
     Deal,
@@ -123,3 +126,51 @@ def delete(group):
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})",  # noqa: S608
                            [group.pk])
 
+
+
+# --- The sales part of manage.py bench (core.management.commands.bench) --------------------------
+
+ARGUMENTS = (
+    (("--deals-per-client",), {"type": float, "default": 0.2, "help": "Bench deals per bench client (0.2)."}),
+    (("--orders-per-client",), {"type": float, "default": 0.5, "help": "Bench orders per bench client (0.5)."}),
+)
+
+
+def bench_generate(run, count, start):
+    group = run.shared.get("group")  # the bench clients' group, from the clients' part
+    if group is None or Deal.all_objects.filter(counterparty__group=group).exists():
+        return
+    run.stdout.write("Generating bench deals and orders …")
+    generate(group, run.managers, deals_per_client=run.opts["deals_per_client"],
+             orders_per_client=run.opts["orders_per_client"], batch=run.opts["batch"],
+             progress=lambda what, done, total: run.stdout.write(f"  {done}/{total} {what}"))
+
+
+def bench_cases(run):
+    """Sales pages; the board's column totals (Σ), reports and the dashboard count by design."""
+    admin, manager = run.admin, run.shared["manager"]
+    order = (Order.objects.filter(counterparty__group=run.shared.get("group"), responsible=manager)
+             .order_by("-pk").first())
+    board = reverse("sales:board", args=[Pipeline.default().pk])
+    cases = [
+        (AGGREGATE + "deal board, manager", manager, board, {}, None),
+        (AGGREGATE + "deal board, admin", admin, board, {}, None),
+        ("deal list, manager", manager, reverse("sales:deal_list"), {}, None),
+        ("order list, manager", manager, reverse("sales:order_list"), {}, None),
+        ("order analysis, manager", manager, reverse("sales:order_analysis"), {}, None),
+        (AGGREGATE + "dashboard, admin", admin, reverse("dashboard"), {}, None),
+        (AGGREGATE + "sales funnel, admin", admin, reverse("sales:report_funnel"), {}, None),
+        (AGGREGATE + "forecast, manager", manager, reverse("sales:report_forecast"), {}, None),
+    ]
+    if order is not None:
+        cases.append(("order card", manager, order.get_absolute_url(), {}, None))
+    return cases
+
+
+def bench_delete(run):
+    delete(run.shared.get("group"))
+
+
+def register():
+    registry.bench_cases.register("sales", BenchCase(
+        arguments=ARGUMENTS, generate=bench_generate, cases=bench_cases, delete=bench_delete), order=30)

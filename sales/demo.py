@@ -23,7 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from clients.demo import CHAINS, MANAGERS
 from clients.models import Counterparty
 
 from .models import (
@@ -147,7 +146,7 @@ class Builder:
         self.lost = next(s for s in stages if s.kind == Stage.Kind.LOST)
         self.lost_reasons, self.failure_reasons = lost_reasons, failure_reasons
         # A few clients (chains above all) buy most: Pareto weights, fixed per client.
-        weights = [self.rng.paretovariate(1.3) * (5 if cp.group_name == CHAINS else 1) for cp in clients]
+        weights = [self.rng.paretovariate(1.3) * (5 if cp.big else 1) for cp in clients]
         self.cum_weights = list(itertools.accumulate(weights))
         self.deals, self.deal_lines, self.changes = [], [], []
         self.orders, self.lines, self.shipments, self.payments = [], [], [], []
@@ -220,7 +219,7 @@ class Builder:
     def deal(self, stage, path, days_ago):
         rng = self.rng
         cp = self.client()
-        items = self.products(cp, cp.group_name == CHAINS)
+        items = self.products(cp, cp.big)
         kind = SERVICE if items[0][0][3] == SERVICE else EQUIPMENT
         deal = Deal(counterparty=cp, responsible_id=cp.main_manager_id, stage=stage, currency="RUB",
                     title=rng.choice(DEAL_TITLES[kind]), lead_source=rng.choice(LEAD_SOURCES))
@@ -281,7 +280,7 @@ class Builder:
 
     # Orders ------------------------------------------------------------------------------------
     def order(self, day, cp, items=None, deal=None):
-        big = cp.group_name == CHAINS
+        big = cp.big
         order = Order(counterparty=cp, responsible_id=cp.main_manager_id, date=day, deal=deal, currency="RUB",
                       state=Order.State.CONFIRMED, created_at=min(self.at(day), self.now), comment="")
         order.updated_at = order.created_at
@@ -405,18 +404,21 @@ def demo_exists():
     return Deal.history.filter(history_change_reason=REASON).exists()
 
 
-def demo_clients():
-    """Buyers with a demo manager, in a fixed order (tax id), with their group's name."""
-    managers = get_user_model().objects.filter(username__in=MANAGERS)
+def demo_clients(managers, big_group=""):
+    """Buyers with a demo manager (user names), in a fixed order (tax id), with their group's name;
+    ``big`` marks those of ``big_group`` (the chains: larger orders)."""
+    managers = get_user_model().objects.filter(username__in=managers)
     clients = list(Counterparty.objects.filter(is_client=True, main_manager__in=managers)
                    .select_related("group").order_by("tax_id", "name"))
     for cp in clients:
         cp.group_name = cp.group.name if cp.group else ""
+        cp.big = bool(big_group) and cp.group_name == big_group
     return clients
 
 
-def load(stdout=None, now=None):
-    """Add the demo deals and orders unless they are there; returns the counts created (dict)."""
+def load(stdout=None, now=None, *, managers, big_group=""):
+    """Add the demo deals and orders of the demo ``managers`` (user names) unless they are there;
+    returns the counts created (dict). Clients of ``big_group`` buy more."""
     def say(text):
         if stdout:
             stdout.write(text)
@@ -424,7 +426,7 @@ def load(stdout=None, now=None):
     if demo_exists():
         say("Demo deals and orders are already loaded.")
         return {}
-    clients = demo_clients()
+    clients = demo_clients(managers, big_group)
     pipeline = Pipeline.ensure_default()
     if not clients or pipeline is None:
         say("Demo clients are missing: no deals or orders loaded.")
@@ -451,3 +453,15 @@ def load(stdout=None, now=None):
               "payments": len(builder.payments)}
     say("Demo sales: {deals} deals, {orders} orders, {shipments} shipments, {payments} payments.".format(**counts))
     return counts
+
+
+def register():
+    """``manage.py load_demo``: deals at every stage and two years of orders, after the clients."""
+    from core import registry
+    from core.management.commands.load_demo import DemoLoader
+
+    def load_into(context):
+        load(stdout=context.stdout, managers=context.shared.get("managers", ()),
+             big_group=context.shared.get("big_buyers_group", ""))
+
+    registry.demo_loaders.register("sales", DemoLoader(load_into, label="sales"), order=30)

@@ -24,7 +24,7 @@ from clients.models import Counterparty
 from core import access
 from core.models import ConflictError
 
-from ..models import CalendarFeed, Importance, InteractionType
+from ..models import CalendarFeed, Importance
 from ..services import calendar as cal
 
 VIEWS = ("day", "week", "month", "list")
@@ -55,11 +55,8 @@ class CalendarFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        types = [("interaction", _("All interactions"))]
-        types += [(f"interaction:{t.pk}", t.name) for t in InteractionType.objects.all()]
-        self.fields["type"].choices = [("", _("All events")), (_("Interactions"), types),
-                                       ("task", _("Tasks")), ("reminder", _("Reminders")),
-                                       ("shipment", _("Expected shipments")), ("payment", _("Expected payments"))]
+        # Event types come from the registered calendar sources (core.registry.calendar_sources).
+        self.fields["type"].choices = [("", _("All events")), *cal.filter_choices()]
         for name in ("q", "type", "importance", "date_from", "date_to"):
             css = "form-select form-select-sm" if name in ("type", "importance") else "form-control form-control-sm"
             self.fields[name].widget.attrs["class"] = css

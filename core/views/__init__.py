@@ -11,8 +11,21 @@ from .generic import RestoreView, TrashView  # noqa: F401
 def home(request):
     # Heads (the roles that see and assign everyone's work) start on the management dashboard.
     if access.can_assign(request.user):
-        return redirect("sales:dashboard")
+        return redirect("dashboard")
     return redirect("clients:counterparty_list")
+
+
+@login_required
+def dashboard(request):
+    """The management dashboard: the tiles the apps registered (core.dashboard)."""
+    from django.shortcuts import render
+    from django.utils import timezone
+
+    from core import dashboard as tiles
+
+    return render(request, "core/dashboard.html", {
+        "tiles": tiles.render_tiles(request.user, request), "today": timezone.localdate(),
+        "whole_company": access.rule_for(request.user)[0] == "all"})
 
 
 @login_required

@@ -2,7 +2,8 @@
 
 Revenue (actual shipments at their line's price) and payments received today and this month,
 expected sales (open deals' amount × probability by expected close month), open deals by stage,
-and contacts done / overdue / planned per employee with their overdue tasks.
+each a tile of the core dashboard (sales.views.dashboard registers them; the contacts per
+employee are the activities' tile).
 
 Everything starts from ``restrict(user, "view")``: a head sees the whole company, a sales
 manager only their own figures. Each block is one grouped query (conditional aggregates), so
@@ -16,12 +17,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
 
-from activities.models import Interaction, Task
 from core import access
+from core.dashboard import month_start
 
-from ..models import Deal, Payment, Pipeline, PlanFact, Shipment, Stage
+from ..models import Deal, Payment, PlanFact, Shipment, Stage
 from . import board
 
 CENT = Decimal("0.01")
@@ -37,28 +37,6 @@ def _money(value):
 
 def currency_order(currency):
     return (currency != settings.KLIENTURA_CURRENCY, currency)
-
-
-def month_start(day, shift=0):
-    """The first day of ``day``'s month moved by ``shift`` months."""
-    month = day.year * 12 + day.month - 1 + shift
-    return datetime.date(month // 12, month % 12 + 1, 1)
-
-
-def local_midnight(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-@dataclass
-class Moment:
-    """"Now" for one dashboard: the local day and the month around it."""
-
-    now: datetime.datetime
-
-    def __post_init__(self):
-        self.today = timezone.localdate(self.now)
-        self.month = month_start(self.today)
-        self.next_month = month_start(self.today, 1)
 
 
 # --- Money in: revenue and payments ----------------------------------------------------------
@@ -154,80 +132,3 @@ def open_deals_by_stage(user, pipeline):
     return [(stage, totals.get(stage.pk, empty)["count"],
              sorted(totals.get(stage.pk, empty)["sums"], key=lambda s: currency_order(s[0])))
             for stage in pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("order", "pk")]
-
-
-# --- Contacts and tasks per employee -----------------------------------------------------------
-
-
-@dataclass
-class EmployeeRow:
-    user_id: int
-    name: str
-    done_today: int = 0
-    done_month: int = 0
-    overdue: int = 0
-    planned: int = 0
-    overdue_tasks: int = 0
-
-
-def _name(row, prefix):
-    full = f"{row[prefix + 'first_name']} {row[prefix + 'last_name']}".strip()
-    return full or row[prefix + "username"]
-
-
-def employees(user, moment):
-    """[EmployeeRow] for everyone with contacts this month, planned contacts or overdue tasks.
-
-    Done = contacts marked done (this month / today); overdue = still planned with a start in
-    the past; planned = still planned, starting from now on. Tasks: open with a past deadline.
-    """
-    done, planned = Interaction.State.DONE, Interaction.State.PLANNED
-    today = Q(start__gte=local_midnight(moment.today),
-              start__lt=local_midnight(moment.today + datetime.timedelta(days=1)))
-    month = Q(start__gte=local_midnight(moment.month), start__lt=local_midnight(moment.next_month))
-    names = ("first_name", "last_name", "username")
-    contacts = (Interaction.objects.restrict(user, access.VIEW)
-                .filter(Q(state=done) & month | Q(state=planned))
-                .values("responsible_id", *[f"responsible__{n}" for n in names])
-                .annotate(done_today=Count("id", filter=Q(state=done) & today),
-                          done_month=Count("id", filter=Q(state=done)),
-                          overdue=Count("id", filter=Q(state=planned, start__lt=moment.now)),
-                          planned=Count("id", filter=Q(state=planned, start__gte=moment.now)))
-                .order_by())
-    rows = {}
-    for row in contacts:
-        rows[row["responsible_id"]] = EmployeeRow(
-            row["responsible_id"], _name(row, "responsible__"), row["done_today"], row["done_month"],
-            row["overdue"], row["planned"])
-    tasks = (Task.objects.restrict(user, access.VIEW).filter(state=Task.State.OPEN, deadline__lt=moment.now)
-             .values("assignee_id", *[f"assignee__{n}" for n in names]).annotate(count=Count("id")).order_by())
-    for row in tasks:
-        employee = rows.setdefault(row["assignee_id"], EmployeeRow(row["assignee_id"], _name(row, "assignee__")))
-        employee.overdue_tasks = row["count"]
-    return sorted(rows.values(), key=lambda r: r.name.lower())
-
-
-def totals(rows):
-    keys = ("done_today", "done_month", "overdue", "planned", "overdue_tasks")
-    return {key: sum(getattr(r, key) for r in rows) for key in keys}
-
-
-# --- All of it ---------------------------------------------------------------------------------
-
-
-def build(user, now=None):
-    """Everything the dashboard page shows, for ``user``'s scope."""
-    moment = Moment(now or timezone.now())
-    pipeline = Pipeline.default()
-    forecast, forecast_currencies = expected_sales(user, moment)
-    people = employees(user, moment)
-    return {
-        "moment": moment,
-        "money": money_in(user, moment),
-        "forecast": forecast,
-        "forecast_currencies": forecast_currencies,
-        "pipeline": pipeline,
-        "stages": open_deals_by_stage(user, pipeline),
-        "employees": people,
-        "employee_totals": totals(people),
-    }

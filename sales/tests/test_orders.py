@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from activities.models import Notification, Task
-from activities.services import calendar as cal
 from clients.tests.factories import CounterpartyFactory
+from core import calendar as cal
 from core.models import ConflictError
 from sales import tasks
 from sales.models import Order, OrderFailureReason, OrderLine, Payment, Shipment

@@ -2,6 +2,10 @@
 
 Server time only: requests go through Django's test client in this process (middleware, views,
 templates, queries), so network and browser are left out. See docs/benchmark.md.
+
+The rows and pages come from the apps: each registers a ``BenchCase`` in
+``core.registry.bench_cases`` (from its ``AppConfig.ready()``). They generate in registry order
+(clients first: the bench clients and users the others build on) and are deleted in reverse.
 """
 
 import html
@@ -11,6 +15,8 @@ import platform
 import re
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from django.conf import settings
@@ -18,22 +24,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import reverse
 
-from clients import demo
-from clients.models import PHONE_KINDS, ContactInfo, Counterparty
-from sales import bench as sales_bench
-from sales.models import Deal, Order, Pipeline
+from core import registry
 
 COUNT_SQL = re.compile(r"\bCOUNT\s*\(", re.IGNORECASE)
 # Case titles starting with this mark count rows on purpose (reports, dashboard).
 AGGREGATE = "Σ "
-
-
-def phone_as_typed(e164):
-    """+79035236645 → "8 (903) 523-66-45", the way people type Russian numbers."""
-    d = e164.lstrip("+")
-    return f"8 ({d[1:4]}) {d[4:7]}-{d[7:9]}-{d[9:11]}"
 
 
 def percentile(values, pct):
@@ -57,6 +53,46 @@ def database_info():
     return f"{version}, search index: {index if present else 'none'}"
 
 
+@dataclass
+class BenchRun:
+    """One run of the command: its options and what the contributions share."""
+
+    opts: dict
+    stdout: object
+    admin: object = None
+    managers: list = field(default_factory=list)
+    shared: dict = field(default_factory=dict)  # e.g. the bench clients' group, the sample client
+
+
+@dataclass(frozen=True)
+class BenchCase:
+    """An app's part of the benchmark; every hook is optional.
+
+    - ``arguments``: ((flags…), add_argument kwargs) of the app's own options;
+    - ``prepare(run)``: called first, also for ``--cleanup`` (e.g. to find the bench clients' group);
+    - ``existing(run)``: (rows an earlier ``--keep`` left, the error text when there are some);
+    - ``users(run)``: (admin, managers) the bench runs as (the first contribution having it);
+    - ``generate(run, count, start)``: add rows for ``count`` new bench clients numbered from ``start``;
+    - ``cases(run)``: the measured pages, (title, user, url, params, text the page must contain);
+    - ``delete(run)``: remove the app's bench rows; a number returned counts the bench clients;
+    - ``summary(run)``: a few words on the base measured ("120000 counterparties").
+    """
+
+    arguments: tuple = ()
+    prepare: Callable | None = None
+    existing: Callable | None = None
+    users: Callable | None = None
+    generate: Callable | None = None
+    cases: Callable | None = None
+    delete: Callable | None = None
+    summary: Callable | None = None
+
+
+def _hooks(name, reverse=False):
+    parts = list(registry.bench_cases)
+    return [getattr(p, name) for p in (reversed(parts) if reverse else parts) if getattr(p, name)]
+
+
 def machine_info():
     cpu = platform.processor() or platform.machine()
     try:
@@ -78,8 +114,9 @@ class Command(BaseCommand):
         add("--warmup", type=int, default=3, help="Untimed requests per case first.")
         add("--batch", type=int, default=5000, help="Clients per insert transaction.")
         add("--managers", type=int, default=20, help="Sales managers to spread clients over.")
-        add("--deals-per-client", type=float, default=0.2, help="Bench deals per bench client (0.2).")
-        add("--orders-per-client", type=float, default=0.5, help="Bench orders per bench client (0.5).")
+        for arguments in _hooks("arguments"):
+            for flags, kwargs in arguments:
+                add(*flags, **kwargs)
         add("--keep", action="store_true", help="Leave the bench rows in place afterwards.")
         add("--reuse", action="store_true",
             help="Measure bench rows an earlier --keep run left (topped up to --count); implies --keep.")
@@ -91,113 +128,66 @@ class Command(BaseCommand):
         add("--max-p95", type=float, default=200.0, help="Target p95, ms (default 200).")
 
     def handle(self, *args, **opts):
+        run = BenchRun(opts=opts, stdout=self.stdout)
+        for hook in _hooks("prepare"):
+            hook(run)
         if opts["cleanup"]:
-            self.stdout.write(f"Deleted {self.delete_bench()} bench clients.")
+            self.stdout.write(f"Deleted {self.delete_bench(run)} bench clients.")
             return
-        group = demo.bench_group()
-        existing = Counterparty.all_objects.filter(group=group).count() if group else 0
+        existing = 0
         keep = opts["keep"] or opts["reuse"]
-        if existing and not keep:
-            raise CommandError(
-                f"The database already holds {existing} bench clients (group “{demo.BENCH_GROUP}”). "
-                "Run with --reuse to measure them, or --cleanup to delete them first."
-            )
+        for hook in _hooks("existing"):
+            count, message = hook(run)
+            existing = max(existing, count)
+            if count and not keep:
+                raise CommandError(message)
         if settings.DEBUG:
             self.stderr.write("DEBUG is on: pages are slower than in production. Run with DEBUG=0.")
-        admin, managers = demo.bench_users(opts["managers"])
+        run.admin, run.managers = _hooks("users")[0](run)
         try:
             if opts["count"] > existing:
-                self.generate(opts["count"] - existing, existing, managers, opts)
-            results = self.measure(admin, opts)
-            rows = Counterparty.all_objects.count()
+                self.generate(run, opts["count"] - existing, existing)
+            results = self.measure(run)
+            summary = ", ".join(hook(run) for hook in _hooks("summary"))
         finally:
             if not keep:
                 started = time.monotonic()
-                deleted = self.delete_bench()
+                deleted = self.delete_bench(run)
                 self.stdout.write(f"Deleted {deleted} bench clients ({time.monotonic() - started:.1f} s); "
                                   "--keep leaves them in place.")
-        self.report(results, rows, opts)
+        self.report(results, summary, opts)
 
     # --- Data ---------------------------------------------------------------------------------
-    def delete_bench(self):
-        sales_bench.delete(demo.bench_group())
-        return demo.delete_bench()
+    def delete_bench(self, run):
+        """Every contribution deletes its rows, the last registered first (children before parents)."""
+        deleted = 0
+        for hook in _hooks("delete", reverse=True):
+            result = hook(run)
+            deleted += result if isinstance(result, int) else 0
+        return deleted
 
-    def generate(self, count, start, managers, opts):
+    def generate(self, run, count, start):
         started = time.monotonic()
-        step = max(opts["batch"], count // 10)
-
-        def progress(done):
-            if done % step < opts["batch"] or done == count:
-                rate = done / max(time.monotonic() - started, 1e-6)
-                self.stdout.write(f"  {done}/{count} clients, {rate:,.0f}/s")
-
         self.stdout.write(f"Generating {count} bench clients on {connection.vendor} …")
-        group = demo.generate_bench(count, start=start, managers=managers, batch=opts["batch"], progress=progress)
-        if not Deal.all_objects.filter(counterparty__group=group).exists():
-            self.stdout.write("Generating bench deals and orders …")
-            sales_bench.generate(
-                group, managers, deals_per_client=opts["deals_per_client"],
-                orders_per_client=opts["orders_per_client"], batch=opts["batch"],
-                progress=lambda what, done, total: self.stdout.write(f"  {done}/{total} {what}"))
-        if not opts["no_analyze"]:
+        for hook in _hooks("generate"):
+            hook(run, count, start)
+        if not run.opts["no_analyze"]:
             with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would give
                 cursor.execute("ANALYZE")
         self.stdout.write(f"Generated in {time.monotonic() - started:.1f} s.")
 
-    def cases(self, admin):
+    def cases(self, run):
         """(title, user, url, params, text the page must contain) for every measured page."""
-        qs = Counterparty.objects.filter(group=demo.bench_group()).order_by("pk")
-        ids = qs.values_list("pk", flat=True)
-        middle = (ids.first() + ids.last()) // 2
-        target = qs.filter(pk__gte=middle, main_manager__isnull=False).select_related("main_manager").first()
-        phone = ContactInfo.objects.filter(counterparty=target, kind__in=PHONE_KINDS).first()
-        person = target.contact_persons.first()
-        # A name fragment as people type it: the start of the longest word of the name.
-        fragment = max(re.findall(r"\w+", target.name.split("«")[-1]), key=len)[:6].lower()
-        activity = target.properties.get("activity", demo.ACTIVITIES[0])
-        manager, name = target.main_manager, html.escape(target.name)
-        listing = reverse("clients:counterparty_list")
-        return [
-            ("list, admin", admin, listing, {}, None),
-            ("list, manager", manager, listing, {}, None),
-            ("list, next page", admin, listing, "next", None),
-            ("filter: property (choice)", admin, listing, {"prop_activity": activity}, None),
-            ("search: name fragment", admin, listing, {"q": fragment}, None),
-            ("search: name, manager", manager, listing, {"q": fragment}, None),
-            ("search: person surname", admin, listing, {"q": person.last_name}, None),
-            ("search: phone", admin, listing, {"q": phone_as_typed(phone.value)}, name),
-            ("search: tax id", admin, listing, {"q": target.tax_id}, name),
-            ("client card", admin, target.get_absolute_url(), {}, name),
-            *self.sales_cases(admin, manager),
-        ]
-
-    def sales_cases(self, admin, manager):
-        """Sales pages; the board's column totals, reports and the dashboard count by design."""
-        group = demo.bench_group()
-        order = Order.objects.filter(counterparty__group=group, responsible=manager).order_by("-pk").first()
-        board = reverse("sales:board", args=[Pipeline.default().pk])
-        cases = [
-            (AGGREGATE + "deal board, manager", manager, board, {}, None),
-            (AGGREGATE + "deal board, admin", admin, board, {}, None),
-            ("deal list, manager", manager, reverse("sales:deal_list"), {}, None),
-            ("order list, manager", manager, reverse("sales:order_list"), {}, None),
-            ("order analysis, manager", manager, reverse("sales:order_analysis"), {}, None),
-            (AGGREGATE + "dashboard, admin", admin, reverse("sales:dashboard"), {}, None),
-            (AGGREGATE + "sales funnel, admin", admin, reverse("sales:report_funnel"), {}, None),
-            (AGGREGATE + "forecast, manager", manager, reverse("sales:report_forecast"), {}, None),
-        ]
-        if order is not None:
-            cases.append(("order card", manager, order.get_absolute_url(), {}, None))
-        return cases
+        return [case for hook in _hooks("cases") for case in hook(run)]
 
     # --- Measuring ----------------------------------------------------------------------------
-    def measure(self, admin, opts):
+    def measure(self, run):
+        opts = run.opts
         # The test client talks to the app in-process; let it in without HTTPS redirects.
         with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS],
                                SECURE_SSL_REDIRECT=False):
             clients, cases = {}, []
-            for title, user, url, params, expect in self.cases(admin):
+            for title, user, url, params, expect in self.cases(run):
                 if user.pk not in clients:
                     clients[user.pk] = Client(raise_request_exception=True)
                     clients[user.pk].force_login(user)
@@ -238,8 +228,8 @@ class Command(BaseCommand):
             "slowest": max(queries, key=lambda q: float(q["time"]), default=None),
         }
 
-    def report(self, results, rows, opts):
-        self.stdout.write(f"\n{database_info()}, {rows} counterparties\n{machine_info()}\n"
+    def report(self, results, summary, opts):
+        self.stdout.write(f"\n{database_info()}, {summary}\n{machine_info()}\n"
                           f"{opts['repeat']} timed requests per case\n")
         self.stdout.write(f"{'case':<28} {'median ms':>10} {'p95 ms':>8} {'app CPU ms':>11} "
                           f"{'queries':>8} {'COUNT':>6}")

@@ -1,0 +1,89 @@
+"""The clients' part of ``manage.py bench`` (core.management.commands.bench): the bench users and
+clients every other part builds on, and the list, search and card pages."""
+
+import html
+import re
+import time
+
+from django.urls import reverse
+
+from . import demo
+from .models import PHONE_KINDS, ContactInfo, Counterparty
+
+
+def phone_as_typed(e164):
+    """+79035236645 → "8 (903) 523-66-45", the way people type Russian numbers."""
+    d = e164.lstrip("+")
+    return f"8 ({d[1:4]}) {d[4:7]}-{d[7:9]}-{d[9:11]}"
+
+
+def prepare(run):
+    run.shared["group"] = demo.bench_group()  # the other parts add their rows to these clients
+
+
+def existing(run):
+    group = run.shared["group"]
+    count = Counterparty.all_objects.filter(group=group).count() if group else 0
+    return count, (f"The database already holds {count} bench clients (group “{demo.BENCH_GROUP}”). "
+                   "Run with --reuse to measure them, or --cleanup to delete them first.")
+
+
+def users(run):
+    return demo.bench_users(run.opts["managers"])
+
+
+def generate(run, count, start):
+    started, batch = time.monotonic(), run.opts["batch"]
+    step = max(batch, count // 10)
+
+    def progress(done):
+        if done % step < batch or done == count:
+            rate = done / max(time.monotonic() - started, 1e-6)
+            run.stdout.write(f"  {done}/{count} clients, {rate:,.0f}/s")
+
+    run.shared["group"] = demo.generate_bench(count, start=start, managers=run.managers, batch=batch,
+                                              progress=progress)
+
+
+def cases(run):
+    qs = Counterparty.objects.filter(group=demo.bench_group()).order_by("pk")
+    ids = qs.values_list("pk", flat=True)
+    middle = (ids.first() + ids.last()) // 2
+    target = qs.filter(pk__gte=middle, main_manager__isnull=False).select_related("main_manager").first()
+    phone = ContactInfo.objects.filter(counterparty=target, kind__in=PHONE_KINDS).first()
+    person = target.contact_persons.first()
+    # A name fragment as people type it: the start of the longest word of the name.
+    fragment = max(re.findall(r"\w+", target.name.split("«")[-1]), key=len)[:6].lower()
+    activity = target.properties.get("activity", demo.ACTIVITIES[0])
+    manager, name = target.main_manager, html.escape(target.name)
+    run.shared["manager"] = manager  # the other parts measure as this manager too
+    admin, listing = run.admin, reverse("clients:counterparty_list")
+    return [
+        ("list, admin", admin, listing, {}, None),
+        ("list, manager", manager, listing, {}, None),
+        ("list, next page", admin, listing, "next", None),
+        ("filter: property (choice)", admin, listing, {"prop_activity": activity}, None),
+        ("search: name fragment", admin, listing, {"q": fragment}, None),
+        ("search: name, manager", manager, listing, {"q": fragment}, None),
+        ("search: person surname", admin, listing, {"q": person.last_name}, None),
+        ("search: phone", admin, listing, {"q": phone_as_typed(phone.value)}, name),
+        ("search: tax id", admin, listing, {"q": target.tax_id}, name),
+        ("client card", admin, target.get_absolute_url(), {}, name),
+    ]
+
+
+def delete(run):
+    return demo.delete_bench()
+
+
+def summary(run):
+    return f"{Counterparty.all_objects.count()} counterparties"
+
+
+def register():
+    from core import registry
+    from core.management.commands.bench import BenchCase
+
+    registry.bench_cases.register("clients", BenchCase(
+        prepare=prepare, existing=existing, users=users, generate=generate, cases=cases, delete=delete,
+        summary=summary), order=10)

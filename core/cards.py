@@ -1,0 +1,56 @@
+"""Tabs of an object's card (the client card first), contributed by the apps.
+
+An app registers a ``CardTab`` with ``register_tab`` (from its ``AppConfig.ready()``); the card
+view asks ``tabs_for(card, user, obj)`` and its template iterates them. A tab either loads its
+content lazily (htmx, ``url_name`` reversed with the object's pk) or renders a ``template`` in the
+card's own context. The tab's content view still checks access itself: ``permission`` only
+hides a tab the user could not use.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from core import registry
+
+COUNTERPARTY = "clients.counterparty"
+
+
+@dataclass(frozen=True)
+class CardTab:
+    key: str  # also the ``?tab=`` value that opens it
+    label: str
+    card: str = COUNTERPARTY  # model label of the card
+    url_name: str = ""
+    template: str = ""
+    permission: Callable | None = None  # permission(user) -> bool; None: everyone who sees the card
+    visible: Callable | None = None  # visible(obj) -> bool, e.g. the Supplier tab of suppliers only
+    badge: str = ""  # a card context variable whose length is shown on the tab
+    testid: str = ""
+
+
+@dataclass
+class BoundTab:
+    tab: CardTab
+    url: str = ""
+    active: bool = False
+    badge_value: object = None
+
+
+def register_tab(tab, order=100):
+    return registry.card_tabs.register(f"{tab.card}:{tab.key}", tab, order=order)
+
+
+def tabs_for(card, user, obj, active="", context=None):
+    """The tabs of ``obj``'s card that ``user`` gets, in order; ``active`` is the open one's key,
+    ``context`` the card's template context (for the badges)."""
+    tabs = []
+    for tab in registry.card_tabs:
+        if tab.card != card or (tab.permission and not tab.permission(user)) or (tab.visible and not tab.visible(obj)):
+            continue
+        tabs.append(BoundTab(tab, reverse(tab.url_name, args=[obj.pk]) if tab.url_name else "", tab.key == active,
+                             (context or {}).get(tab.badge) if tab.badge else None))
+    if tabs and not any(t.active for t in tabs):
+        tabs[0].active = True
+    return tabs

@@ -1,0 +1,78 @@
+"""The navigation bar: menu entries the apps register, grouped into a few dropdown menus.
+
+An app registers ``NavItem``s in ``core.registry.navigation`` (``register_item``, from its
+``AppConfig.ready()``). The bar shows the ``MENUS`` in their order, each as a dropdown of the
+entries the user may use (``permission(user)``), divided by ``section``; a menu without such
+entries is left out. Core adds its own entries (the trash, the API documentation, users).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core import access, registry
+
+CLIENTS, ACTIVITIES, SALES, REPORTS, SETTINGS = "clients", "activities", "sales", "reports", "settings"
+MENUS = [(CLIENTS, _("Clients")), (ACTIVITIES, _("Activities")), (SALES, _("Sales")), (REPORTS, _("Reports")),
+         (SETTINGS, _("Settings"))]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    group: str  # one of the MENUS keys
+    label: str
+    url_name: str
+    icon: str = ""  # a Bootstrap icon name, without "bi-"
+    permission: Callable | None = None  # permission(user) -> bool; None: every user
+    section: str = ""  # entries of another section are set apart by a divider
+    testid: str = ""
+
+
+@dataclass
+class Menu:
+    key: str
+    label: str
+    entries: list  # (item, url) or None for a divider
+
+    @property
+    def testid(self):
+        return f"{self.key}-menu"
+
+
+def register_item(key, item, order=100):
+    return registry.navigation.register(key, item, order=order)
+
+
+def menus_for(user):
+    """The menus ``user`` gets, each with the entries the user may use, in registry order."""
+    entries = {}
+    for item in registry.navigation:
+        if item.permission is not None and not item.permission(user):
+            continue
+        entries.setdefault(item.group, []).append(item)
+    menus = []
+    for key, label in MENUS:
+        items = entries.get(key)
+        if not items:
+            continue
+        rows, section = [], items[0].section
+        for item in items:
+            if item.section != section:
+                rows.append(None)
+                section = item.section
+            rows.append((item, reverse(item.url_name)))
+        menus.append(Menu(key, label, rows))
+    return menus
+
+
+def register():
+    """Core's own entries (called from ``CoreConfig.ready()``)."""
+    settings = access.can_manage_settings
+    register_item("core:dashboard", NavItem(REPORTS, _("Dashboard"), "dashboard", icon="speedometer2",
+                                            section="dashboard", testid="nav-dashboard"), order=0)
+    register_item("core:users", NavItem(SETTINGS, _("Users and roles"), "admin:core_user_changelist", icon="people",
+                                        permission=settings, section="system"), order=900)
+    register_item("core:api_docs", NavItem(SETTINGS, _("API documentation"), "api-docs", icon="braces",
+                                           permission=settings, section="system"), order=910)
