@@ -26,8 +26,8 @@ class DemoPasswordBackend:
             )
         return None  # let the next backend authenticate
 
-    def get_user(self, user_id):
-        return None
+    # No get_user(): sessions are never this backend's (and test clients' force_login picks the
+    # first backend that has one).
 
 
 def refused_demo_password(username, password):
