@@ -272,6 +272,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",  # 400 / 401 / 403 / 404 / 409 / 429 and their bodies
+    ],
     # Several models have a "kind" field: name their enums so the schema stays unambiguous.
     "ENUM_NAME_OVERRIDES": {
         "CounterpartyKindEnum": "clients.models.CounterpartyKind",

@@ -3,7 +3,7 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from clients.models import Counterparty
@@ -222,6 +222,7 @@ class CalendarEventSerializer(serializers.Serializer):
     movable = serializers.BooleanField(help_text="The viewer may reschedule it.")
 
 
+@extend_schema_serializer(many=False)  # GET /api/calendar/ (the "list" action) returns one object
 class CalendarSerializer(serializers.Serializer):
     user = serializers.IntegerField()
     start = serializers.DateTimeField()
