@@ -8,6 +8,8 @@ status codes, content types and response bodies.
 import hypothesis
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -43,6 +45,17 @@ def data_set(admin_user, manager):
         PaymentFactory(order=order)
 
 
+@pytest.fixture
+def keep_connection():
+    """Like Django's test client: the WSGI app must not close the test's transaction connection
+    at the end of each request (PostgreSQL would lose the test data)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 def run_operation(operation, headers):
     @hypothesis.given(case=operation.as_strategy())
     @hypothesis.settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -54,7 +67,7 @@ def run_operation(operation, headers):
     check()
 
 
-def test_api_conforms_to_its_schema(admin_user, data_set, subtests):
+def test_api_conforms_to_its_schema(admin_user, data_set, keep_connection, subtests):
     token = Token.objects.create(user=admin_user).key
     headers = {"Authorization": f"Token {token}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, headers=headers)
