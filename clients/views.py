@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from core import access, cards, history
-from core.filtersets import name_filterset
+from core.filtersets import fits_bigint, name_filterset
 from core.models import CustomProperty
 from core.views import generic
 
@@ -235,9 +235,20 @@ class BatchChangeView(generic.RestrictedMixin, View):
     def get(self, request):
         if not access.can(request.user, access.CHANGE, Counterparty):
             raise PermissionDenied
-        qs, whole_filter = self.targets(request.GET)
         form = forms.BatchChangeForm(user=request.user)
+        if self.bad_pk(request.GET, form):
+            return self.render(form, Counterparty.objects.none(), False, request.GET, status=400)
+        qs, whole_filter = self.targets(request.GET)
         return self.render(form, qs, whole_filter, request.GET)
+
+    def bad_pk(self, params, form):
+        """A ``pk`` too large for the id column is a 400 naming it, not an overflow in the driver."""
+        if all(fits_bigint(p) for p in params.getlist("pk")):
+            return False
+        # Through form.errors, which an unbound (GET) form also has, rather than add_error().
+        form.errors.setdefault(NON_FIELD_ERRORS, form.error_class(error_class="nonfield")).append(
+            _("“pk”: not a valid record id."))
+        return True
 
     def render(self, form, qs, whole_filter, params, status=200):
         return render(self.request, self.template_name, {
@@ -248,8 +259,10 @@ class BatchChangeView(generic.RestrictedMixin, View):
     def post(self, request):
         if not access.can(request.user, access.CHANGE, Counterparty):
             raise PermissionDenied
-        qs, whole_filter = self.targets(request.POST)
         form = forms.BatchChangeForm(request.POST, user=request.user)
+        if self.bad_pk(request.POST, form):
+            return self.render(form, Counterparty.objects.none(), False, request.POST, status=400)
+        qs, whole_filter = self.targets(request.POST)
         if not form.is_valid():
             return self.render(form, qs, whole_filter, request.POST, status=400)
         try:

@@ -1,21 +1,69 @@
 """Base FilterSet: one per model serves the list, the API, saved filters and exports."""
 
 from decimal import Decimal
+from functools import cache
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import bound_form_field
 from core.models import CustomProperty, PropertyKind
+
+# Integer columns are signed 64-bit: a larger "id" must be a 400, not an overflow in the driver.
+MAX_ID = 2**63 - 1
+
+
+def fits_bigint(value):
+    """False for an integer outside the bigint range; True otherwise (non-numbers are the field's job)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return True
+    return -MAX_ID <= number <= MAX_ID
+
+
+class BoundedChoiceMixin:
+    """A model choice field that refuses ids a bigint cannot hold before querying with them."""
+
+    def clean(self, value):
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            if item not in self.empty_values and not fits_bigint(item):
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                      params={"value": item})
+        return super().clean(value)
+
+
+@cache
+def bounded_field_class(field_class):
+    return type(f"Bounded{field_class.__name__}", (BoundedChoiceMixin, field_class), {})
+
+
+def bound_filter(flt):
+    """Keep a filter's input within what the database can compare (ids, numbers, dates)."""
+    flt.__dict__.pop("_field", None)  # a field built before (e.g. on the class) is rebuilt
+    if isinstance(flt, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
+        flt.field_class = bounded_field_class(flt.field_class)
+    elif isinstance(flt, django_filters.NumberFilter):
+        flt.extra.setdefault("validators", [MinValueValidator(-MAX_ID), MaxValueValidator(MAX_ID)])
 
 
 class BaseFilterSet(django_filters.FilterSet):
+    """Every filter's input is bounded here, so bad query strings are a 400 naming the filter:
+    ids that overflow a bigint, numbers likewise, dates outside core.dates' range."""
+
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
         if hasattr(self.queryset.model, "properties"):
             self.add_property_filters()
+        for flt in self.filters.values():
+            bound_filter(flt)
         for f in self.form.fields.values():
+            bound_form_field(f)
             widget = f.widget
             if isinstance(widget, (forms.Select, forms.SelectMultiple)):
                 widget.attrs.setdefault("class", "form-select form-select-sm")

@@ -1,31 +1,20 @@
 """Klientura settings: everything that differs between installs comes from the environment."""
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from .env import env, env_bool, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("KLIENTURA_VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
+VAR_DIR = Path(env("KLIENTURA_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = env_bool("DEBUG", False)
 # Demo mode: demo users have password = user name. Never enable in production.
 DEMO_MODE = env_bool("KLIENTURA_DEMO", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
+SECRET_KEY = env("SECRET_KEY") or (
     "insecure-demo-key-change-me" if (DEBUG or DEMO_MODE) else None
 )
 if not SECRET_KEY:
@@ -101,8 +90,8 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'klientura.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'klientura.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, min_value=0),
         conn_health_checks=True,
     )
 }
@@ -123,6 +112,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "core.auth.DemoPasswordBackend",  # refuses password = user name outside demo mode
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -139,16 +129,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, min_value=1)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Reverse proxies in front of Klientura that append the client's address to X-Forwarded-For
+# (nginx: proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for). 0: the header is
+# ignored and the socket's address is the client, so a made-up header dodges no limit.
+KLIENTURA_TRUSTED_PROXIES = env_int("KLIENTURA_TRUSTED_PROXIES", 0, min_value=0)
+# The login lock-out sees the same client address as the API throttles (NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "core.auth.client_ip"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not DEMO_MODE)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if SECURE_SSL_REDIRECT else "0"))
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL_REDIRECT else 0, min_value=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -173,36 +169,36 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- I18n ---------------------------------------------------------------------------------
-LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "ru")
+LANGUAGE_CODE = env("LANGUAGE_CODE", "ru")
 LANGUAGES = [("ru", _("Russian")), ("en", _("English")), ("ro", _("Romanian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Moscow")
+TIME_ZONE = env("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
 # Country used for phone parsing, tax ids and (later) public holidays.
-KLIENTURA_COUNTRY = os.environ.get("KLIENTURA_COUNTRY", "RU")
-KLIENTURA_CURRENCY = os.environ.get("KLIENTURA_CURRENCY", "RUB")
+KLIENTURA_COUNTRY = env("KLIENTURA_COUNTRY", "RU")
+KLIENTURA_CURRENCY = env("KLIENTURA_CURRENCY", "RUB")
 # Public address of the site, for links in emails sent by the worker (e.g. https://crm.example.com).
-KLIENTURA_BASE_URL = os.environ.get("KLIENTURA_BASE_URL", "")
+KLIENTURA_BASE_URL = env("KLIENTURA_BASE_URL", "")
 # Office hours of the working calendar (deadlines of stage rules skip the rest, weekends, holidays).
-KLIENTURA_WORKDAY_START = os.environ.get("KLIENTURA_WORKDAY_START", "09:00")
-KLIENTURA_WORKDAY_END = os.environ.get("KLIENTURA_WORKDAY_END", "18:00")
+KLIENTURA_WORKDAY_START = env("KLIENTURA_WORKDAY_START", "09:00")
+KLIENTURA_WORKDAY_END = env("KLIENTURA_WORKDAY_END", "18:00")
 # The seller on generated proposals, contracts and invoices.
 # The demo is the company «Лидер» of seed 002.
 _SELLER = (("Лидер", "ООО «Лидер»", "7701234560", "г. Москва, ул. Складочная, д. 1") if DEMO_MODE
            else ("Klientura", "", "", ""))
-KLIENTURA_COMPANY_NAME = os.environ.get("KLIENTURA_COMPANY_NAME", _SELLER[0])
-KLIENTURA_COMPANY_LEGAL_NAME = os.environ.get("KLIENTURA_COMPANY_LEGAL_NAME", _SELLER[1])
-KLIENTURA_COMPANY_TAX_ID = os.environ.get("KLIENTURA_COMPANY_TAX_ID", _SELLER[2])
-KLIENTURA_COMPANY_ADDRESS = os.environ.get("KLIENTURA_COMPANY_ADDRESS", _SELLER[3])
-KLIENTURA_COMPANY_PHONE = os.environ.get("KLIENTURA_COMPANY_PHONE", "")
-KLIENTURA_COMPANY_BANK = os.environ.get("KLIENTURA_COMPANY_BANK", "")  # bank details, one line
+KLIENTURA_COMPANY_NAME = env("KLIENTURA_COMPANY_NAME", _SELLER[0])
+KLIENTURA_COMPANY_LEGAL_NAME = env("KLIENTURA_COMPANY_LEGAL_NAME", _SELLER[1])
+KLIENTURA_COMPANY_TAX_ID = env("KLIENTURA_COMPANY_TAX_ID", _SELLER[2])
+KLIENTURA_COMPANY_ADDRESS = env("KLIENTURA_COMPANY_ADDRESS", _SELLER[3])
+KLIENTURA_COMPANY_PHONE = env("KLIENTURA_COMPANY_PHONE", "")
+KLIENTURA_COMPANY_BANK = env("KLIENTURA_COMPANY_BANK", "")  # bank details, one line
 # VAT included in prices, percent (0: documents say "without VAT").
-KLIENTURA_VAT_RATE = os.environ.get("KLIENTURA_VAT_RATE", "0")
+KLIENTURA_VAT_RATE = env("KLIENTURA_VAT_RATE", "0")
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
@@ -226,13 +222,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
 # --- Email --------------------------------------------------------------------------------
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, min_value=1)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "klientura@localhost")
-EMAIL_BACKEND = os.environ.get(
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "klientura@localhost")
+EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEMO_MODE
@@ -242,7 +238,7 @@ EMAIL_BACKEND = os.environ.get(
 # --- Background tasks ---------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Birthday reminders go out this many days before a contact person's birthday.
-KLIENTURA_BIRTHDAY_DAYS_AHEAD = int(os.environ.get("KLIENTURA_BIRTHDAY_DAYS_AHEAD", "3"))
+KLIENTURA_BIRTHDAY_DAYS_AHEAD = env_int("KLIENTURA_BIRTHDAY_DAYS_AHEAD", 3, min_value=0)
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -251,6 +247,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RolePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",  # deeply nested JSON is a 400, not a RecursionError
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -259,7 +260,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("API_LOGIN_RATE", "10/min")},
+    "NUM_PROXIES": KLIENTURA_TRUSTED_PROXIES,
+    "DEFAULT_THROTTLE_RATES": {"login": env("API_LOGIN_RATE", "10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Klientura API",
@@ -270,6 +272,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",  # 400 / 401 / 403 / 404 / 409 / 429 and their bodies
+    ],
     # Several models have a "kind" field: name their enums so the schema stays unambiguous.
     "ENUM_NAME_OVERRIDES": {
         "CounterpartyKindEnum": "clients.models.CounterpartyKind",
@@ -284,5 +290,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }

@@ -3,12 +3,14 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from clients.models import Counterparty
 from core import access
 from core.api.serializers import BaseModelSerializer
+from core.dates import SerializerDateField, SerializerDateTimeField
+from core.filtersets import MAX_ID
 
 from ..filtersets import day_start
 from ..models import Importance, Interaction, InteractionType, Reminder, Task
@@ -156,12 +158,16 @@ EVENT_KIND_CHOICES = [(k, k) for k in EVENT_KINDS]  # named in SPECTACULAR_SETTI
 class CalendarQuerySerializer(serializers.Serializer):
     """Query parameters of /api/calendar/."""
 
-    user = serializers.IntegerField(required=False, help_text="Whose calendar (user id); default: yours.")
-    start = serializers.DateTimeField(
-        required=False, help_text="Period start, ISO 8601 date or date-time; default: today 00:00.")
-    end = serializers.DateTimeField(
-        required=False, help_text="Period end, exclusive (a date means its 00:00); default: start + 7 days.")
-    counterparty = serializers.IntegerField(required=False, help_text="Only events about this client.")
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                    help_text="Whose calendar (user id); default: yours.")
+    start = SerializerDateTimeField(
+        required=False,
+        help_text="Period start, ISO 8601 date or date-time; default: today 00:00.")
+    end = SerializerDateTimeField(
+        required=False,
+        help_text="Period end, exclusive (a date means its 00:00); default: start + 7 days.")
+    counterparty = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                            help_text="Only events about this client.")
     q = serializers.CharField(required=False, allow_blank=True, help_text="Client quick search.")
     type = serializers.ListField(
         child=serializers.CharField(), required=False,
@@ -216,6 +222,7 @@ class CalendarEventSerializer(serializers.Serializer):
     movable = serializers.BooleanField(help_text="The viewer may reschedule it.")
 
 
+@extend_schema_serializer(many=False)  # GET /api/calendar/ (the "list" action) returns one object
 class CalendarSerializer(serializers.Serializer):
     user = serializers.IntegerField()
     start = serializers.DateTimeField()
@@ -225,6 +232,7 @@ class CalendarSerializer(serializers.Serializer):
 
 class CalendarMoveSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
-    id = serializers.IntegerField()
-    version = serializers.IntegerField(min_value=1, help_text="The version the move is based on (409 if stale).")
-    date = serializers.DateField(help_text="The new day; the local time of day stays.")
+    id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    version = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                       help_text="The version the move is based on (409 if stale).")
+    date = SerializerDateField(help_text="The new day; the local time of day stays.")

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +21,8 @@ from django.views import View
 
 from clients.models import Counterparty
 from core import access
+from core.dates import BoundedDateField, parse_bounded_date
+from core.filtersets import fits_bigint
 from core.models import ConflictError
 
 from ..models import CalendarFeed, Importance
@@ -42,15 +43,17 @@ class CalendarFilterForm(forms.Form):
     """The calendar's query string; invalid values fall back to defaults instead of an error page."""
 
     view = forms.ChoiceField(choices=[(v, v) for v in VIEWS], required=False)
-    date = forms.DateField(required=False, widget=DateInput)
-    counterparty = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Bounded (core.dates): 9999-12-31 + a week would overflow; out of range falls back to today.
+    date = BoundedDateField(required=False, widget=DateInput)
+    counterparty = forms.IntegerField(required=False, widget=forms.HiddenInput,
+                                      min_value=1, max_value=2**63 - 1)
     q = forms.CharField(label=gettext_lazy("Client"), required=False, max_length=100)
     type = forms.ChoiceField(label=gettext_lazy("Event type"), required=False)
     importance = forms.ChoiceField(
         label=gettext_lazy("Importance"), required=False,
         choices=[("", gettext_lazy("Any importance")), *Importance.choices])
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+    date_from = BoundedDateField(label=gettext_lazy("From"), required=False, widget=DateInput)
+    date_to = BoundedDateField(label=gettext_lazy("To"), required=False, widget=DateInput)
     done = forms.BooleanField(label=gettext_lazy("Show done"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -84,7 +87,7 @@ def owner_for(request):
     raw = request.GET.get("user", "")
     if not raw or raw == str(request.user.pk):
         return request.user
-    if not raw.isdigit():
+    if not raw.isdigit() or not fits_bigint(raw):
         raise Http404
     owner = get_object_or_404(get_user_model(), pk=raw)
     if not cal.can_view_calendar(request.user, owner):
@@ -201,9 +204,10 @@ class CalendarMoveView(LoginRequiredMixin, View):
 
     def post(self, request):
         data = request.POST
-        new_date = parse_date(data.get("date", "") or "") if len(data.get("date", "")) == 10 else None
+        new_date = parse_bounded_date(data.get("date", "")) if len(data.get("date", "")) == 10 else None
         kind = data.get("kind", "")
-        if new_date is None or not data.get("id", "").isdigit() or not data.get("version", "").isdigit():
+        numbers = (data.get("id", ""), data.get("version", ""))
+        if new_date is None or not all(n.isdigit() and fits_bigint(n) for n in numbers):
             return JsonResponse({"message": _("The move could not be understood. Reload the page.")}, status=400)
         try:
             obj = cal.reschedule(request.user, kind, int(data["id"]), int(data["version"]), new_date)

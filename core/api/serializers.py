@@ -7,6 +7,7 @@ optimistic locking, history user) is enforced here once for every model.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -14,12 +15,30 @@ from rest_framework import serializers
 from rest_framework.utils import model_meta
 
 from core import access
+from core.dates import SerializerDateField, SerializerDateTimeField, in_range, out_of_range_message
 from core.forms import property_field, to_json
 from core.models import CustomProperty, PropertyKind
 
 from .exceptions import drf_validation_error
 
 PROPERTIES = "properties"
+# Custom property values are flat (a string, number, boolean or a list of strings): anything
+# nested deeper, or larger, is refused before it is walked, stored or echoed back.
+PROPERTIES_MAX_DEPTH = 3
+PROPERTIES_MAX_BYTES = 64 * 1024
+
+
+def json_depth_exceeds(value, limit):
+    """True if ``value`` nests dicts / lists deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 # JSON types a property value must already have: forms coerce "abc" → True and 5 → "5",
 # an API must not guess.
@@ -44,7 +63,10 @@ def clean_property(prop, value):
         raise DjangoValidationError(_("Wrong type for a “%(kind)s” property.") % {"kind": prop.get_kind_display()})
     field = property_field(prop)
     field.required = False  # required-ness is checked on the merged values
-    return to_json(prop, field.clean(value))
+    cleaned = field.clean(value)
+    if prop.kind == PropertyKind.DATE and cleaned and not in_range(cleaned):
+        raise DjangoValidationError(out_of_range_message())
+    return to_json(prop, cleaned)
 
 
 def related_queryset(model, user):
@@ -71,6 +93,8 @@ class PropertiesField(serializers.JSONField):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError(_("Expected an object keyed by property code."))
+        if json_depth_exceeds(data, PROPERTIES_MAX_DEPTH) or len(repr(data)) > PROPERTIES_MAX_BYTES:
+            raise serializers.ValidationError(_("Property values are too deeply nested or too large."))
         props, values, errors = self.definitions(), {}, {}
         for code, value in data.items():
             if code not in props:
@@ -110,6 +134,13 @@ class BaseModelSerializer(serializers.ModelSerializer):
     # Fields that hand a record to a user: only access.can_assign users may set them freely;
     # others get themselves on create and may not change the value afterwards.
     assign_fields = ()
+
+    # Dates and date-times within core.dates' bounds (no overflow, no pre-1900 LMT offsets).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: SerializerDateField,
+        models.DateTimeField: SerializerDateTimeField,
+    }
 
     class Meta:
         exclude = ("deleted_at",)
