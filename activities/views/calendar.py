@@ -40,10 +40,10 @@ class DateInput(forms.DateInput):
 
 
 class CalendarFilterForm(forms.Form):
-    """The calendar's query string; invalid values fall back to defaults instead of an error page."""
+    """The calendar's query string; invalid values fall back to defaults, named in an alert (400)."""
 
     view = forms.ChoiceField(choices=[(v, v) for v in VIEWS], required=False)
-    # Bounded (core.dates): 9999-12-31 + a week would overflow; out of range falls back to today.
+    # Bounded (core.dates): 9999-12-31 + a week would overflow; out of range falls back to today (400).
     date = BoundedDateField(required=False, widget=DateInput)
     counterparty = forms.IntegerField(required=False, widget=forms.HiddenInput,
                                       min_value=1, max_value=2**63 - 1)
@@ -196,7 +196,8 @@ class CalendarView(LoginRequiredMixin, View):
                 context.update(feed=feed, feed_url=url, feed_webcal=url.replace("https://", "webcal://", 1)
                                .replace("http://", "webcal://", 1))
             context["show_feed"] = True
-        return render(request, self.template_name, context)
+        # Out-of-range dates and ids fall back to defaults, but the answer says which field was wrong.
+        return render(request, self.template_name, context, status=400 if form.errors else 200)
 
 
 class CalendarMoveView(LoginRequiredMixin, View):

@@ -79,13 +79,16 @@ def test_api_date_filter_out_of_range_is_400_naming_it(admin_user, url, name):
 
 @pytest.mark.parametrize("url, name", [c for c in cases((*ID_FILTERS, django_filters.DateFilter))
                                        if not c.values[0].startswith("/api/")])
-def test_list_page_filter_out_of_range_shows_the_error(admin_user, client_for, url, name):
+def test_list_page_filter_out_of_range_is_400_naming_it(admin_user, client_for, url, name):
     client = client_for(admin_user)
     flt = dict(list_views())[url].base_filters[name]
     for value in (EDGE_DATES if isinstance(flt, django_filters.DateFilter) else HUGE_IDS):
         resp = client.get(url, {name: value})
-        assert resp.status_code < 500
-        assert resp.status_code == 200 and resp.context["filterset"].errors.get(name), (value, name)
+        assert resp.status_code == 400 and resp.context["filterset"].errors.get(name), (value, name)
+        label = str(resp.context["filterset"].form[name].label)
+        for export in ("csv", "xlsx"):
+            resp = client.get(url, {name: value, "export": export})
+            assert resp.status_code == 400 and label in resp.content.decode(), (value, name, export)
 
 
 def test_api_detail_with_a_huge_id_is_404(admin_user):
@@ -105,15 +108,18 @@ def test_batch_change_with_a_huge_pk_is_400(admin_user, client_for):
 
 @pytest.mark.parametrize("day", EDGE_DATES)
 @pytest.mark.parametrize("view", ["day", "week", "month", "list"])
-def test_calendar_page_at_the_edges_falls_back(admin_user, client_for, day, view):
+def test_calendar_page_at_the_edges_is_400_naming_the_field(admin_user, client_for, day, view):
     client = client_for(admin_user)
     resp = client.get("/activities/calendar/", {"date": day, "view": view, "date_from": day, "date_to": day})
-    assert resp.status_code == 200
+    assert resp.status_code == 400
+    assert {"date", "date_from", "date_to"} <= set(resp.context["form"].errors)
+    assert 'data-field="date_from"' in resp.content.decode()
 
 
 def test_calendar_page_huge_ids(admin_user, client_for):
     client = client_for(admin_user)
-    assert client.get("/activities/calendar/", {"counterparty": str(2**63)}).status_code == 200
+    resp = client.get("/activities/calendar/", {"counterparty": str(2**63)})
+    assert resp.status_code == 400 and 'data-field="counterparty"' in resp.content.decode()
     assert client.get("/activities/calendar/", {"user": str(2**63)}).status_code == 404
 
 

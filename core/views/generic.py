@@ -52,6 +52,9 @@ class ObjectListView(RestrictedMixin, View):
 
     def get(self, request):
         filterset, qs = self.filtered()
+        status = 400 if filterset.errors else 200
+        if status == 400 and ("count" in request.GET or request.GET.get("export")):
+            return filter_errors_response(filterset)
         if "count" in request.GET:
             # Exact totals cost a scan: only when the user asks for them.
             count = qs.count()
@@ -80,7 +83,7 @@ class ObjectListView(RestrictedMixin, View):
         template = self.template_name
         if request.htmx and request.htmx.target == "object-table":
             template = "core/object_list.html#table"  # every list shares the table partial
-        return render(request, template, context)
+        return render(request, template, context, status=status)
 
     def extra_context(self):
         return {}
@@ -102,6 +105,14 @@ class ObjectListView(RestrictedMixin, View):
         if kind == "csv":
             return csv_response(rows, name)
         return xlsx_response(rows, name, title=str(self.model._meta.verbose_name_plural))
+
+
+def filter_errors_response(filterset):
+    """A filter that cannot be applied is the user's error: 400 naming the field, never an
+    empty (or whole) export that looks like an answer; pages re-show the form with status 400."""
+    text = "\n".join(f"{filterset.form[name].label if name in filterset.form.fields else name}: {error}"
+                     for name, errors in filterset.errors.items() for error in errors)
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
 def _int(value, default, allowed):

@@ -331,6 +331,8 @@ class OrderAnalysisView(generic.ObjectListView):
         filterset, qs = self.filtered()
         sort, ordering = self.table_class.ordering_for(request.GET.get("sort"))
         export = request.GET.get("export")
+        if filterset.errors and export:
+            return generic.filter_errors_response(filterset)
         if export in ("csv", "xlsx"):
             return self.export(qs.order_by(*ordering), export)
         page = paginate(qs, ordering, request.GET.get("cursor"), ANALYSIS_PER_PAGE)
@@ -338,7 +340,7 @@ class OrderAnalysisView(generic.ObjectListView):
         return render(request, self.template_name, {
             "opts": Order._meta, "filterset": filterset, "page": page, "items": items, "sort": sort,
             "totals": currency_totals(items), "query": self.query_without("cursor", "export", "sort"),
-        })
+        }, status=400 if filterset.errors else 200)
 
     def export(self, qs, kind):
         header = [pgettext("sales order", "Order"), _("Date"), _("Client"), _("Currency"), _("Product"),
