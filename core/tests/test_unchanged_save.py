@@ -7,11 +7,13 @@ later gets the guarantee by having an edit route; the meta-test fails if it has 
 """
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import URLResolver, get_resolver, reverse
 
@@ -71,15 +73,10 @@ def extra_samples():
 @pytest.fixture(scope="module")
 def demo_company(django_db_setup, django_db_blocker):
     """The demo company, loaded once for the module and rolled back after it."""
-    from activities import demo as activities_demo
-    from clients import demo as clients_demo
-    from sales import demo as sales_demo
-
     with django_db_blocker.unblock(), transaction.atomic():
         with time_machine.travel(NOW, tick=False):
-            clients_demo.load_demo(password="demo-password-1")
-            activities_demo.load(now=NOW)
-            sales_demo.load(now=NOW)
+            # Every app's registered demo loader (core.registry.demo_loaders).
+            call_command("load_demo", password="demo-password-1", stdout=io.StringIO())
             extra_samples()
         yield
         transaction.set_rollback(True)
