@@ -11,6 +11,6 @@ class SalesConfig(AppConfig):
 
         from . import models
 
-        register_trash(models.Deal, models.Order, models.OrderLine, models.Shipment, models.Payment,
-                       models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,
+        register_trash(models.Deal, models.DealLine, models.Order, models.OrderLine, models.Shipment,
+                       models.Payment, models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,
                        models.OrderFailureReason, models.DocumentTemplate)
