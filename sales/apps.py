@@ -12,5 +12,5 @@ class SalesConfig(AppConfig):
         from . import models
 
         register_trash(models.Deal, models.DealLine, models.Order, models.OrderLine, models.Shipment,
-                       models.Payment, models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,
-                       models.OrderFailureReason, models.DocumentTemplate)
+                       models.Payment, models.Document, models.Pipeline, models.Stage, models.StageRule,
+                       models.LostReason, models.OrderFailureReason, models.DocumentTemplate)

@@ -8,7 +8,7 @@ every model, marked with a token; for each persona:
 - owner (``manager``): sees, changes, deletes and restores the row; never sees the teammate's;
 - ``teammate``: 404 on every route of the owner's row, never the token in a page, export or
   API body, and nothing changes;
-- heads (``head``, ``sales_head``): everything;
+- ``head``: everything;
 - read-only (``quality``): sees, but change / delete / restore are 404 in the UI (``restrict``
   finds no row) and 403 in the API (``RolePermission``); adding is 403.
 
@@ -28,21 +28,23 @@ from django.test import Client, RequestFactory, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+import klientura.api_urls  # noqa: F401  every app registers its viewsets on import
 from clients.models import Counterparty
 from core import access, registry
 from core.access import Role
+from core.api.router import router
 from core.tests import samples
 from core.tests.factories import UserFactory
 from core.views import generic
 
 samples.load_contributions()
 
-# Persona -> (username, role), as in core/tests/fixtures.py.
+# Persona -> (username, role), as in core/tests/fixtures.py. One head: the company head and the
+# head of sales have the same rule in core.access (all rows, all actions).
 PERSONAS = {
     "manager": ("manager1", Role.SALES_MANAGER),
     "teammate": ("manager2", Role.SALES_MANAGER),
     "head": ("head", Role.COMPANY_HEAD),
-    "sales_head": ("saleshead", Role.SALES_HEAD),
     "quality": ("quality", Role.QUALITY),
 }
 OWNER_TOKEN, TEAMMATE_TOKEN = "Zorgalpha", "Quimbeta"
@@ -107,6 +109,21 @@ def ui_routes():
     return list(seen.values())
 
 
+def _all_names(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = ":".join(filter(None, [namespace, pattern.namespace])) if pattern.namespace else namespace
+            if ns != "admin":
+                yield from _all_names(pattern.url_patterns, ns)
+        elif pattern.name and not getattr(pattern.pattern, "converters", True) and \
+                not hasattr(pattern.callback, "cls"):
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+# Pages without parameters (dashboards, calendars, reports, …) that may aggregate anyone's rows.
+PAGES = sorted(set(_all_names(get_resolver().url_patterns)) - {"logout", "login", "set_language"})
+
+
 def parent_field(model, param):
     """The owner-scoped model a URL parameter such as ``counterparty`` names, if any."""
     try:
@@ -138,9 +155,6 @@ def kind_of(route):
 
 
 def api_viewsets():
-    import klientura.api_urls  # noqa: F401  every app registers its viewsets on import
-    from core.api.router import router
-
     for prefix, viewset, basename in router.registry:
         model = getattr(viewset, "model", None) or getattr(getattr(viewset, "queryset", None), "model", None)
         if is_owner_scoped(model):
@@ -268,6 +282,7 @@ def test_every_owner_scoped_model_is_restorable_from_the_trash():
     assert not missing, f"register these in core.registry.trash: {missing}"
 
 
+@pytest.mark.django_db
 def test_samples_belong_to_their_owner(world):
     """Each sample is the owner's and only the owner's: else the matrix would prove nothing."""
     for name, (mine, theirs) in {"manager": ("owner", "other"), "teammate": ("other", "owner")}.items():
@@ -373,6 +388,27 @@ def check_probe(route, persona, world, owner, c):
         assert resp.status_code < 400, (url, resp.status_code)
     else:
         assert_refused(resp, probe.extra.get("ui_denied", 404), before, owner, url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGES)
+def test_no_page_names_the_owners_rows_to_the_teammate(name, world):
+    """Every page without parameters, opened by the teammate, names none of the owner's rows."""
+    resp = ui_client(world, "teammate").get(reverse(name), follow=True)
+    assert resp.status_code < 500
+    assert OWNER_TOKEN not in body_text(resp), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", [prefix for prefix, _viewset, _basename in router.registry])
+def test_no_api_list_names_the_owners_rows_to_the_teammate(prefix, world):
+    resp = api_client(world, "teammate").get(f"/api/{prefix}/")
+    assert resp.status_code < 500
+    assert OWNER_TOKEN not in resp.content.decode(), prefix
+
+
+def test_one_head_persona_covers_both_head_roles():
+    assert access.ROLE_RULES[Role.SALES_HEAD] == access.ROLE_RULES[Role.COMPANY_HEAD]
 
 
 # --- Trash and restore ----------------------------------------------------------------------------
