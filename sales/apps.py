@@ -18,6 +18,6 @@ class SalesConfig(AppConfig):
         ui.register()
         dashboard.register()
 
-        register_trash(models.Deal, models.Order, models.OrderLine, models.Shipment, models.Payment,
-                       models.Document, models.Pipeline, models.Stage, models.StageRule, models.LostReason,
-                       models.OrderFailureReason, models.DocumentTemplate)
+        register_trash(models.Deal, models.DealLine, models.Order, models.OrderLine, models.Shipment,
+                       models.Payment, models.Document, models.Pipeline, models.Stage, models.StageRule,
+                       models.LostReason, models.OrderFailureReason, models.DocumentTemplate)

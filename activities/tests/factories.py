@@ -46,3 +46,29 @@ class ReminderFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     text = factory.Sequence(lambda n: f"Reminder {n}")
     remind_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+# --- Samples and probes for the generated access matrix (core/tests/test_access_matrix.py) ------
+
+def _register_matrix():
+    from clients.models import Counterparty
+    from core.tests import samples
+
+    @samples.sample(Interaction)
+    def interaction_sample(world):
+        return InteractionFactory(responsible=world.owner, counterparty=world.get(Counterparty),
+                                  subject=world.text("interaction"))
+
+    @samples.sample(Task)
+    def task_sample(world):
+        return TaskFactory(author=world.owner, assignee=world.owner, counterparty=world.get(Counterparty),
+                           title=world.text("task"))
+
+    @samples.sample(Reminder)
+    def reminder_sample(world):
+        return ReminderFactory(user=world.owner, counterparty=world.get(Counterparty), text=world.text("reminder"))
+
+    samples.probe("activities:card_interactions", target=Counterparty)
+
+
+_register_matrix()

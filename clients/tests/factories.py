@@ -56,3 +56,39 @@ class RelationshipTypeFactory(factory.django.DjangoModelFactory):
         model = RelationshipType
 
     name = factory.Sequence(lambda n: f"Type {n}")
+
+
+# --- Samples and probes for the generated access matrix (core/tests/test_access_matrix.py) ------
+
+def _register_matrix():
+    from clients.models import SuppliedItem
+    from core import access
+    from core.tests import samples
+
+    @samples.sample(Counterparty)
+    def counterparty_sample(world):
+        return CounterpartyFactory(main_manager=world.owner, name=world.text("client"))
+
+    @samples.sample(ContactPerson)
+    def person_sample(world):
+        return ContactPersonFactory(counterparty=world.get(Counterparty), last_name=world.text("person"))
+
+    @samples.sample(ContactInfo)
+    def info_sample(world):
+        return ContactInfoFactory(counterparty=world.get(Counterparty), kind=ContactKind.OTHER,
+                                  value=world.text("info"))
+
+    @samples.sample(SuppliedItem)
+    def supplied_item_sample(world):
+        return SuppliedItem.objects.create(counterparty=world.get(Counterparty), name=world.text("item"),
+                                           price=10)
+
+    samples.probe("clients:duplicates", method="post", kind="list", positive=False,
+                  data=lambda world, _row: {"name": world.get(Counterparty).name})
+    samples.probe("clients:batch", kind="list", positive=False, action=access.CHANGE,
+                  data=lambda world, _row: {"pk": world.get(Counterparty).pk})
+    # Both managers' clients match: each must get their own only.
+    samples.probe("clients:lookup", kind="list", data=lambda world, _row: {"q": "client"})
+
+
+_register_matrix()

@@ -70,3 +70,95 @@ class OrderFailureReasonFactory(factory.django.DjangoModelFactory):
         model = OrderFailureReason
 
     name = factory.Sequence(lambda n: f"Reason {n}")
+
+
+# --- Samples and probes for the generated access matrix (core/tests/test_access_matrix.py) ------
+
+def _register_matrix():
+    from django.core.files.base import ContentFile
+
+    from clients.models import Counterparty
+    from core import access
+    from core.tests import samples
+    from sales.models import DealLine, Document
+
+    @samples.sample(Deal)
+    def deal_sample(world):
+        return DealFactory(counterparty=world.get(Counterparty), responsible=world.owner, title=world.text("deal"))
+
+    @samples.sample(DealLine)
+    def deal_line_sample(world):
+        return DealLine.objects.create(deal=world.get(Deal), product=world.text("deal line"), price=10)
+
+    @samples.sample(Order)
+    def order_sample(world):
+        return OrderFactory(counterparty=world.get(Counterparty), responsible=world.owner,
+                            number=world.token, comment=world.text("order"))
+
+    @samples.sample(OrderLine)
+    def order_line_sample(world):
+        return OrderLineFactory(order=world.get(Order), product=world.text("order line"), quantity=5)
+
+    @samples.sample(Shipment)
+    def shipment_sample(world):
+        # Planned, so that "mark as done" has something to do.
+        return ShipmentFactory(line=world.get(OrderLine), kind="planned", comment=world.text("shipment"))
+
+    @samples.sample(Payment)
+    def payment_sample(world):
+        return PaymentFactory(order=world.get(Order), kind="planned", invoice_number=world.token,
+                              comment=world.text("payment"))
+
+    @samples.sample(Document)
+    def document_sample(world):
+        deal = world.get(Deal)
+        return Document.objects.create(
+            counterparty=deal.counterparty, deal=deal, kind="proposal", format="docx",
+            title=world.text("document"), created_by=world.owner,
+            file=ContentFile(b"sample", name="sample.docx"))
+
+    def pipeline(world):
+        return {"pk": world.get(Deal).stage.pipeline_id}
+
+    def next_stage(world, deal):
+        stage = deal.stage.pipeline.stages.exclude(pk=deal.stage_id).filter(kind="open").first()
+        return {"stage": stage.pk, "version": deal.version}
+
+    today = timezone.localdate
+
+    def shipment_form(world, order):
+        return {"shipment-line": world.get(OrderLine).pk, "shipment-kind": "planned",
+                "shipment-date": today().isoformat(), "shipment-quantity": "1"}
+
+    def payment_form(world, order):
+        return {"payment-kind": "planned", "payment-date": today().isoformat(), "payment-amount": "10"}
+
+    # UI routes that are not generic list / card / edit / delete views.
+    samples.probe("sales:deal_move", method="post", action=access.CHANGE, target=Deal, data=next_stage)
+    samples.probe("sales:board_default", kind="list", positive=False)  # a redirect to the board
+    samples.probe("sales:board", kind="list", kwargs=pipeline)
+    samples.probe("sales:order_state", method="post", action=access.CHANGE, target=Order,
+                  data=lambda world, order: {"state": "completed", "force": "on", "version": order.version})
+    samples.probe("sales:order_shipment_add", method="post", action=access.CHANGE, target=Order, data=shipment_form)
+    samples.probe("sales:order_payment_add", method="post", action=access.CHANGE, target=Order, data=payment_form)
+    samples.probe("sales:order_shipment_done", method="post", action=access.CHANGE, target=Shipment)
+    samples.probe("sales:order_payment_done", method="post", action=access.CHANGE, target=Payment)
+    samples.probe("sales:order_shipment_delete", method="post", action=access.DELETE, target=Shipment)
+    samples.probe("sales:order_payment_delete", method="post", action=access.DELETE, target=Payment)
+    samples.probe("sales:document_generate", method="post", action=access.CHANGE, target=Deal,
+                  kwargs=lambda world: {},
+                  data=lambda world, deal: {"deal": deal.pk, "kind": "proposal", "format": "docx"})
+    samples.probe("sales:document_download", target=Document)
+    for tab in ("deals", "orders", "documents"):
+        samples.probe(f"sales:card_{tab}", target=Counterparty)
+    # API actions beyond CRUD, history and restore.
+    samples.probe("api:deal-move", method="post", action=access.CHANGE, target=Deal, data=next_stage)
+    samples.probe("api:deal-stages", target=Deal)
+    samples.probe("api:document-download", target=Document)
+    # A deal one may not change is not a valid choice there: 400 "invalid pk", naming nothing.
+    samples.probe("api:document-generate", method="post", action=access.CHANGE, target=Deal,
+                  kwargs=lambda world: {}, extra={"api_denied": 400},
+                  data=lambda world, deal: {"deal": deal.pk, "kind": "proposal", "format": "docx"})
+
+
+_register_matrix()
