@@ -176,16 +176,8 @@ API = list(api_viewsets())
 TRASH_MODELS = [m for m in registry.trash if is_owner_scoped(m)]
 FORM_ROUTES = [r for r in ROUTES if kind_of(r) in ("add", "edit", "add_under")]
 
-# Forms that re-show another manager's client after an error (defect 2, fixed on the forms branch).
-DEFECT2 = {"activities:interaction_add", "activities:interaction_edit", "activities:task_add",
-           "activities:task_edit", "activities:reminder_add", "activities:reminder_edit",
-           "sales:deal_add", "sales:deal_edit", "sales:order_add", "sales:order_edit"}
-
-
 def _form_param(route):
-    marks = [pytest.mark.xfail(strict=True, reason="defect 2: fixed on the forms branch")] \
-        if route.name in DEFECT2 else []
-    return pytest.param(route, id=route.name, marks=marks)
+    return pytest.param(route, id=route.name)
 
 
 # --- The world: built once per module, rolled back at its end -----------------------------------
