@@ -181,9 +181,12 @@ def test_event_links_open_the_event_and_the_client(clock, manager, client_for):
     assert f'href="{meeting.get_absolute_url()}" data-testid="event-link"' in body
 
 
-def test_bad_parameters_fall_back_to_defaults(clock, manager, client_for):
+def test_bad_parameters_fall_back_to_defaults_and_are_named(clock, manager, client_for):
     c = client_for(manager)
-    assert c.get(URL, {"view": "year", "date": "not-a-date", "importance": "huge"}).status_code == 200
+    resp = c.get(URL, {"view": "year", "date": "not-a-date", "importance": "huge"})
+    assert resp.status_code == 400 and resp.context["view"] == "week"
+    body = resp.content.decode()
+    assert all(f'data-field="{name}"' in body for name in ("view", "date", "importance"))
     assert c.get(URL, {"user": "abc"}).status_code == 404
     assert c.get(URL, {"user": "999999"}).status_code == 404
 
