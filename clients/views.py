@@ -305,7 +305,6 @@ class CustomPropertyListView(generic.ObjectListView):
     model = CustomProperty
     filterset_class = name_filterset(CustomProperty)
     table_class = PropertyTable
-    template_name = "core/reference_list.html"
 
     def extra_context(self):
         return {"add_url": reverse("clients:property_add")}
