@@ -18,9 +18,12 @@ or table code at all: ``reference_urls`` builds them from the model. Their views
 from dataclasses import dataclass
 
 from django import forms as django_forms
+from django.contrib import messages
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.filtersets import name_filterset
 from core.forms import BaseModelForm
@@ -70,11 +73,46 @@ def reference_table(model, columns):
     """Name (linked) plus the given columns; sortable by name, and by order when there is one."""
     field_names = {f.name for f in model._meta.get_fields()}
     attrs = {"default_sort": "order" if "order" in field_names else "name",
-             "name": Column(_("Name"), order_by="name", linkify=True)}
+             "name": Column(gettext_lazy("Name"), order_by="name", linkify=True)}
     for column in columns:
         label = capfirst(model._meta.get_field(column).verbose_name)
         attrs[column] = Column(label, order_by=column if column == "order" else None)
     return type(f"{model.__name__}Table", (Table,), attrs)
+
+
+def rows_using(obj):
+    """(plural name, count) of the live records pointing at ``obj``.
+
+    Their forms offer only live rows: with ``obj`` in the trash, an unchanged save would blank
+    the field. Logs and other records without a trash of their own (stage changes…) do not count.
+    """
+    used = []
+    for rel in obj._meta.related_objects:
+        model = rel.related_model
+        if not hasattr(model, "all_objects"):
+            continue
+        count = model.objects.filter(**{rel.field.name: obj}).count()
+        if count:
+            used.append((model._meta.verbose_name_plural, count))
+    return used
+
+
+class ReferenceDeleteView(generic.ObjectDeleteView):
+    """Moves a row to the trash, unless live records still use it (409, saying which)."""
+
+    def get(self, request, pk):
+        return self.refuse_if_used(self.get_object(pk), status=200) or super().get(request, pk)
+
+    def post(self, request, pk):
+        return self.refuse_if_used(self.get_object(pk), status=409) or super().post(request, pk)
+
+    def refuse_if_used(self, obj, status):
+        used = rows_using(obj)
+        if not used:
+            return None
+        messages.error(self.request, _("“%(name)s” is still used by %(uses)s: change them first.") % {
+            "name": obj, "uses": ", ".join(f"{plural} ({count})" for plural, count in used)})
+        return render(self.request, self.template_name, {"object": obj, "opts": self.model._meta}, status=status)
 
 
 def reference_views(ref, *, form=None, table=None, fields=None, columns=None):
@@ -95,7 +133,7 @@ def reference_views(ref, *, form=None, table=None, fields=None, columns=None):
         **common, "form_class": form, "delete_url_name": ref.url_name("delete"),
         "success_url": lambda self, obj: reverse(ref.url_name("list")),
     })
-    delete_view = type(f"{model.__name__}DeleteView", (generic.ObjectDeleteView,),
+    delete_view = type(f"{model.__name__}DeleteView", (ReferenceDeleteView,),
                        {**common, "success_url_name": ref.url_name("list")})
     return list_view, edit_view, delete_view
 

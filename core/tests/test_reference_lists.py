@@ -167,3 +167,49 @@ def test_other_roles_only_look(ref, role, request, client_for):
     restore = reverse("restore", args=[ref.model._meta.label_lower, row.pk])
     assert client.post(restore).status_code == 404
     assert ref.model.all_objects.get(pk=row.pk).deleted_at is not None
+
+
+# --- A row still in use is not deleted ---------------------------------------------------------
+
+def test_a_group_in_use_is_not_deleted_so_its_clients_keep_it(admin_user, client_for):
+    """Regression: a trashed group was missing from the client form's choices, so saving the
+    client unchanged cleared its group."""
+    from clients.tests.factories import CounterpartyFactory, GroupFactory
+
+    group = GroupFactory(name="Опт")
+    cp = CounterpartyFactory(group=group, main_manager=admin_user)
+    client, url = client_for(admin_user), reverse("clients:group_delete", args=[group.pk])
+    assert "(1)" in client.get(url).content.decode()  # the confirmation page warns already
+
+    response = client.post(url)
+
+    assert response.status_code == 409
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "Опт" in message and "(1)" in message  # names the row and what uses it
+    assert message in response.content.decode()
+    group.refresh_from_db()
+    assert group.deleted_at is None
+    url = reverse("clients:counterparty_edit", args=[cp.pk])
+    assert client.post(url, page_data(client, url)).status_code == 302
+    cp.refresh_from_db()
+    assert cp.group == group
+
+
+@pytest.mark.parametrize(("ref_id", "child"), [
+    ("clients:group", "child group"), ("activities:type", "interaction"), ("sales:lostreason", "deal")])
+def test_a_row_in_use_is_refused_until_nothing_uses_it(ref_id, child, admin_user, client_for):
+    from activities.tests.factories import InteractionFactory
+    from sales.tests.factories import DealFactory
+
+    ref = LISTS[IDS.index(ref_id)]
+    row = make_row(ref, "Занято")
+    user = {"child group": lambda: ref.model.objects.create(name="Дочерняя", parent=row),
+            "interaction": lambda: InteractionFactory(type=row),
+            "deal": lambda: DealFactory(lost_reason=row, responsible=admin_user)}[child]()
+    client, url = client_for(admin_user), reverse(ref.url_name("delete"), args=[row.pk])
+    assert client.post(url).status_code == 409
+    assert ref.model.objects.filter(pk=row.pk).exists()
+
+    user.delete()  # once what used it is in the trash, the row may go too
+    assert client.post(url).status_code == 302
+    assert not ref.model.objects.filter(pk=row.pk).exists()
