@@ -106,9 +106,3 @@ class ReminderForm(CounterpartyBoundForm):
         if not access.can_assign(self.user) and not self.instance.pk:
             return self.user
         return self.cleaned_data.get("user")
-
-
-class InteractionTypeForm(BaseModelForm):
-    class Meta:
-        model = InteractionType
-        fields = ["name", "code", "order"]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients.models import ContactPerson, Counterparty, counterparty_scope  # noqa: F401 (re-exported)
-from core.models import BaseModel
+from core.models import BaseModel, EditUrlMixin
 
 USER = settings.AUTH_USER_MODEL
 
@@ -26,10 +26,11 @@ class Importance(models.TextChoices):
     LOW = "low", _("Low")
 
 
-class InteractionType(BaseModel):
+class InteractionType(EditUrlMixin, BaseModel):
     """Kinds of interaction; the built-in ones have a code, administrators may add more."""
 
     settings_model = True
+    edit_url_name = "activities:type_edit"
 
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=30, blank=True,
@@ -44,9 +45,6 @@ class InteractionType(BaseModel):
 
     def __str__(self):
         return self.name
-
-    def get_absolute_url(self):
-        return reverse("activities:type_edit", args=[self.pk])
 
     BUILTIN = [
         ("incoming_call", "Входящий звонок"), ("outgoing_call", "Исходящий звонок"),

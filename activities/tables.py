@@ -55,11 +55,3 @@ class ReminderTable(Table):
     counterparty = Column(_("Counterparty"), render=_client)
     user = Column(_("To whom"))
     delivered_at = Column(_("Delivered"))
-
-
-class InteractionTypeTable(Table):
-    default_sort = "name"
-
-    name = Column(_("Name"), order_by="name", linkify=True)
-    code = Column(_("Code"))
-    order = Column(_("Order"))

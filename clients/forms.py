@@ -12,8 +12,6 @@ from .models import (
     ContactPerson,
     Counterparty,
     CounterpartyGroup,
-    Industry,
-    Region,
     RelationshipType,
     SuppliedItem,
 )
@@ -172,17 +170,6 @@ SuppliedItemFormSet = inlineformset_factory(
     Counterparty, SuppliedItem, form=SuppliedItemForm, formset=SoftDeleteInlineFormSet,
     extra=0, can_delete=True,
 )
-
-
-def reference_form(model_class, extra_fields=()):
-    meta = type("Meta", (), {"model": model_class, "fields": ["name", "description", *extra_fields]})
-    return type(f"{model_class.__name__}Form", (BaseModelForm,), {"Meta": meta})
-
-
-GroupForm = reference_form(CounterpartyGroup, ["parent"])
-RelationshipTypeForm = reference_form(RelationshipType)
-RegionForm = reference_form(Region)
-IndustryForm = reference_form(Industry)
 
 
 class CustomPropertyForm(BaseModelForm):

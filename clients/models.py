@@ -10,20 +10,18 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel, trash_index
+from core.models import BaseModel, EditUrlMixin, trash_index
 
 from . import validators
 
 
-class ReferenceModel(BaseModel):
+class ReferenceModel(EditUrlMixin, BaseModel):
     """A short named list an administrator keeps (regions, industries, …)."""
 
     settings_model = True
 
     name = models.CharField(_("name"), max_length=150)
     description = models.CharField(_("description"), max_length=255, blank=True)
-
-    url_name = None
 
     class Meta:
         abstract = True
@@ -32,12 +30,9 @@ class ReferenceModel(BaseModel):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse(f"clients:{self.url_name}_edit", args=[self.pk])
-
 
 class CounterpartyGroup(ReferenceModel):
-    url_name = "group"
+    edit_url_name = "clients:group_edit"
 
     parent = models.ForeignKey("self", verbose_name=_("parent group"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")
@@ -77,7 +72,7 @@ class CounterpartyGroup(ReferenceModel):
 
 
 class RelationshipType(ReferenceModel):
-    url_name = "reltype"
+    edit_url_name = "clients:reltype_edit"
 
     class Meta(ReferenceModel.Meta):
         verbose_name = _("relationship type")
@@ -85,7 +80,7 @@ class RelationshipType(ReferenceModel):
 
 
 class Region(ReferenceModel):
-    url_name = "region"
+    edit_url_name = "clients:region_edit"
 
     class Meta(ReferenceModel.Meta):
         verbose_name = _("region")
@@ -93,7 +88,7 @@ class Region(ReferenceModel):
 
 
 class Industry(ReferenceModel):
-    url_name = "industry"
+    edit_url_name = "clients:industry_edit"
 
     class Meta(ReferenceModel.Meta):
         verbose_name = _("industry")

@@ -50,17 +50,6 @@ class ContactPersonTable(Table):
     responsible = Column(_("Responsible"))
 
 
-class ReferenceTable(Table):
-    default_sort = "name"
-
-    name = Column(_("Name"), order_by="name", linkify=True)
-    description = Column(_("Description"))
-
-
-class GroupTable(ReferenceTable):
-    parent = Column(_("Parent group"))
-
-
 class PropertyTable(Table):
     default_sort = "name"
 

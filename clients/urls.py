@@ -1,29 +1,29 @@
 from django.urls import path
 
+from core.routes import crud_urls, reference_urls
+
 from . import views
+from .models import CounterpartyGroup, Industry, Region, RelationshipType
 
 app_name = "clients"
 
 urlpatterns = [
-    path("", views.CounterpartyListView.as_view(), name="counterparty_list"),
-    path("new/", views.CounterpartyEditView.as_view(), name="counterparty_add"),
+    *crud_urls("", "counterparty", list=views.CounterpartyListView, edit=views.CounterpartyEditView,
+               detail=views.CounterpartyDetailView, delete=views.CounterpartyDeleteView,
+               history=views.CounterpartyHistoryView),
     path("duplicates/", views.DuplicateCheckView.as_view(), name="duplicates"),
     path("batch/", views.BatchChangeView.as_view(), name="batch"),
     path("lookup/", views.CounterpartyLookupView.as_view(), name="lookup"),
-    path("<int:pk>/", views.CounterpartyDetailView.as_view(), name="counterparty"),
-    path("<int:pk>/edit/", views.CounterpartyEditView.as_view(), name="counterparty_edit"),
-    path("<int:pk>/delete/", views.CounterpartyDeleteView.as_view(), name="counterparty_delete"),
-    path("<int:pk>/history/", views.CounterpartyHistoryView.as_view(), name="counterparty_history"),
-    path("<int:counterparty>/persons/new/", views.ContactPersonEditView.as_view(), name="person_add"),
+    # Contact persons are added from their client's card and have no card of their own.
     path("persons/", views.ContactPersonListView.as_view(), name="person_list"),
+    path("<int:counterparty>/persons/new/", views.ContactPersonEditView.as_view(), name="person_add"),
     path("persons/<int:pk>/edit/", views.ContactPersonEditView.as_view(), name="person_edit"),
     path("persons/<int:pk>/delete/", views.ContactPersonDeleteView.as_view(), name="person_delete"),
+    # Settings (administrators).
+    *crud_urls("settings/property", "property", list=views.CustomPropertyListView,
+               edit=views.CustomPropertyEditView, delete=views.CustomPropertyDeleteView),
+    *reference_urls("settings/group", "group", CounterpartyGroup, app_name, fields=["name", "description", "parent"]),
+    *reference_urls("settings/reltype", "reltype", RelationshipType, app_name),
+    *reference_urls("settings/region", "region", Region, app_name),
+    *reference_urls("settings/industry", "industry", Industry, app_name),
 ]
-
-for _prefix, (_list, _edit, _delete) in views.REFERENCE_VIEWS.items():
-    urlpatterns += [
-        path(f"settings/{_prefix}/", _list.as_view(), name=f"{_prefix}_list"),
-        path(f"settings/{_prefix}/new/", _edit.as_view(), name=f"{_prefix}_add"),
-        path(f"settings/{_prefix}/<int:pk>/", _edit.as_view(), name=f"{_prefix}_edit"),
-        path(f"settings/{_prefix}/<int:pk>/delete/", _delete.as_view(), name=f"{_prefix}_delete"),
-    ]

@@ -15,24 +15,8 @@ from core.views import generic
 
 from . import forms, services
 from .filtersets import ContactPersonFilterSet, CounterpartyFilterSet
-from .models import (
-    PHONE_KINDS,
-    ContactInfo,
-    ContactKind,
-    ContactPerson,
-    Counterparty,
-    CounterpartyGroup,
-    Industry,
-    Region,
-    RelationshipType,
-)
-from .tables import (
-    ContactPersonTable,
-    CounterpartyTable,
-    GroupTable,
-    PropertyTable,
-    ReferenceTable,
-)
+from .models import PHONE_KINDS, ContactInfo, ContactKind, ContactPerson, Counterparty
+from .tables import ContactPersonTable, CounterpartyTable, PropertyTable
 from .validators import normalize_email, normalize_phone
 
 
@@ -328,32 +312,25 @@ class ContactPersonDeleteView(generic.ObjectDeleteView):
         return obj.get_absolute_url()
 
 
-# --- Settings: reference lists and custom properties ---------------------------------------
+# --- Settings: custom properties (reference lists are built by core.routes.reference_urls) -------
 
-def reference_views(model, form_class, table_class=ReferenceTable, url_prefix=""):
-    """List / edit / delete views of a settings list: a few declarative lines per model."""
-    attrs = {"model": model}
-    list_view = type(f"{model.__name__}ListView", (generic.ObjectListView,), {
-        **attrs, "table_class": table_class, "filterset_class": name_filterset(model),
-        "template_name": "clients/reference_list.html",
-        "extra_context": lambda self: {"add_url": reverse(f"clients:{url_prefix}_add")},
-    })
-    edit_view = type(f"{model.__name__}EditView", (generic.ObjectEditView,),
-                     {**attrs, "form_class": form_class,
-                      "success_url": lambda self, obj: reverse(f"clients:{url_prefix}_list")})
-    delete_view = type(f"{model.__name__}DeleteView", (generic.ObjectDeleteView,),
-                       {**attrs, "success_url_name": f"clients:{url_prefix}_list"})
-    return list_view, edit_view, delete_view
+class CustomPropertyListView(generic.ObjectListView):
+    model = CustomProperty
+    filterset_class = name_filterset(CustomProperty)
+    table_class = PropertyTable
+
+    def extra_context(self):
+        return {"add_url": reverse("clients:property_add")}
 
 
-REFERENCES = {
-    "group": (CounterpartyGroup, forms.GroupForm, GroupTable),
-    "reltype": (RelationshipType, forms.RelationshipTypeForm, ReferenceTable),
-    "region": (Region, forms.RegionForm, ReferenceTable),
-    "industry": (Industry, forms.IndustryForm, ReferenceTable),
-    "property": (CustomProperty, forms.CustomPropertyForm, PropertyTable),
-}
-REFERENCE_VIEWS = {
-    prefix: reference_views(model, form, table, prefix)
-    for prefix, (model, form, table) in REFERENCES.items()
-}
+class CustomPropertyEditView(generic.ObjectEditView):
+    model = CustomProperty
+    form_class = forms.CustomPropertyForm
+
+    def success_url(self, obj):
+        return reverse("clients:property_list")
+
+
+class CustomPropertyDeleteView(generic.ObjectDeleteView):
+    model = CustomProperty
+    success_url_name = "clients:property_list"

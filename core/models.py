@@ -82,6 +82,17 @@ def trash_index(name):
     return models.Index(fields=["deleted_at"], name=name, condition=Q(deleted_at__isnull=False))
 
 
+class EditUrlMixin:
+    """Records edited in place (reference lists): the page of a row is its ``edit_url_name`` route."""
+
+    edit_url_name = ""
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse(self.edit_url_name, args=[self.pk])
+
+
 class BaseModel(models.Model):
     """History, soft delete, optimistic locking and access scoping for business data."""
 

@@ -11,7 +11,6 @@ from .models import (
     Document,
     DocumentKind,
     DocumentTemplate,
-    LostReason,
     Order,
     OrderFailureReason,
     OrderLine,
@@ -97,12 +96,6 @@ class StageForm(BaseModelForm):
     class Meta:
         model = Stage
         fields = ["pipeline", "name", "order", "probability", "kind"]
-
-
-class LostReasonForm(BaseModelForm):
-    class Meta:
-        model = LostReason
-        fields = ["name", "order"]
 
 
 class StageRuleForm(BaseModelForm):
@@ -336,9 +329,3 @@ class OrderStateForm(forms.Form):
                                             queryset=OrderFailureReason.objects.all())
     failure_comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
     force = forms.BooleanField(required=False)
-
-
-class OrderFailureReasonForm(BaseModelForm):
-    class Meta:
-        model = OrderFailureReason
-        fields = ["name", "order"]

@@ -38,13 +38,6 @@ class PipelineTable(Table):
     order = Column(_("Order"), order_by="order")
 
 
-class LostReasonTable(Table):
-    default_sort = "order"
-
-    name = Column(_("Name"), order_by="name", linkify=True)
-    order = Column(_("Order"), order_by="order")
-
-
 class StageRuleTable(Table):
     default_sort = "title"
 
@@ -87,10 +80,3 @@ class OrderTable(Table):
     state = Column(_("State"))
     failure_reason = Column(_("Failure reason"))
     responsible = Column(_("Responsible"))
-
-
-class OrderFailureReasonTable(Table):
-    default_sort = "order"
-
-    name = Column(_("Name"), order_by="name", linkify=True)
-    order = Column(_("Order"), order_by="order")

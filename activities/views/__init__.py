@@ -1,1 +1,1 @@
-"""Views of the activities app, one module per area; each exposes ``urlpatterns``."""
+"""Views of the activities app, one module per area; the routes are in ``activities/urls.py``."""

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
@@ -258,12 +258,3 @@ def feed(request, token):
     response["Content-Disposition"] = 'inline; filename="klientura.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-urlpatterns = [
-    path("calendar/", CalendarView.as_view(), name="calendar"),
-    path("calendar/move/", CalendarMoveView.as_view(), name="calendar_move"),
-    path("calendar/feed/regenerate/", FeedRegenerateView.as_view(), name="calendar_feed_regenerate"),
-    path("calendar/feed/revoke/", FeedRevokeView.as_view(), name="calendar_feed_revoke"),
-    path("calendar/feed/<str:token>.ics", feed, name="calendar_feed"),
-]

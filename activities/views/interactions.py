@@ -2,19 +2,18 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from clients.models import Counterparty
 from core import access
-from core.filtersets import name_filterset
 from core.views import generic
 
 from .. import forms
 from ..filtersets import InteractionFilterSet, ReminderFilterSet, TaskFilterSet
 from ..models import Interaction, InteractionType, OutgoingEmail, Reminder, Task
-from ..tables import InteractionTable, InteractionTypeTable, ReminderTable, TaskTable
+from ..tables import InteractionTable, ReminderTable, TaskTable
 
 
 def _rounded_now():
@@ -175,40 +174,3 @@ class TaskDeleteView(generic.ObjectDeleteView):
 class ReminderDeleteView(generic.ObjectDeleteView):
     model = Reminder
     success_url_name = "activities:reminder_list"
-
-
-class InteractionTypeListView(generic.ObjectListView):
-    model = InteractionType
-    filterset_class = name_filterset(InteractionType)
-    table_class = InteractionTypeTable
-
-    def extra_context(self):
-        return {"add_url": reverse("activities:type_add")}
-
-
-class InteractionTypeEditView(generic.ObjectEditView):
-    model = InteractionType
-    form_class = forms.InteractionTypeForm
-
-    def success_url(self, obj):
-        return reverse("activities:type_list")
-
-
-def crud(prefix, list_view, edit_view, delete_view):
-    return [
-        path(f"{prefix}/", list_view.as_view(), name=f"{prefix}_list"),
-        path(f"{prefix}/new/", edit_view.as_view(), name=f"{prefix}_add"),
-        path(f"{prefix}/<int:pk>/", edit_view.as_view(), name=f"{prefix}_edit"),
-        path(f"{prefix}/<int:pk>/delete/", delete_view.as_view(), name=f"{prefix}_delete"),
-    ]
-
-
-urlpatterns = [
-    *crud("interaction", InteractionListView, InteractionEditView, InteractionDeleteView),
-    *crud("task", TaskListView, TaskEditView, TaskDeleteView),
-    *crud("reminder", ReminderListView, ReminderEditView, ReminderDeleteView),
-    path("type/", InteractionTypeListView.as_view(), name="type_list"),
-    path("type/new/", InteractionTypeEditView.as_view(), name="type_add"),
-    path("type/<int:pk>/", InteractionTypeEditView.as_view(), name="type_edit"),
-    path("card/<int:pk>/", CardInteractionsView.as_view(), name="card_interactions"),
-]

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -206,15 +206,3 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return 0
-
-
-urlpatterns = [
-    path("notifications/", notification_list, name="notification_list"),
-    path("notifications/badge/", badge, name="notification_badge"),
-    path("notifications/menu/", dropdown, name="notification_dropdown"),
-    path("notifications/<int:pk>/read/", mark_read, name="notification_read"),
-    path("notifications/read-all/", mark_all_read, name="notification_read_all"),
-    path("email/", email_list, name="email_list"),
-    path("email/<int:pk>/retry/", email_retry, name="email_retry"),
-    path("email/compose/", ComposeView.as_view(), name="email_compose"),
-]

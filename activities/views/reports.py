@@ -21,7 +21,6 @@ from core.reports import (
     Report,
     ReportForm,
     Table,
-    legacy_urlpatterns,
     register,
 )
 
@@ -298,6 +297,3 @@ class WithoutInteractionsReport(Report):
     def notes(self, filters):
         return [period_note(_("Counterparties with no done interaction from %(start)s to %(end)s inclusive; "
                               "the last interaction is the latest done one ever."), filters)]
-
-
-urlpatterns = legacy_urlpatterns(ContactInfoReport, ContactsReport, AnalysisReport, WithoutInteractionsReport)

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
 from core.access import Role
-from core.models import BaseModel, not_trashed, trash_index
+from core.models import BaseModel, EditUrlMixin, not_trashed, trash_index
 
 USER = settings.AUTH_USER_MODEL
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -94,11 +94,10 @@ class Stage(BaseModel):
         return self.kind != self.Kind.OPEN
 
 
-class Reason(BaseModel):
+class Reason(EditUrlMixin, BaseModel):
     """A reference list of reasons the administrator keeps, in their own order."""
 
     settings_model = True
-    edit_url_name = ""
 
     name = models.CharField(_("name"), max_length=150)
     order = models.PositiveIntegerField(_("order"), default=100)
@@ -109,9 +108,6 @@ class Reason(BaseModel):
 
     def __str__(self):
         return self.name
-
-    def get_absolute_url(self):
-        return reverse(self.edit_url_name, args=[self.pk])
 
 
 class LostReason(Reason):

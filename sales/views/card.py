@@ -2,7 +2,7 @@
 
 from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views import View
 
 from clients.models import Counterparty
@@ -72,10 +72,3 @@ class CardDocumentsView(CardTabView):
 
     def rows(self, qs):
         return qs.select_related("deal", "order", "created_by").order_by("-created_at", "-pk")
-
-
-urlpatterns = [
-    path("card/<int:pk>/deals/", CardDealsView.as_view(), name="card_deals"),
-    path("card/<int:pk>/orders/", CardOrdersView.as_view(), name="card_orders"),
-    path("card/<int:pk>/documents/", CardDocumentsView.as_view(), name="card_documents"),
-]

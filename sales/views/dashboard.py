@@ -3,11 +3,9 @@
 The page itself is core's (``core.views.dashboard``); the old address redirects there.
 """
 
-from django.urls import path
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import RedirectView
 
 from core.dashboard import DashboardTile, Moment, register_tile
 
@@ -63,9 +61,3 @@ def register():
                            stages_tile)),
     ]:
         register_tile(tile, order)
-
-
-urlpatterns = [
-    # The dashboard moved to core (tiles from every app); old bookmarks land there.
-    path("dashboard/", RedirectView.as_view(pattern_name="dashboard"), name="dashboard"),
-]

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -18,11 +18,11 @@ from core.models import ConflictError
 from core.views import generic
 
 from ..filtersets import DealFilterSet, StageRuleFilterSet
-from ..forms import DealForm, LostReasonForm, PipelineForm, StageForm, StageRuleForm
+from ..forms import DealForm, PipelineForm, StageForm, StageRuleForm
 from ..models import Deal, LostReason, Pipeline, Stage, StageRule
 from ..services import board
 from ..services.stages import move_deal, stage_entered
-from ..tables import DealTable, LostReasonTable, PipelineTable, StageRuleTable
+from ..tables import DealTable, PipelineTable, StageRuleTable
 
 
 class DealListView(generic.ObjectListView):
@@ -146,7 +146,7 @@ class DealMoveView(generic.RestrictedMixin, View):
         })
 
 
-# --- Settings (administrators): pipelines, stages, stage rules, lost reasons -----------------
+# --- Settings (administrators): pipelines, stages, stage rules ------------------------------
 
 class PipelineListView(generic.ObjectListView):
     model = Pipeline
@@ -226,42 +226,3 @@ class StageRuleEditView(SettingsEditView):
 class StageRuleDeleteView(generic.ObjectDeleteView):
     model = StageRule
     success_url_name = "sales:rule_list"
-
-
-class LostReasonListView(generic.ObjectListView):
-    model = LostReason
-    filterset_class = name_filterset(LostReason)
-    table_class = LostReasonTable
-
-    def extra_context(self):
-        return {"add_url": reverse("sales:lostreason_add")}
-
-
-class LostReasonEditView(SettingsEditView):
-    model = LostReason
-    form_class = LostReasonForm
-    list_url = "sales:lostreason_list"
-
-
-urlpatterns = [
-    path("deals/", DealListView.as_view(), name="deal_list"),
-    path("deals/add/", DealEditView.as_view(), name="deal_add"),
-    path("deals/<int:pk>/", DealEditView.as_view(), name="deal_edit"),
-    path("deals/<int:pk>/delete/", DealDeleteView.as_view(), name="deal_delete"),
-    path("deals/<int:pk>/move/", DealMoveView.as_view(), name="deal_move"),
-    path("board/", BoardView.as_view(), name="board_default"),
-    path("board/<int:pk>/", BoardView.as_view(), name="board"),
-    # Settings (administrators).
-    path("settings/pipelines/", PipelineListView.as_view(), name="pipeline_list"),
-    path("settings/pipelines/new/", PipelineEditView.as_view(), name="pipeline_add"),
-    path("settings/pipelines/<int:pk>/", PipelineEditView.as_view(), name="pipeline_edit"),
-    path("settings/stages/new/", StageEditView.as_view(), name="stage_add"),
-    path("settings/stages/<int:pk>/", StageEditView.as_view(), name="stage_edit"),
-    path("settings/rules/", StageRuleListView.as_view(), name="rule_list"),
-    path("settings/rules/new/", StageRuleEditView.as_view(), name="rule_add"),
-    path("settings/rules/<int:pk>/", StageRuleEditView.as_view(), name="rule_edit"),
-    path("settings/rules/<int:pk>/delete/", StageRuleDeleteView.as_view(), name="rule_delete"),
-    path("settings/lost-reasons/", LostReasonListView.as_view(), name="lostreason_list"),
-    path("settings/lost-reasons/new/", LostReasonEditView.as_view(), name="lostreason_add"),
-    path("settings/lost-reasons/<int:pk>/", LostReasonEditView.as_view(), name="lostreason_edit"),
-]

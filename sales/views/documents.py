@@ -7,7 +7,7 @@ Generated files live in MEDIA_ROOT, which is never served by URL: every download
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -169,17 +169,3 @@ class DocumentTemplateSampleView(generic.RestrictedMixin, View):
         response = FileResponse(path_.open("rb"), as_attachment=True, filename=f"{kind}.docx",
                                 content_type=service.CONTENT_TYPES[Document.Format.DOCX])
         return response
-
-
-urlpatterns = [
-    path("documents/generate/", DocumentGenerateView.as_view(), name="document_generate"),
-    path("documents/<int:pk>/download/", DocumentDownloadView.as_view(), name="document_download"),
-    path("documents/<int:pk>/delete/", DocumentDeleteView.as_view(), name="document_delete"),
-    # Settings (administrators).
-    path("settings/document-templates/", DocumentTemplateListView.as_view(), name="template_list"),
-    path("settings/document-templates/new/", DocumentTemplateEditView.as_view(), name="template_add"),
-    path("settings/document-templates/<int:pk>/", DocumentTemplateEditView.as_view(), name="template_edit"),
-    path("settings/document-templates/<int:pk>/file/", DocumentTemplateFileView.as_view(), name="template_file"),
-    path("settings/document-templates/sample/<str:kind>/", DocumentTemplateSampleView.as_view(),
-         name="template_sample"),
-]

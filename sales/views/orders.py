@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -16,17 +16,15 @@ from django.views import View
 from clients.models import Counterparty
 from core import access, history
 from core.export import csv_response, xlsx_response
-from core.filtersets import name_filterset
 from core.models import ConflictError
 from core.pagination import paginate
 from core.views import generic
 
 from ..filtersets import OrderFilterSet
-from ..forms import OrderFailureReasonForm, OrderForm, OrderStateForm, PaymentForm, ShipmentForm
+from ..forms import OrderForm, OrderStateForm, PaymentForm, ShipmentForm
 from ..models import Deal, Order, OrderFailureReason, OrderLine, Payment, PlanFact, Shipment
 from ..services import orders as service
-from ..tables import OrderFailureReasonTable, OrderTable
-from .deals import SettingsEditView
+from ..tables import OrderTable
 
 ANALYSIS_PER_PAGE = 50
 EXPORT_CHUNK = 500  # orders analysed per batch when exporting everything that matches
@@ -360,41 +358,3 @@ class OrderAnalysisView(generic.ObjectListView):
         if kind == "csv":
             return csv_response(rows(), self.export_name)
         return xlsx_response(rows(), self.export_name, title=_("Order analysis"))
-
-
-# --- Settings: order failure reasons ---------------------------------------------------------------
-
-class FailureReasonListView(generic.ObjectListView):
-    model = OrderFailureReason
-    filterset_class = name_filterset(OrderFailureReason)
-    table_class = OrderFailureReasonTable
-
-    def extra_context(self):
-        return {"add_url": reverse("sales:failurereason_add")}
-
-
-class FailureReasonEditView(SettingsEditView):
-    model = OrderFailureReason
-    form_class = OrderFailureReasonForm
-    list_url = "sales:failurereason_list"
-
-
-urlpatterns = [
-    path("orders/", OrderListView.as_view(), name="order_list"),
-    path("orders/add/", OrderEditView.as_view(), name="order_add"),
-    path("orders/analysis/", OrderAnalysisView.as_view(), name="order_analysis"),
-    path("orders/<int:pk>/", OrderDetailView.as_view(), name="order_detail"),
-    path("orders/<int:pk>/edit/", OrderEditView.as_view(), name="order_edit"),
-    path("orders/<int:pk>/delete/", OrderDeleteView.as_view(), name="order_delete"),
-    path("orders/<int:pk>/state/", OrderStateView.as_view(), name="order_state"),
-    path("orders/<int:pk>/shipments/add/", ShipmentAddView.as_view(), name="order_shipment_add"),
-    path("orders/<int:pk>/payments/add/", PaymentAddView.as_view(), name="order_payment_add"),
-    path("orders/shipments/<int:pk>/done/", ShipmentDoneView.as_view(), name="order_shipment_done"),
-    path("orders/shipments/<int:pk>/delete/", ShipmentDeleteView.as_view(), name="order_shipment_delete"),
-    path("orders/payments/<int:pk>/done/", PaymentDoneView.as_view(), name="order_payment_done"),
-    path("orders/payments/<int:pk>/delete/", PaymentDeleteView.as_view(), name="order_payment_delete"),
-    # Settings (administrators).
-    path("settings/order-failure-reasons/", FailureReasonListView.as_view(), name="failurereason_list"),
-    path("settings/order-failure-reasons/new/", FailureReasonEditView.as_view(), name="failurereason_add"),
-    path("settings/order-failure-reasons/<int:pk>/", FailureReasonEditView.as_view(), name="failurereason_edit"),
-]

@@ -26,7 +26,6 @@ from core.reports import (
     ReportForm,
     Table,
     YearPeriodForm,
-    legacy_urlpatterns,
     per_currency,
     register,
 )
@@ -442,7 +441,3 @@ class ProfitabilityReport(Report):
             for dataset in data["datasets"]:
                 dataset["data"] = [dataset["data"][i] for i in order]
         return specs
-
-
-urlpatterns = legacy_urlpatterns(FunnelReport, ForecastReport, WonLostReport, FailuresReport, InterestsReport,
-                                 ProfitabilityReport)
