@@ -93,6 +93,28 @@ class EditUrlMixin:
         return reverse(self.edit_url_name, args=[self.pk])
 
 
+def rows_using(obj):
+    """(plural name, count) of the live records pointing at ``obj``.
+
+    Their forms offer only live rows: with ``obj`` in the trash, an unchanged save would blank
+    the field. Logs and other records without a trash of their own (stage changes…) do not count.
+    """
+    used = []
+    for rel in obj._meta.related_objects:
+        model = rel.related_model
+        if not hasattr(model, "all_objects"):
+            continue
+        count = model.objects.filter(**{rel.field.name: obj}).count()
+        if count:
+            used.append((model._meta.verbose_name_plural, count))
+    return used
+
+
+def in_use_message(obj, used):
+    return _("“%(name)s” is still used by %(uses)s: change them first.") % {
+        "name": obj, "uses": ", ".join(f"{plural} ({count})" for plural, count in used)}
+
+
 class BaseModel(models.Model):
     """History, soft delete, optimistic locking and access scoping for business data."""
 

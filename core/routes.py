@@ -22,11 +22,11 @@ from django.contrib import messages
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.text import capfirst
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.filtersets import name_filterset
 from core.forms import BaseModelForm
+from core.models import in_use_message, rows_using
 from core.tables import Column, Table
 from core.views import generic
 
@@ -80,23 +80,6 @@ def reference_table(model, columns):
     return type(f"{model.__name__}Table", (Table,), attrs)
 
 
-def rows_using(obj):
-    """(plural name, count) of the live records pointing at ``obj``.
-
-    Their forms offer only live rows: with ``obj`` in the trash, an unchanged save would blank
-    the field. Logs and other records without a trash of their own (stage changes…) do not count.
-    """
-    used = []
-    for rel in obj._meta.related_objects:
-        model = rel.related_model
-        if not hasattr(model, "all_objects"):
-            continue
-        count = model.objects.filter(**{rel.field.name: obj}).count()
-        if count:
-            used.append((model._meta.verbose_name_plural, count))
-    return used
-
-
 class ReferenceDeleteView(generic.ObjectDeleteView):
     """Moves a row to the trash, unless live records still use it (409, saying which)."""
 
@@ -110,8 +93,7 @@ class ReferenceDeleteView(generic.ObjectDeleteView):
         used = rows_using(obj)
         if not used:
             return None
-        messages.error(self.request, _("“%(name)s” is still used by %(uses)s: change them first.") % {
-            "name": obj, "uses": ", ".join(f"{plural} ({count})" for plural, count in used)})
+        messages.error(self.request, in_use_message(obj, used))
         return render(self.request, self.template_name, {"object": obj, "opts": self.model._meta}, status=status)
 
 

@@ -1,8 +1,7 @@
 import django_filters
 from django.db.models import Prefetch
 
-from core.api.views import BaseModelViewSet
-from core.filtersets import BaseFilterSet
+from core.api.views import BaseModelViewSet, reference_viewset
 from core.models import CustomProperty
 
 from ..filtersets import (
@@ -71,18 +70,6 @@ class SuppliedItemViewSet(BaseModelViewSet):
     model = SuppliedItem
     serializer_class = serializers.SuppliedItemSerializer
     filterset_class = SuppliedItemFilterSet
-
-
-def reference_viewset(model, serializer_class, **filters):
-    """Endpoint of a settings list (writes admin-only via access.can): ``?q=`` searches names."""
-    meta = type("Meta", (), {"model": model, "fields": []})
-    filterset = type(f"{model.__name__}APIFilterSet", (BaseFilterSet,), {
-        "Meta": meta, "q": django_filters.CharFilter(field_name="name", lookup_expr="icontains"), **filters,
-    })
-    return type(f"{model.__name__}ViewSet", (BaseModelViewSet,), {
-        "model": model, "serializer_class": serializer_class, "filterset_class": filterset,
-        "__doc__": f"{model.__name__} settings list: everyone reads, administrators write.",
-    })
 
 
 CounterpartyGroupViewSet = reference_viewset(

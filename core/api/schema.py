@@ -21,7 +21,7 @@ CONFLICT = {
     "type": "object",
     "properties": {
         "detail": {"type": "string"},
-        "code": {"type": "string", "enum": ["conflict"]},
+        "code": {"type": "string", "enum": ["conflict", "in_use"]},
         "current": {"type": "object", "additionalProperties": {},
                     "description": "The record as it is now: reapply the change to it."},
     },
@@ -34,7 +34,8 @@ DESCRIPTIONS = {
     "401": ("Error", "Not authenticated: send Authorization: Token <key>."),
     "403": ("Error", "Your role may not do this."),
     "404": ("Error", "No such record, or you may not see it."),
-    "409": ("Conflict", "The record was changed by someone else since the version you sent."),
+    "409": ("Conflict", "The record was changed by someone else since the version you sent "
+            "(or, deleting a settings row, live records still use it)."),
     "429": ("Error", "Too many requests (or too many failed logins): try again later."),
 }
 WRITES = {"put", "patch", "delete", "post"}

@@ -4,11 +4,12 @@ Every queryset comes from ``Model.objects.restrict(user, action)``, so a row a u
 see is a 404 on every route, exactly as in the UI.
 """
 
+import django_filters
 from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -16,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from core import access, history
+from core.filtersets import BaseFilterSet
+from core.models import in_use_message, rows_using
 
 from .permissions import access_action
 from .serializers import HistoryEntrySerializer, UserSerializer
@@ -154,3 +157,28 @@ class ObtainTokenView(ObtainAuthToken):
                    summary="Obtain an API token")
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+
+class ReferenceViewSet(BaseModelViewSet):
+    """A settings list: everyone reads, administrators write; a row still in use is not deleted."""
+
+    def destroy(self, request, *args, **kwargs):
+        obj = self.get_object()
+        used = rows_using(obj)
+        if used:
+            # Trashed, it would vanish from the forms of the records using it (and be blanked on save).
+            return Response({"detail": in_use_message(obj, used), "code": "in_use"}, status=status.HTTP_409_CONFLICT)
+        self.perform_destroy(obj)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def reference_viewset(model, serializer_class, **filters):
+    """Endpoint of a settings list (writes admin-only via access.can): ``?q=`` searches names."""
+    meta = type("Meta", (), {"model": model, "fields": []})
+    filterset = type(f"{model.__name__}APIFilterSet", (BaseFilterSet,), {
+        "Meta": meta, "q": django_filters.CharFilter(field_name="name", lookup_expr="icontains"), **filters,
+    })
+    return type(f"{model.__name__}ViewSet", (ReferenceViewSet,), {
+        "model": model, "serializer_class": serializer_class, "filterset_class": filterset,
+        "__doc__": f"{model.__name__} settings list: everyone reads, administrators write.",
+    })

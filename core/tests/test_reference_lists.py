@@ -213,3 +213,16 @@ def test_a_row_in_use_is_refused_until_nothing_uses_it(ref_id, child, admin_user
     user.delete()  # once what used it is in the trash, the row may go too
     assert client.post(url).status_code == 302
     assert not ref.model.objects.filter(pk=row.pk).exists()
+
+
+def test_the_api_refuses_to_delete_a_row_in_use(admin_user, api):
+    from clients.tests.factories import CounterpartyFactory
+
+    ref = LISTS[IDS.index("clients:group")]
+    row = make_row(ref, "Занято")
+    client = CounterpartyFactory(group=row)
+    resp = api(admin_user).delete(f"/api/counterparty-groups/{row.pk}/")
+    assert resp.status_code == 409 and resp.json()["code"] == "in_use" and "Занято" in resp.json()["detail"]
+    assert ref.model.objects.filter(pk=row.pk).exists()
+    client.delete()
+    assert api(admin_user).delete(f"/api/counterparty-groups/{row.pk}/").status_code == 204

@@ -8,9 +8,8 @@ from rest_framework import parsers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clients.api.views import reference_viewset
 from core import access
-from core.api.views import BaseModelViewSet
+from core.api.views import BaseModelViewSet, reference_viewset
 from core.filtersets import BaseFilterSet
 
 from .. import filtersets as sales_filtersets
