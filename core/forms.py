@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import access
+from core.dates import bound_form_field
 from core.models import CustomProperty, PropertyKind, RestrictedQuerySet
 
 # What <input type="date"> and "datetime-local" accept, whatever the UI language: a localized
@@ -53,6 +54,7 @@ class BootstrapMixin:
         for field in self.fields.values():
             widget = field.widget
             force_iso_format(widget)
+            bound_form_field(field)  # 0001-01-01 would overflow in the time zone, 9999-12-31 + 1 day too
             if isinstance(widget, (forms.CheckboxInput,)):
                 css = "form-check-input"
             elif isinstance(widget, (forms.Select, forms.SelectMultiple)):

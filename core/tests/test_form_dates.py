@@ -92,3 +92,25 @@ def test_datetime_inputs_render_iso(manager, client_for):
     html = _open(client_for(manager), "ru", reverse("activities:task_edit", args=[task.pk]))
     input_type, value = _input(html, "deadline")
     assert input_type == "datetime-local" and value.startswith("2022-01-31T")
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "1850-06-01", "9999-12-31"])
+def test_dates_out_of_range_are_a_400_naming_the_field(client_with_dates, manager, client_for, value):
+    """Every form's date and date-time fields are bounded centrally (core.dates via BootstrapMixin)."""
+    from activities.tests.factories import TaskFactory
+
+    cp, person = client_with_dates
+    c = client_for(manager)
+    url = reverse("clients:person_edit", args=[person.pk])
+    data = as_post_data(form_values(find_form(_open(c, "ru", url))))
+    data["birthday"] = [value]
+    resp = c.post(url, data)
+    assert resp.status_code == 400 and "birthday" in resp.context["form"].errors
+    assert ContactPerson.objects.get(pk=person.pk).birthday == DAY
+
+    task = TaskFactory(assignee=manager, author=manager, counterparty=cp)
+    url = reverse("activities:task_edit", args=[task.pk])
+    data = as_post_data(form_values(find_form(_open(c, "ru", url))))
+    data["deadline"] = [f"{value}T00:00"]
+    resp = c.post(url, data)
+    assert resp.status_code == 400 and "deadline" in resp.context["form"].errors
