@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import access
 from core.dates import bound_form_field
+from core.filtersets import BoundedChoiceMixin, bounded_field_class
 from core.models import CustomProperty, PropertyKind, RestrictedQuerySet
 
 # What <input type="date"> and "datetime-local" accept, whatever the UI language: a localized
@@ -55,6 +56,9 @@ class BootstrapMixin:
             widget = field.widget
             force_iso_format(widget)
             bound_form_field(field)  # 0001-01-01 would overflow in the time zone, 9999-12-31 + 1 day too
+            if isinstance(field, forms.ModelChoiceField) and not isinstance(field, BoundedChoiceMixin):
+                # an id beyond bigint is a 400, not an overflow in the driver
+                field.__class__ = bounded_field_class(type(field))
             if isinstance(widget, (forms.CheckboxInput,)):
                 css = "form-check-input"
             elif isinstance(widget, (forms.Select, forms.SelectMultiple)):

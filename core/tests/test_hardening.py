@@ -6,7 +6,8 @@ added later is covered without anyone remembering to.
 
 import django_filters
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django import forms
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from clients.tests.factories import CounterpartyFactory
@@ -167,3 +168,27 @@ def test_deeply_nested_properties_are_400(admin_user):
     deep = '{"properties": ' + "[" * 100_000 + "]" * 100_000 + "}"
     resp = client.patch(url, deep, content_type="application/json", HTTP_IF_MATCH=str(cp.version))
     assert resp.status_code == 400
+
+
+def add_routes():
+    """(url name, view class) of every create route of a generic edit view (no arguments)."""
+    from core.tests.test_unchanged_save import _walk
+    from core.views.generic import ObjectEditView
+
+    routes = []
+    for name, pattern in _walk(get_resolver().url_patterns):
+        view = getattr(pattern.callback, "view_class", None)
+        if view and issubclass(view, ObjectEditView) and not pattern.pattern.converters:
+            routes.append((name, view))
+    return sorted(routes)
+
+
+@pytest.mark.parametrize("name, view", add_routes(), ids=[n for n, _v in add_routes()])
+def test_every_choice_field_with_a_huge_id_is_a_400(admin_user, client_for, name, view):
+    """Generated from the resolver: each model-choice field of each create form, posted 2**63."""
+    client = client_for(admin_user)
+    form = client.get(reverse(name)).context["form"]
+    fields = [f for f, field in form.fields.items() if isinstance(field, forms.ModelChoiceField)]
+    for field in fields:
+        resp = client.post(reverse(name), {field: str(2**63)})
+        assert resp.status_code == 400 and field in resp.context["form"].errors, (name, field)
