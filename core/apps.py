@@ -21,7 +21,10 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import lookups, navigation  # noqa: F401  registers JSON lookups
+        from .models import CustomProperty
+        from .registry import register_trash
 
         navigation.register()
+        register_trash(CustomProperty)
 
         post_migrate.connect(analyze_sqlite, sender=self, dispatch_uid="core_sqlite_analyze")

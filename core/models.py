@@ -158,6 +158,9 @@ class BaseModel(models.Model):
 
     def restore(self):
         self.deleted_at = None
+        # A live row may have taken its unique name or code meanwhile: a ValidationError the
+        # trash and the API show, not an IntegrityError.
+        self.validate_constraints()
         self.save()
 
     def hard_delete(self):

@@ -99,3 +99,19 @@ def test_migrate_refreshes_sqlite_statistics():
         analyze_sqlite(apps.get_app_config("core"), "default", plan=[(None, False)])
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
         assert cursor.fetchone()[0] == 1
+
+
+def test_restore_refuses_a_row_whose_unique_code_was_taken_meanwhile(admin_user, client_for):
+    from django.urls import reverse
+
+    from core.models import CustomProperty
+    from core.tests.factories import CustomPropertyFactory
+
+    old = CustomPropertyFactory(code="warehouse", name="Склад")
+    old.delete()
+    CustomPropertyFactory(code="warehouse", name="Склад (новый)")
+    client = client_for(admin_user)
+    assert "Склад" in client.get(reverse("trash")).content.decode()  # custom properties are in the trash
+    resp = client.post(reverse("restore", args=["core.customproperty", old.pk]), follow=True)
+    assert resp.status_code == 200 and "cannot be restored" in resp.content.decode()
+    assert CustomProperty.all_objects.get(pk=old.pk).deleted_at is not None
