@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core import access
 from core.cards import CardTab, register_tab
-from core.navigation import ACTIVITIES, REPORTS, SETTINGS, NavItem, register_item
+from core.navigation import ACTIVITIES, SETTINGS, NavItem, register_item, register_widget
 
 
 def register():
+    register_widget("activities:bell", "activities/notifications/bell.html")
     register_tab(CardTab("interactions", _("Interactions"), url_name="activities:card_interactions",
                          testid="interactions-tab"), 30)
 
@@ -19,16 +20,6 @@ def register():
                               testid="my-tasks")),
         (32, "calendar", NavItem(ACTIVITIES, _("Calendar"), "activities:calendar", icon="calendar3",
                                  testid="nav-calendar")),
-        (30, "reports", NavItem(REPORTS, _("All reports"), "activities:report_index", section="activities",
-                                testid="nav-activity-reports")),
-        (31, "report_contact_info", NavItem(REPORTS, _("Contact information of counterparties"),
-                                            "activities:report_contact_info", section="activities")),
-        (32, "report_contacts", NavItem(REPORTS, _("Contacts for a period"), "activities:report_contacts",
-                                        section="activities")),
-        (33, "report_analysis", NavItem(REPORTS, _("Interaction analysis"), "activities:report_analysis",
-                                        section="activities")),
-        (34, "report_without", NavItem(REPORTS, _("Clients without interactions"),
-                                       "activities:report_without_interactions", section="activities")),
         (30, "types", NavItem(SETTINGS, _("Interaction types"), "activities:type_list",
                               permission=access.can_manage_settings, section="activities")),
     ]:

@@ -2,7 +2,7 @@ from functools import partial
 
 from django.conf import settings
 
-from . import access, navigation
+from . import access, navigation, registry
 
 
 def klientura(request):
@@ -13,4 +13,5 @@ def klientura(request):
         "can_assign": access.can_assign(user),
         # Called by the template only where the bar is drawn (not for htmx fragments).
         "nav_menus": partial(navigation.menus_for, user),
+        "navbar_widgets": list(registry.navbar_widgets),
     }

@@ -28,6 +28,7 @@ class NavItem:
     permission: Callable | None = None  # permission(user) -> bool; None: every user
     section: str = ""  # entries of another section are set apart by a divider
     testid: str = ""
+    args: tuple = ()  # of the URL
 
 
 @dataclass
@@ -45,10 +46,24 @@ def register_item(key, item, order=100):
     return registry.navigation.register(key, item, order=order)
 
 
+def register_widget(key, template_name, order=100):
+    """A template drawn at the right of the bar (e.g. the notification bell)."""
+    return registry.navbar_widgets.register(key, template_name, order=order)
+
+
+def report_items(user):
+    """The Reports menu lists every registered report the user may open (core.registry.reports)."""
+    from core.reports import visible_reports
+
+    yield NavItem(REPORTS, _("All reports"), "reports", icon="bar-chart", section="reports", testid="nav-reports")
+    for report in sorted(visible_reports(user), key=lambda r: r.group_order):
+        yield NavItem(REPORTS, report.title, "report", args=(report.slug,), section=str(report.group))
+
+
 def menus_for(user):
     """The menus ``user`` gets, each with the entries the user may use, in registry order."""
     entries = {}
-    for item in registry.navigation:
+    for item in [*registry.navigation, *report_items(user)]:
         if item.permission is not None and not item.permission(user):
             continue
         entries.setdefault(item.group, []).append(item)
@@ -62,7 +77,7 @@ def menus_for(user):
             if item.section != section:
                 rows.append(None)
                 section = item.section
-            rows.append((item, reverse(item.url_name)))
+            rows.append((item, reverse(item.url_name, args=item.args)))
         menus.append(Menu(key, label, rows))
     return menus
 

@@ -8,7 +8,8 @@ the core views, commands and tests read the registries:
 - ``calendar_sources``: event sources of the user calendar;
 - ``periodic_tasks``: tasks the scheduler enqueues;
 - ``demo_loaders`` and ``bench_cases``: demo data and benchmark cases;
-- ``dashboard_tiles``, ``card_tabs``, ``navigation``, ``reports``: UI contributions.
+- ``dashboard_tiles``, ``card_tabs``, ``navigation``, ``navbar_widgets``, ``reports``: UI
+  contributions.
 
 The shape of each registry's items is defined by the module that consumes it (named in the
 registry's ``doc``); a registry only keeps them in order, keyed so a re-import cannot add twice.
@@ -59,6 +60,7 @@ bench_cases = Registry("bench_cases", "core.management.commands.bench")
 dashboard_tiles = Registry("dashboard_tiles", "core.dashboard")
 card_tabs = Registry("card_tabs", "core.cards")
 navigation = Registry("navigation", "core.navigation")
+navbar_widgets = Registry("navbar_widgets", "core.navigation: templates included at the right of the bar")
 reports = Registry("reports", "core.reports")
 
 # Kept for the apps that registered this way; the trash reads ``trash``.

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import access
 from core.cards import CardTab, register_tab
-from core.navigation import REPORTS, SALES, SETTINGS, NavItem, register_item
+from core.navigation import SALES, SETTINGS, NavItem, register_item
 
 
 def register():
@@ -24,16 +24,6 @@ def register():
                                testid="nav-orders")),
         (43, "order_analysis", NavItem(SALES, _("Order analysis"), "sales:order_analysis", icon="clipboard-data",
                                        section="orders")),
-        (40, "reports", NavItem(REPORTS, _("Sales reports"), "sales:report_index", section="sales")),
-        (41, "report_funnel", NavItem(REPORTS, _("Sales funnel"), "sales:report_funnel", section="sales")),
-        (42, "report_forecast", NavItem(REPORTS, _("Sales forecast"), "sales:report_forecast", section="sales")),
-        (43, "report_won_lost", NavItem(REPORTS, _("Won and lost deals"), "sales:report_won_lost", section="sales")),
-        (44, "report_failures", NavItem(REPORTS, _("Order failure reasons"), "sales:report_order_failures",
-                                        section="sales")),
-        (45, "report_interests", NavItem(REPORTS, _("New client interests and proposals"),
-                                         "sales:report_interests", section="sales")),
-        (46, "report_profitability", NavItem(REPORTS, _("Client profitability"), "sales:report_profitability",
-                                             section="sales")),
         (40, "pipelines", NavItem(SETTINGS, _("Pipelines"), "sales:pipeline_list", permission=settings,
                                   section="sales")),
         (41, "rules", NavItem(SETTINGS, _("Stage rules"), "sales:rule_list", permission=settings, section="sales")),

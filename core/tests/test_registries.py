@@ -36,6 +36,13 @@ def test_every_registry_has_the_apps_contributions_in_order():
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "supplier", "history"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
+    assert registry.navbar_widgets.keys() == ["activities:bell"]
+    assert len(registry.reports) == 10 and len(registry.periodic_tasks) == 5
+
+
+def test_the_bar_draws_the_registered_widgets(manager, client_for):
+    body = client_for(manager).get(reverse("clients:counterparty_list")).content.decode()
+    assert 'data-testid="notification-bell"' in body
 
 
 # --- Calendar sources -------------------------------------------------------------------------
@@ -177,14 +184,12 @@ def test_every_link_of_the_old_bar_is_still_there(admin_user, client_for):
     names = [
         "clients:counterparty_list", "clients:person_list", "activities:interaction_list", "sales:board_default",
         "dashboard", "sales:deal_list", "sales:order_list", "sales:order_analysis", "activities:task_list",
-        "activities:calendar", "activities:report_index", "activities:report_contact_info",
-        "activities:report_contacts", "activities:report_analysis", "activities:report_without_interactions",
-        "sales:report_funnel", "sales:report_forecast", "sales:report_won_lost", "sales:report_order_failures",
-        "sales:report_interests", "sales:report_profitability", "clients:property_list", "clients:group_list",
+        "activities:calendar", "reports", "clients:property_list", "clients:group_list",
         "clients:reltype_list", "clients:region_list", "clients:industry_list", "activities:type_list",
         "sales:pipeline_list", "sales:rule_list", "sales:lostreason_list", "sales:failurereason_list",
         "sales:template_list", "admin:core_user_changelist", "api-docs"]
     assert {reverse(name) for name in names} <= links
+    assert {report.get_url() for report in registry.reports} <= links  # every report, from its registry
     for href in links:
         assert client_for(admin_user).get(href, follow=True).status_code == 200, href
 
