@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients.services import search_q
-from core.filtersets import BaseFilterSet
+from core.filtersets import BaseFilterSet, ChosenObjectWidget
 
 from .models import Importance, Interaction, InteractionType, Reminder, Task
+
+COUNTERPARTY = "clients.Counterparty"
 
 
 def _users():
@@ -68,10 +70,12 @@ def quick_search_q(value, text_field):
 class InteractionFilterSet(BaseFilterSet):
     q = django_filters.CharFilter(label=_("Quick search"), method="quick_search")
     # Ids, not model choices: a choice field would reveal whether a hidden counterparty exists.
-    counterparty = django_filters.NumberFilter(label=_("Counterparty id"))
+    # They come from links (the client card), so the sidebar shows the name, not an id input.
+    counterparty = django_filters.NumberFilter(label=_("Counterparty"), widget=ChosenObjectWidget(COUNTERPARTY))
     responsible = django_filters.ModelMultipleChoiceFilter(label=_("Responsible"), queryset=_users())
     type = django_filters.ModelMultipleChoiceFilter(label=_("Type"), queryset=InteractionType.objects.all())
-    type_code = django_filters.CharFilter(label=_("Type code"), field_name="type__code")
+    type_code = django_filters.CharFilter(label=_("Type"), field_name="type__code",
+                                          widget=ChosenObjectWidget("activities.InteractionType", "code"))
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Interaction.State.choices)
     direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Interaction.Direction.choices)
     importance = django_filters.MultipleChoiceFilter(label=_("Importance"), choices=Importance.choices)
@@ -90,7 +94,7 @@ class TaskFilterSet(BaseFilterSet):
     q = django_filters.CharFilter(label=_("Quick search"), method="quick_search")
     assignee = django_filters.ModelMultipleChoiceFilter(label=_("Assignee"), queryset=_users())
     author = django_filters.ModelMultipleChoiceFilter(label=_("Author"), queryset=_users())
-    counterparty = django_filters.NumberFilter(label=_("Counterparty id"))
+    counterparty = django_filters.NumberFilter(label=_("Counterparty"), widget=ChosenObjectWidget(COUNTERPARTY))
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Task.State.choices)
     importance = django_filters.MultipleChoiceFilter(label=_("Importance"), choices=Importance.choices)
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
@@ -113,7 +117,7 @@ class TaskFilterSet(BaseFilterSet):
 
 class ReminderFilterSet(BaseFilterSet):
     user = django_filters.ModelMultipleChoiceFilter(label=_("To whom"), queryset=_users())
-    counterparty = django_filters.NumberFilter(label=_("Counterparty id"))
+    counterparty = django_filters.NumberFilter(label=_("Counterparty"), widget=ChosenObjectWidget(COUNTERPARTY))
     kind = django_filters.MultipleChoiceFilter(label=pgettext_lazy("reminder", "Kind"), choices=Reminder.Kind.choices)
     delivered = django_filters.BooleanFilter(label=_("Delivered"), field_name="delivered_at",
                                              lookup_expr="isnull", exclude=True)

@@ -31,6 +31,11 @@ def okpo_is_valid(value):
     return check == 0
 
 
+def tax_id_name(country):
+    """What a tax id is called in ``country``: a Romanian CUI is not an «ИНН» in any language."""
+    return {"RU": _("INN"), "RO": "CUI", "MD": "IDNO"}.get(country) or _("Tax id")
+
+
 def clean_tax_id(value, country, kind):
     """Normalised tax id or ValidationError. INN for RU, CUI for RO, IDNO for MD."""
     value = (value or "").strip().upper()
@@ -50,9 +55,10 @@ def clean_tax_id(value, country, kind):
         if country == "MD":
             return idno.validate(value)
     except stdnum_errors.InvalidChecksum:
-        raise ValidationError(_("Tax id checksum does not match: check the digits.")) from None
+        raise ValidationError(_("%(name)s checksum does not match: check the digits.")
+                              % {"name": tax_id_name(country)}) from None
     except stdnum_errors.ValidationError:
-        raise ValidationError(_("Not a valid tax id for this country.")) from None
+        raise ValidationError(_("Not a valid %(name)s.") % {"name": tax_id_name(country)}) from None
     return value
 
 

@@ -5,9 +5,11 @@ from functools import cache
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import bound_form_field
@@ -52,6 +54,48 @@ def bound_filter(flt):
         flt.extra.setdefault("validators", [MinValueValidator(-MAX_ID), MaxValueValidator(MAX_ID)])
 
 
+class ChosenObjectWidget(forms.HiddenInput):
+    """An id or a code that arrives by a link (``?counterparty=66``), not typed by anyone.
+
+    Hidden in the sidebar; when set, the object's name (if the user may see it) is shown with
+    a link that clears the filter. ``model`` is a label such as ``"clients.Counterparty"``.
+    """
+
+    def __init__(self, model, to_field="pk", attrs=None):
+        super().__init__(attrs)
+        self.model, self.to_field = model, to_field
+        self.user = self.query = None  # set by BaseFilterSet from the request
+
+    def shown(self, value):
+        model = apps.get_model(self.model)
+        qs = model.objects.restrict(self.user) if self.user is not None else model.objects.none()
+        try:
+            obj = qs.filter(**{self.to_field: value}).first()
+        except (ValueError, TypeError, ValidationError):
+            obj = None
+        return str(obj) if obj is not None else f"#{value}"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        hidden = super().render(name, value, attrs, renderer)
+        if value in (None, ""):
+            return hidden
+        query = self.query.copy() if self.query is not None else None
+        clear = "?"
+        if query is not None:
+            for key in (name, "cursor"):
+                query.pop(key, None)
+            clear += query.urlencode()
+        return format_html(
+            '{}<div class="mb-2 small" data-testid="chosen-{}"><span class="text-body-secondary">{}:</span> '
+            '{} <a href="{}" class="text-danger" title="{}" aria-label="{}"><i class="bi bi-x-circle"></i></a></div>',
+            hidden, name, model_verbose_name(self.model), self.shown(value), clear,
+            _("Clear"), _("Clear"))
+
+
+def model_verbose_name(label):
+    return str(apps.get_model(label)._meta.verbose_name).capitalize()
+
+
 class BaseFilterSet(django_filters.FilterSet):
     """Every filter's input is bounded here, so bad query strings are a 400 naming the filter:
     ids that overflow a bigint, numbers likewise, dates outside core.dates' range."""
@@ -65,6 +109,8 @@ class BaseFilterSet(django_filters.FilterSet):
         for f in self.form.fields.values():
             bound_form_field(f)
             widget = f.widget
+            if isinstance(widget, ChosenObjectWidget) and self.request is not None:
+                widget.user, widget.query = getattr(self.request, "user", None), self.request.GET
             if isinstance(widget, (forms.Select, forms.SelectMultiple)):
                 widget.attrs.setdefault("class", "form-select form-select-sm")
             elif not isinstance(widget, forms.CheckboxInput):

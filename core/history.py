@@ -1,8 +1,13 @@
 """Change history as people read it: who, when, field: old → new (SPEC §2)."""
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+
+from core.models import CustomProperty, PropertyKind, PropertyTarget
 
 HIDDEN_FIELDS = {"version", "updated_at", "created_at", "search_text", "deleted_at"}
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("removed")}
@@ -40,10 +45,57 @@ def _display(field, value, cache):
     return str(value)
 
 
+class PropertyLabels:
+    """Names and display values of custom properties (``properties`` JSON), looked up once."""
+
+    def __init__(self, records):
+        targets = {r.instance_type._meta.label_lower for r in records} & set(PropertyTarget.values)
+        self.props = {}
+        # Alive definitions win over trashed ones with the same code.
+        for prop in CustomProperty.all_objects.filter(target__in=targets).order_by("-deleted_at"):
+            self.props[(prop.target, prop.code)] = prop
+        user_ids = set()
+        for record in records:
+            for code, value in (getattr(record, "properties", None) or {}).items():
+                prop = self.props.get((record.instance_type._meta.label_lower, code))
+                if prop is not None and prop.kind == PropertyKind.USER and isinstance(value, int):
+                    user_ids.add(value)
+        self.users = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+
+    def changes(self, model, old, new):
+        old, new = old or {}, new or {}
+        rows = []
+        for code in sorted(set(old) | set(new)):
+            if old.get(code) == new.get(code):
+                continue
+            prop = self.props.get((model._meta.label_lower, code))
+            rows.append({"field": prop.name if prop else code, "old": self.display(prop, old.get(code)),
+                         "new": self.display(prop, new.get(code))})
+        return rows
+
+    def display(self, prop, value):
+        if value in (None, "", []):
+            return "—"
+        kind = prop.kind if prop else None
+        if kind == PropertyKind.BOOLEAN or isinstance(value, bool):
+            return str(_("Yes") if value else _("No"))
+        if kind == PropertyKind.USER:
+            return self.users.get(value, f"#{value}")
+        if kind == PropertyKind.DATE:
+            try:
+                return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+            except (TypeError, ValueError):
+                return str(value)
+        if isinstance(value, list):
+            return ", ".join(map(str, value))
+        return str(formats.localize(value))
+
+
 def entries(records, limit=200):
     """Readable entries for historical ``records`` of one or more objects, newest first."""
     records = sorted(records, key=lambda r: (r.history_date, r.history_id))
     cache = _label_cache(records)
+    properties = PropertyLabels(records)
     users = {u.pk: str(u) for u in get_user_model().objects.filter(
         pk__in={r.history_user_id for r in records if r.history_user_id})}
     previous, result = {}, []
@@ -63,7 +115,9 @@ def entries(records, limit=200):
                 if field.name in HIDDEN_FIELDS or not hasattr(record, field.attname):
                     continue
                 old, new = getattr(before, field.attname), getattr(record, field.attname)
-                if old != new:
+                if field.name == "properties" and isinstance(field, models.JSONField):
+                    changes += properties.changes(model, old, new)
+                elif old != new:
                     changes.append({"field": field.verbose_name, "old": _display(field, old, cache),
                                     "new": _display(field, new, cache)})
             if not changes and action == "~":

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from activities.filtersets import text_q
-from core.filtersets import BaseFilterSet
+from core.filtersets import BaseFilterSet, ChosenObjectWidget
 
 from .models import (
     Deal,
@@ -29,7 +29,8 @@ class DealFilterSet(BaseFilterSet):
     kind = django_filters.ChoiceFilter(label=_("State"), field_name="stage__kind", choices=Stage.Kind.choices)
     responsible = django_filters.ModelChoiceFilter(
         label=_("Responsible"), queryset=get_user_model().objects.filter(is_active=True))
-    counterparty = django_filters.NumberFilter(label=_("Client id"), field_name="counterparty_id")
+    counterparty = django_filters.NumberFilter(label=_("Client"), field_name="counterparty_id",
+                                               widget=ChosenObjectWidget("clients.Counterparty"))
     close_after = django_filters.DateFilter(label=_("Expected close from"), field_name="expected_close_date",
                                             lookup_expr="gte")
     close_before = django_filters.DateFilter(label=_("Expected close to"), field_name="expected_close_date",
@@ -64,9 +65,12 @@ class DocumentTemplateFilterSet(BaseFilterSet):
 
 
 class DocumentFilterSet(BaseFilterSet):
-    counterparty = django_filters.NumberFilter(label=_("Client id"), field_name="counterparty_id")
-    deal = django_filters.NumberFilter(label=_("Deal id"), field_name="deal_id")
-    order = django_filters.NumberFilter(label=_("Order id"), field_name="order_id")
+    counterparty = django_filters.NumberFilter(label=_("Client"), field_name="counterparty_id",
+                                               widget=ChosenObjectWidget("clients.Counterparty"))
+    deal = django_filters.NumberFilter(label=_("Deal"), field_name="deal_id",
+                                       widget=ChosenObjectWidget("sales.Deal"))
+    order = django_filters.NumberFilter(label=_("Order"), field_name="order_id",
+                                        widget=ChosenObjectWidget("sales.Order"))
     kind = django_filters.ChoiceFilter(label=pgettext_lazy("document", "Kind"), choices=DocumentKind.choices)
     format = django_filters.ChoiceFilter(label=_("Format"), choices=Document.Format.choices)
 
@@ -80,14 +84,16 @@ class OrderFilterSet(BaseFilterSet):
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Order.State.choices)
     responsible = django_filters.ModelChoiceFilter(
         label=_("Responsible"), queryset=get_user_model().objects.filter(is_active=True))
-    counterparty = django_filters.NumberFilter(label=_("Client id"), field_name="counterparty_id")
+    counterparty = django_filters.NumberFilter(label=_("Client"), field_name="counterparty_id",
+                                               widget=ChosenObjectWidget("clients.Counterparty"))
     date_from = django_filters.DateFilter(label=_("Date from"), field_name="date", lookup_expr="gte",
                                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     date_to = django_filters.DateFilter(label=_("Date to"), field_name="date", lookup_expr="lte",
                                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     failure_reason = django_filters.ModelChoiceFilter(label=_("Failure reason"),
                                                       queryset=OrderFailureReason.objects.all())
-    deal = django_filters.NumberFilter(label=_("Deal id"), field_name="deal_id")
+    deal = django_filters.NumberFilter(label=_("Deal"), field_name="deal_id",
+                                       widget=ChosenObjectWidget("sales.Deal"))
 
     class Meta:
         model = Order

@@ -4,15 +4,17 @@ A model's views are a few declarative lines: model, filterset, table, form, temp
 Every view narrows rows with ``restrict(user, action)``.
 """
 
+import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -241,33 +243,56 @@ class ObjectEditView(RestrictedMixin, View):
 
 
 def conflict_changes(form, current):
-    """Fields the other user changed since the version this form was based on."""
+    """Fields the other user changed since the version this form was based on, as people read them."""
     base_version = form.cleaned_data.get("version")
     base = current.history.filter(version=base_version).order_by("-history_date").first()
     if base is None:
         return []
     rows = []
     for name, field in form.fields.items():
+        if field.widget.is_hidden:  # the version and other bookkeeping
+            continue
         try:
             model_field = current._meta.get_field(name)
         except FieldDoesNotExist:
             continue
-        attname = model_field.attname
-        before, now = getattr(base, attname, None), getattr(current, attname)
-        if before == now:
-            continue
         mine = form.cleaned_data.get(name)
-        rows.append({"label": field.label, "before": _shown(model_field, base, before),
-                     "theirs": _shown(model_field, current, now), "mine": mine})
+        if model_field.many_to_many:
+            # History keeps no M2M sets: show theirs against the submitted one when they differ.
+            theirs = list(getattr(current, name).all())
+            if {o.pk for o in theirs} == {o.pk for o in mine or []}:
+                continue
+            rows.append({"label": field.label, "before": _("not recorded"),
+                         "theirs": _shown(model_field, theirs), "mine": _shown(model_field, mine)})
+            continue
+        if getattr(base, model_field.attname, None) == getattr(current, model_field.attname):
+            continue
+        rows.append({"label": field.label, "before": _shown(model_field, _value(base, model_field)),
+                     "theirs": _shown(model_field, _value(current, model_field)),
+                     "mine": _shown(model_field, mine)})
     return rows
 
 
-def _shown(model_field, obj, value):
-    if model_field.is_relation:
-        return getattr(obj, model_field.name, None)
+def _value(obj, model_field):
+    try:
+        return getattr(obj, model_field.name if model_field.is_relation else model_field.attname)
+    except ObjectDoesNotExist:  # a related row removed for good since
+        return None
+
+
+def _shown(model_field, value):
+    """A value as the form shows it: names, choice labels, Yes/No, local dates; "—" for empty."""
+    if value is None or value == "":
+        return "—"
+    if model_field.many_to_many:
+        return ", ".join(str(o) for o in value) or "—"
     if model_field.choices:
-        return dict(model_field.flatchoices).get(value, value)
-    return value
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return str(formats.localize(value))
 
 
 class ObjectDeleteView(RestrictedMixin, View):
