@@ -12,6 +12,7 @@ urlpatterns = [
     # Interactions, tasks and reminders.
     *crud_urls("interaction", "interaction", list=interactions.InteractionListView,
                edit=interactions.InteractionEditView, delete=interactions.InteractionDeleteView),
+    path("interaction/basis/", interactions.InteractionBasisOptionsView.as_view(), name="interaction_basis"),
     *crud_urls("task", "task", list=interactions.TaskListView, edit=interactions.TaskEditView,
                delete=interactions.TaskDeleteView),
     *crud_urls("reminder", "reminder", list=interactions.ReminderListView, edit=interactions.ReminderEditView,

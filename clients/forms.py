@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +8,7 @@ from core import access
 from core.forms import BaseModelForm, BootstrapMixin, CustomPropertiesMixin, DateInput
 from core.models import CustomProperty
 
+from . import services
 from .models import (
     ContactInfo,
     ContactPerson,
@@ -238,30 +240,67 @@ def lookup_pk(value):
     return int(head) if head.isdigit() and int(head) <= MAX_PK else None
 
 
-class CounterpartyLookupInput(forms.TextInput):
-    """A text box that suggests counterparties as you type (htmx fills a <datalist>).
+class TypedName(str):
+    """What the user typed in a counterparty box without choosing a suggestion."""
 
-    The label is looked up in the field's own (restricted) queryset, never in all counterparties:
-    a form re-shown after an error must not reveal the name behind an id the user may not see.
+
+class CounterpartyLookupInput(forms.Widget):
+    """A type-ahead: a text box for the name and a hidden input for the chosen id.
+
+    static/js/lookup.js asks ``clients:lookup`` for suggestions as the user types; choosing one
+    fills the hidden input and shows only the name. Typing without choosing posts the text (the
+    field resolves it). The name shown is looked up in the field's own (restricted) queryset,
+    never in all counterparties: a form re-shown after an error must not reveal the name behind
+    an id the user may not see.
     """
 
     template_name = "clients/widgets/counterparty_lookup.html"
     queryset = Counterparty.objects.none()
+    TEXT_SUFFIX = "_name"
+
+    def value_from_datadict(self, data, files, name):
+        pk = (data.get(name) or "").strip()
+        if pk:
+            return pk
+        text = (data.get(name + self.TEXT_SUFFIX) or "").strip()
+        return TypedName(text) if text else ""
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and name + self.TEXT_SUFFIX not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        pk, text = self.pk_and_name(value)
+        widget = context["widget"]
+        widget.update(pk=pk, text=text, text_name=name + self.TEXT_SUFFIX)
+        widget["listbox_id"] = f"{widget['attrs'].get('id', name)}-listbox"
+        return context
 
     def format_value(self, value):
+        return value
+
+    def pk_and_name(self, value):
+        if isinstance(value, TypedName):
+            return "", str(value)
         pk = value.pk if isinstance(value, Counterparty) else lookup_pk(value)
         if pk is None:
-            return value
-        row = self.queryset.filter(pk=pk).values_list("pk", "name").first()
-        if row:
-            return f"{row[0]} · {row[1]}"
-        return str(pk) if isinstance(value, Counterparty) else value
+            return "", ""
+        name = self.queryset.filter(pk=pk).values_list("name", flat=True).first()
+        return (pk, name) if name is not None else ("", "")
 
 
 class CounterpartyField(forms.ModelChoiceField):
-    """Choose a counterparty by "<id> · <name>" (from the suggestions) or by its id."""
+    """Choose a counterparty from the type-ahead's suggestions (its id), or by a typed name.
+
+    A typed text is resolved within the field's queryset: an exact name (or tax id), else the
+    quick search (name part, tax id, phone); it must match exactly one client.
+    """
 
     widget = CounterpartyLookupInput
+    default_error_messages = {
+        "ambiguous": _("Several clients match «%(text)s»: choose one from the list."),
+        "unknown": _("No client matches «%(text)s»: choose one from the list."),
+    }
 
     def _set_queryset(self, queryset):
         super()._set_queryset(queryset)
@@ -272,11 +311,24 @@ class CounterpartyField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
+        if isinstance(value, TypedName):
+            return self.resolve(value)
         pk = lookup_pk(value)
         if pk is None:
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(pk)
 
+    def resolve(self, text):
+        qs = self.queryset
+        found = list(qs.filter(Q(name__iexact=text) | Q(tax_id=text))[:2])
+        if not found:
+            found = list(qs.filter(services.search_q(text))[:2])
+        if len(found) == 1:
+            return found[0]
+        code = "ambiguous" if found else "unknown"
+        raise forms.ValidationError(self.error_messages[code], code=code, params={"text": text})
+
     def has_changed(self, initial, data):
-        # The box shows "<id> · <name>": only the id counts.
+        if isinstance(data, TypedName):
+            return True
         return super().has_changed(initial, "" if data in self.empty_values else (lookup_pk(data) or data))

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -260,20 +262,25 @@ class BatchChangeView(generic.RestrictedMixin, View):
 
 
 class CounterpartyLookupView(generic.RestrictedMixin, View):
-    """Suggestions for counterparty fields: the first matches the user may see."""
+    """Suggestions for the counterparty type-ahead: the first matches the user may see.
+
+    Matches like the list's quick search (a part of the name, a tax id, a phone in any format);
+    the tax id and city tell namesakes apart.
+    """
 
     model = Counterparty
+    LIMIT = 20
 
     def get(self, request):
-        query = (request.GET.get(request.GET.get("field", "counterparty")) or request.GET.get("q") or "").strip()
+        query = (request.GET.get("q") or request.GET.get(request.GET.get("field", "counterparty")) or "").strip()
         rows = []
         if len(query) >= 2:
-            head = query.split(" ", 1)[0]
             qs = self.get_queryset().filter(services.search_q(query))
-            if head.isdigit():
-                qs = self.get_queryset().filter(pk=head) | qs
-            rows = list(qs.order_by("name", "id").values_list("pk", "name")[:20])
-        return render(request, "clients/widgets/lookup_options.html", {"rows": rows})
+            if query.isdigit() and int(query) <= forms.MAX_PK:
+                qs = self.get_queryset().filter(pk=query) | qs
+            rows = list(qs.order_by("name", "id").values("pk", "name", "tax_id", "city")[:self.LIMIT])
+        listbox = re.sub(r"[^\w-]", "", request.GET.get("listbox", ""))[:100] or "lookup"
+        return render(request, "clients/widgets/lookup_options.html", {"rows": rows, "listbox": listbox})
 
 
 # --- Contact persons --------------------------------------------------------------------------

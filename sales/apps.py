@@ -18,6 +18,11 @@ class SalesConfig(AppConfig):
         ui.register()
         dashboard.register()
 
+        from activities.forms import BasisSource, basis_sources
+
+        for model in (models.Deal, models.Order):  # what an interaction can be based on
+            basis_sources.register(model._meta.label_lower, BasisSource(model))
+
         register_trash(models.Deal, models.DealLine, models.Order, models.OrderLine, models.Shipment,
                        models.Payment, models.Document, models.Pipeline, models.Stage, models.StageRule,
                        models.LostReason, models.OrderFailureReason, models.DocumentTemplate)

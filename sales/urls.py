@@ -20,6 +20,7 @@ urlpatterns = [
     *crud_urls("orders", "order", list=orders.OrderListView, detail=orders.OrderDetailView,
                edit=orders.OrderEditView, delete=orders.OrderDeleteView, add_route="add/",
                detail_name="order_detail"),
+    path("orders/deals/", orders.OrderDealOptionsView.as_view(), name="order_deals"),
     path("orders/analysis/", orders.OrderAnalysisView.as_view(), name="order_analysis"),
     path("orders/<int:pk>/state/", orders.OrderStateView.as_view(), name="order_state"),
     path("orders/<int:pk>/shipments/add/", orders.ShipmentAddView.as_view(), name="order_shipment_add"),

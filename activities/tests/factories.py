@@ -69,6 +69,9 @@ def _register_matrix():
         return ReminderFactory(user=world.owner, counterparty=world.get(Counterparty), text=world.text("reminder"))
 
     samples.probe("activities:card_interactions", target=Counterparty)
+    # The basis select of the owner's client: its deals and orders, for who may see them only.
+    samples.probe("activities:interaction_basis", kind="list", positive=False,
+                  data=lambda world, _row: {"counterparty": world.get(Counterparty).pk})
 
 
 _register_matrix()

@@ -1,6 +1,7 @@
 """Interactions, tasks and reminders: lists, edit pages and the client card's tab."""
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django.views import View
 
 from clients.models import Counterparty
 from core import access
+from core.filtersets import fits_bigint
 from core.views import generic
 
 from .. import forms
@@ -111,6 +113,18 @@ class InteractionEditView(CardInitialMixin, generic.ObjectEditView):
             initial["type"] = itype.pk
             initial["direction"] = "in" if itype.code == "incoming_call" else "out"
         return initial
+
+
+class InteractionBasisOptionsView(generic.RestrictedMixin, View):
+    """The interaction form's basis select for ``?counterparty=`` (htmx swaps it in when the client changes)."""
+
+    model = Interaction
+
+    def get(self, request):
+        cp = request.GET.get("counterparty", "")
+        initial = {"counterparty": int(cp)} if cp.isdigit() and fits_bigint(cp) else {}
+        form = forms.InteractionForm(instance=Interaction(), user=request.user, initial=initial)
+        return HttpResponse(str(form["basis"]))
 
 
 class TaskEditView(CardInitialMixin, generic.ObjectEditView):

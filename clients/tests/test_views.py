@@ -403,4 +403,4 @@ def test_counterparty_lookup_suggests_only_visible(manager, teammate, client_for
     mine = CounterpartyFactory(main_manager=manager, name="Ромашка")
     CounterpartyFactory(main_manager=teammate, name="Ромашка-2")
     body = client_for(manager).get(reverse("clients:lookup"), {"q": "ромаш"}).content.decode()
-    assert f'value="{mine.pk} · Ромашка"' in body and "Ромашка-2" not in body
+    assert f'data-id="{mine.pk}" data-name="Ромашка"' in body and "Ромашка-2" not in body

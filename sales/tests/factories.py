@@ -149,6 +149,9 @@ def _register_matrix():
                   kwargs=lambda world: {},
                   data=lambda world, deal: {"deal": deal.pk, "kind": "proposal", "format": "docx"})
     samples.probe("sales:document_download", target=Document)
+    # The order form's deal select of the owner's client: for who may see them only.
+    samples.probe("sales:order_deals", kind="list", positive=False,
+                  data=lambda world, _row: {"counterparty": world.get(Counterparty).pk})
     for tab in ("deals", "orders", "documents"):
         samples.probe(f"sales:card_{tab}", target=Counterparty)
     # API actions beyond CRUD, history and restore.

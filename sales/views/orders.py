@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views import View
 from clients.models import Counterparty
 from core import access, history
 from core.export import csv_response, xlsx_response
+from core.filtersets import fits_bigint
 from core.models import ConflictError
 from core.pagination import paginate
 from core.views import generic
@@ -76,6 +77,18 @@ class OrderEditView(generic.ObjectEditView):
         cp = self.request.GET.get("counterparty", "")
         return {"cancel_url": reverse("clients:counterparty", args=[cp]) if cp.isdigit()
                 else reverse("sales:order_list")}
+
+
+class OrderDealOptionsView(generic.RestrictedMixin, View):
+    """The order form's deal select for ``?counterparty=`` (htmx swaps it in when the client changes)."""
+
+    model = Deal
+
+    def get(self, request):
+        initial = {name: request.GET.get(name, "") for name in ("counterparty", "deal")}
+        initial = {name: int(value) for name, value in initial.items() if value.isdigit() and fits_bigint(value)}
+        form = OrderForm(instance=Order(), user=request.user, initial=initial)
+        return HttpResponse(str(form["deal"]))
 
 
 class OrderDeleteView(generic.ObjectDeleteView):
