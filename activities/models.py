@@ -12,9 +12,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 from django.utils.translation import pgettext_lazy
 
 from clients.models import ContactPerson, Counterparty, counterparty_scope  # noqa: F401 (re-exported)
+from core.builtin_names import Builtin, BuiltinNameField
 from core.models import BaseModel, EditUrlMixin
 
 USER = settings.AUTH_USER_MODEL
@@ -27,12 +29,28 @@ class Importance(models.TextChoices):
 
 
 class InteractionType(EditUrlMixin, BaseModel):
-    """Kinds of interaction; the built-in ones have a code, administrators may add more."""
+    """Kinds of interaction; the built-in ones have a code, administrators may add more.
+
+    A built-in type's name is shown in the reader's language until an administrator renames it;
+    a renamed one shows its custom name as typed in every language (core.builtin_names: str(),
+    forms, lists, reports, exports and the API read ``name``; queries see the stored msgid).
+    """
 
     settings_model = True
     edit_url_name = "activities:type_edit"
 
-    name = models.CharField(_("name"), max_length=100)
+    BUILTIN_NAMES = {
+        "incoming_call": Builtin(N_("Incoming call"), "Входящий звонок"),
+        "outgoing_call": Builtin(N_("Outgoing call"), "Исходящий звонок"),
+        "meeting": Builtin(N_("Meeting"), "Встреча"),
+        "email": Builtin(N_("Email message"), "Электронное письмо"),
+        "sms": Builtin(N_("SMS"), "SMS"),
+        "letter": Builtin(N_("Letter"), "Письмо"),
+        "task": Builtin(N_("Task"), "Задача"),
+        "other": Builtin(N_("Other"), "Прочее"),
+    }
+
+    name = BuiltinNameField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=30, blank=True,
                             help_text=_("Built-in types: incoming_call, outgoing_call, meeting, "
                                         "email, sms, letter, task, other."))
@@ -46,16 +64,10 @@ class InteractionType(EditUrlMixin, BaseModel):
     def __str__(self):
         return self.name
 
-    BUILTIN = [
-        ("incoming_call", "Входящий звонок"), ("outgoing_call", "Исходящий звонок"),
-        ("meeting", "Встреча"), ("email", "Электронное письмо"), ("sms", "SMS"),
-        ("letter", "Письмо"), ("task", "Задача"), ("other", "Прочее"),
-    ]
-
     @classmethod
     def by_code(cls, code):
         found = cls.objects.filter(code=code).first()
-        if found is None and code in dict(cls.BUILTIN):
+        if found is None and code in cls.BUILTIN_NAMES:
             cls.ensure_builtin()
             found = cls.objects.filter(code=code).first()
         return found
@@ -63,8 +75,8 @@ class InteractionType(EditUrlMixin, BaseModel):
     @classmethod
     def ensure_builtin(cls):
         """The built-in types (the migration creates them; a wiped table gets them back)."""
-        for order, (code, name) in enumerate(cls.BUILTIN):
-            cls.all_objects.get_or_create(code=code, defaults={"name": name, "order": order * 10})
+        for order, (code, entry) in enumerate(cls.BUILTIN_NAMES.items()):
+            cls.all_objects.get_or_create(code=code, defaults={"name": entry.msgid, "order": order * 10})
 
 
 class Interaction(BaseModel):

@@ -9,5 +9,5 @@ from .models import User
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "role", "head", "is_active")
     list_filter = ("role", "is_active", "is_staff")
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Klientura"), {"fields": ("role", "head", "phone")}),)
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Klientura"), {"fields": ("role", "head", "phone", "language")}),)
     add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Klientura"), {"fields": ("role", "head")}),)

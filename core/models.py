@@ -20,6 +20,9 @@ class User(AbstractUser):
         related_name="subordinates",
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The interface language the user last chose; notifications and emails to them use it
+    # (empty: the site's default, settings.LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 
@@ -30,6 +33,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    @property
+    def preferred_language(self):
+        """The language to write to this user in (their choice, else the site's default)."""
+        return self.language or settings.LANGUAGE_CODE
 
 
 class ConflictError(Exception):

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import reports, views
+from .views import language
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("trash/<str:label>/<int:pk>/restore/", views.RestoreView.as_view(), name="restore"),
     path("reports/", reports.ReportIndexView.as_view(), name="reports"),
     path("reports/<slug:slug>/", reports.ReportView.as_view(), name="report"),
+    path("i18n/setlang/", language.set_language, name="set_language"),  # before django.conf.urls.i18n
     path("filters/save/", views.save_filter, name="save_filter"),
     path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),
 ]

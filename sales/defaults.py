@@ -1,33 +1,61 @@
 """The default pipeline of seed 002 and the initial lost reasons (used by migration 0002 and
 ``Pipeline.ensure_default()``, which brings them back into a wiped database, e.g. in tests)."""
 
-STAGES = [
-    ("Демонстрация / Презентация", 10, "open"),
-    ("Подготовка предложения", 25, "open"),
-    ("Принятие решения", 50, "open"),
-    ("Подготовка, согласование и подписание договора", 75, "open"),
-    ("Документы, передача в монтаж", 90, "open"),
-    ("Выиграна", 100, "won"),
-    ("Проиграна", 0, "lost"),
+from django.utils.translation import gettext_noop as N_
+
+from core.builtin_names import Builtin
+
+# Built-in rows: a stable code and an English default name, translated when shown (see
+# core.builtin_names); the second string is the Russian name they had before (migration 0009).
+PIPELINES = {"sales": Builtin(N_("Sales"), "Продажи")}
+STAGE_NAMES = {
+    "demo": Builtin(N_("Demonstration / presentation"), "Демонстрация / Презентация"),
+    "proposal": Builtin(N_("Preparing a proposal"), "Подготовка предложения"),
+    "decision": Builtin(N_("Decision making"), "Принятие решения"),
+    "contract": Builtin(N_("Preparing, agreeing and signing the contract"),
+                        "Подготовка, согласование и подписание договора"),
+    "handover": Builtin(N_("Documents, handover to installation"), "Документы, передача в монтаж"),
+    "won": Builtin(N_("Won"), "Выиграна"),
+    "lost": Builtin(N_("Lost"), "Проиграна"),
+}
+STAGES = [  # (code, probability, kind)
+    ("demo", 10, "open"), ("proposal", 25, "open"), ("decision", 50, "open"), ("contract", 75, "open"),
+    ("handover", 90, "open"), ("won", 100, "won"), ("lost", 0, "lost"),
 ]
-LOST_REASONS = ["Высокая цена", "Выбрали конкурента", "Нет бюджета", "Проект отложен", "Нет ответа"]
+LOST_REASON_NAMES = {
+    "price": Builtin(N_("High price"), "Высокая цена"),
+    "competitor": Builtin(N_("Chose a competitor"), "Выбрали конкурента"),
+    "no_budget": Builtin(N_("No budget"), "Нет бюджета"),
+    "postponed": Builtin(N_("Project postponed"), "Проект отложен"),
+    "no_answer": Builtin(N_("No answer"), "Нет ответа"),
+}
+ORDER_FAILURE_REASON_NAMES = {
+    "client_refused": Builtin(N_("Client refused"), "Клиент отказался"),
+    "not_paid": Builtin(N_("Not paid"), "Нет оплаты"),
+    "out_of_stock": Builtin(N_("Out of stock"), "Нет товара в наличии"),
+    "late_delivery": Builtin(N_("Delivery deadlines missed"), "Сорваны сроки поставки"),
+    "order_error": Builtin(N_("Error in the order"), "Ошибка в заказе"),
+}
 
 
 def create_defaults(Pipeline, Stage, LostReason):
     """Create the default pipeline and lost reasons unless there are some already."""
     if not Pipeline.objects.exists():
-        pipeline = Pipeline.objects.create(name="Продажи", is_default=True, order=10)
-        for order, (name, probability, kind) in enumerate(STAGES, start=1):
-            Stage.objects.create(pipeline=pipeline, name=name, order=order * 10,
-                                 probability=probability, kind=kind)
+        pipeline = _create(Pipeline, "sales", name=PIPELINES["sales"].msgid, is_default=True, order=10)
+        for order, (code, probability, kind) in enumerate(STAGES, start=1):
+            _create(Stage, code, pipeline=pipeline, name=STAGE_NAMES[code].msgid, order=order * 10,
+                    probability=probability, kind=kind)
     if not LostReason.objects.exists():
-        for order, name in enumerate(LOST_REASONS, start=1):
-            LostReason.objects.create(name=name, order=order * 10)
+        for order, (code, entry) in enumerate(LOST_REASON_NAMES.items(), start=1):
+            _create(LostReason, code, name=entry.msgid, order=order * 10)
     create_order_failure_reasons(_sibling(Pipeline, "OrderFailureReason"))
 
 
-ORDER_FAILURE_REASONS = ["Клиент отказался", "Нет оплаты", "Нет товара в наличии", "Сорваны сроки поставки",
-                         "Ошибка в заказе"]
+def _create(model, code, **fields):
+    """Create a built-in row; migrations older than the ``code`` field (0009) create it without."""
+    if any(f.name == "code" for f in model._meta.get_fields()):
+        fields["code"] = code
+    return model.objects.create(**fields)
 
 
 def _sibling(model, name):
@@ -44,5 +72,5 @@ def create_order_failure_reasons(OrderFailureReason):
         return
     manager = getattr(OrderFailureReason, "all_objects", OrderFailureReason.objects)
     if not manager.exists():
-        for order, name in enumerate(ORDER_FAILURE_REASONS, start=1):
-            OrderFailureReason.objects.create(name=name, order=order * 10)
+        for order, (code, entry) in enumerate(ORDER_FAILURE_REASON_NAMES.items(), start=1):
+            _create(OrderFailureReason, code, name=entry.msgid, order=order * 10)

@@ -2,7 +2,8 @@
 
 Every notice has a ``source`` key that is unique in the database, so a retried or duplicated
 worker run cannot notify twice. Texts name a client only if the recipient may still see it:
-notifications obey the same access rules as lists (SPEC §2).
+notifications obey the same access rules as lists (SPEC §2). Texts are written in the
+recipient's language (``in_language_of``), not the language of whoever triggered them.
 """
 
 import logging
@@ -13,7 +14,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import NoReverseMatch
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.models import Counterparty
@@ -28,6 +29,11 @@ def can_see_counterparty(user, counterparty_id):
     if not counterparty_id:
         return True
     return Counterparty.objects.restrict(user).filter(pk=counterparty_id).exists()
+
+
+def in_language_of(user):
+    """Render texts for ``user`` in the language they chose (else the site's default)."""
+    return translation.override(getattr(user, "preferred_language", None) or settings.LANGUAGE_CODE)
 
 
 def url_of(obj):
@@ -117,9 +123,11 @@ def _notify_overdue(pk, now):
         task = Task.objects.select_related("assignee", "author", "counterparty").get(pk=pk)
         stamp = int(task.deadline.timestamp())
         for user in {task.assignee, task.author}:
-            notify(user, _task_text(task, user, _("Task overdue: %(title)s (deadline %(deadline)s)")),
-                   url=url_of(task), source=f"task-overdue:{task.pk}:{user.pk}:{stamp}",
-                   email_subject=_("Task overdue: %(title)s") % {"title": task.title}, now=now)
+            with in_language_of(user):
+                text = _task_text(task, user, _("Task overdue: %(title)s (assignee %(assignee)s, "
+                                                "deadline %(deadline)s)"), assignee=task.assignee)
+                notify(user, text, url=url_of(task), source=f"task-overdue:{task.pk}:{user.pk}:{stamp}",
+                       email_subject=_("Task overdue: %(title)s") % {"title": task.title}, now=now)
     return 1
 
 
@@ -129,7 +137,8 @@ def notify_task_assigned(task, by=None):
     if task.assignee_id == getattr(by, "pk", None) or task.state != Task.State.OPEN:
         return None
     assignee = task.assignee
-    text = _task_text(task, assignee, _("New task from %(by)s: %(title)s (deadline %(deadline)s)"), by=by)
-    return notify(assignee, text, url=url_of(task),
-                  source=f"task-assigned:{task.pk}:{assignee.pk}:{task.version}",
-                  email_subject=_("New task: %(title)s") % {"title": task.title})
+    with in_language_of(assignee):
+        text = _task_text(task, assignee, _("New task from %(by)s: %(title)s (deadline %(deadline)s)"), by=by)
+        return notify(assignee, text, url=url_of(task),
+                      source=f"task-assigned:{task.pk}:{assignee.pk}:{task.version}",
+                      email_subject=_("New task: %(title)s") % {"title": task.title})

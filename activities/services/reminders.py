@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from clients.models import ContactPerson
 
 from ..models import Reminder
-from .notifications import can_see_counterparty, notify, url_of
+from .notifications import can_see_counterparty, in_language_of, notify, url_of
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -65,11 +65,12 @@ def deliver(pk, now=None):
             return False  # another worker (or an earlier run) delivered it
         reminder = Reminder.objects.select_related(
             "user", "counterparty", "interaction", "contact_person").get(pk=pk)
-        text, url = message(reminder)
         # The time is part of the source: a snoozed (re-armed) reminder is a new delivery.
         source = f"reminder:{pk}:{int(reminder.remind_at.timestamp())}"
-        notify(reminder.user, text, url=url, source=source,
-               email_subject=_("Reminder: %(text)s") % {"text": text[:150]}, now=now)
+        with in_language_of(reminder.user):
+            text, url = message(reminder)
+            notify(reminder.user, text, url=url, source=source,
+                   email_subject=_("Reminder: %(text)s") % {"text": text[:150]}, now=now)
     return True
 
 
@@ -159,9 +160,10 @@ def _create_one(person, occurs, today, days_ahead):
                                    remind_at__gte=window_start, remind_at__lte=_at_nine(occurs)).exists():
         return False
     remind_on = max(occurs - datetime.timedelta(days=days_ahead), today)
-    text = _("Birthday of %(person)s (%(counterparty)s) on %(date)s") % {
-        "person": person.full_name, "counterparty": person.counterparty,
-        "date": formats.date_format(occurs, "DATE_FORMAT")}
+    with in_language_of(user):  # the text is stored: write it in the recipient's language
+        text = _("Birthday of %(person)s (%(counterparty)s) on %(date)s") % {
+            "person": person.full_name, "counterparty": person.counterparty,
+            "date": formats.date_format(occurs, "DATE_FORMAT")}
     if person.position:
         text = f"{text}, {person.position}"
     try:

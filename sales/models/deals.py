@@ -15,7 +15,10 @@ from django.utils.translation import pgettext_lazy
 from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
 from core.access import Role
+from core.builtin_names import BuiltinNameField
 from core.models import BaseModel, EditUrlMixin, not_trashed, trash_index
+
+from .. import defaults
 
 USER = settings.AUTH_USER_MODEL
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -28,11 +31,18 @@ def default_currency():
 
 
 class Pipeline(BaseModel):
-    """A sales process (воронка); administrators configure pipelines and their stages."""
+    """A sales process (воронка); administrators configure pipelines and their stages.
+
+    Built-in rows (created by the data migrations, see sales.defaults) have a ``code`` and a name
+    shown in the reader's language until an administrator renames them; a renamed row shows its
+    custom name as typed in every language (core.builtin_names: str(), forms, board, reports,
+    exports and the API all read ``name``; queries see the stored msgid)."""
 
     settings_model = True
+    BUILTIN_NAMES = defaults.PIPELINES
 
-    name = models.CharField(_("name"), max_length=100)
+    name = BuiltinNameField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=30, blank=True, editable=False)
     is_default = models.BooleanField(_("default"), default=False)
     order = models.PositiveIntegerField(_("order"), default=100)
 
@@ -54,9 +64,7 @@ class Pipeline(BaseModel):
     @classmethod
     def ensure_default(cls):
         """The default pipeline (the migration creates it; a wiped database gets it back)."""
-        from ..defaults import create_defaults
-
-        create_defaults(cls, Stage, LostReason)
+        defaults.create_defaults(cls, Stage, LostReason)
         return cls.default()
 
     def first_stage(self):
@@ -64,16 +72,25 @@ class Pipeline(BaseModel):
 
 
 class Stage(BaseModel):
+    """A step of a pipeline.
+
+    Built-in rows (created by the data migrations, see sales.defaults) have a ``code`` and a name
+    shown in the reader's language until an administrator renames them; a renamed row shows its
+    custom name as typed in every language (core.builtin_names: str(), forms, board, reports,
+    exports and the API all read ``name``; queries see the stored msgid)."""
+
     class Kind(models.TextChoices):
         OPEN = "open", _("In progress")
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
     settings_model = True
+    BUILTIN_NAMES = defaults.STAGE_NAMES
 
     pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE,
                                  related_name="stages")
-    name = models.CharField(_("name"), max_length=150)
+    name = BuiltinNameField(_("name"), max_length=150)
+    code = models.SlugField(_("code"), max_length=30, blank=True, editable=False)
     order = models.PositiveIntegerField(_("order"), default=100)
     probability = models.PositiveSmallIntegerField(_("probability, %"), default=0, validators=PERCENT)
     kind = models.CharField(pgettext_lazy("stage", "kind"), max_length=5, choices=Kind.choices, default=Kind.OPEN)
@@ -95,11 +112,18 @@ class Stage(BaseModel):
 
 
 class Reason(EditUrlMixin, BaseModel):
-    """A reference list of reasons the administrator keeps, in their own order."""
+    """A reference list of reasons the administrator keeps, in their own order.
+
+    Built-in rows (created by the data migrations, see sales.defaults) have a ``code`` and a name
+    shown in the reader's language until an administrator renames them; a renamed row shows its
+    custom name as typed in every language (core.builtin_names: str(), forms, board, reports,
+    exports and the API all read ``name``; queries see the stored msgid)."""
 
     settings_model = True
+    BUILTIN_NAMES = {}
 
-    name = models.CharField(_("name"), max_length=150)
+    name = BuiltinNameField(_("name"), max_length=150)
+    code = models.SlugField(_("code"), max_length=30, blank=True, editable=False)
     order = models.PositiveIntegerField(_("order"), default=100)
 
     class Meta:
@@ -114,6 +138,7 @@ class LostReason(Reason):
     """Why deals are lost."""
 
     edit_url_name = "sales:lostreason_edit"
+    BUILTIN_NAMES = defaults.LOST_REASON_NAMES
 
     class Meta(Reason.Meta):
         verbose_name = _("lost reason")

@@ -16,6 +16,7 @@ from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
 from core.models import BaseModel, not_trashed, trash_index
 
+from .. import defaults
 from .deals import NON_NEGATIVE, POSITIVE, Deal, Reason, default_currency
 
 USER = settings.AUTH_USER_MODEL
@@ -27,6 +28,7 @@ class OrderFailureReason(Reason):
     """Why orders fall through."""
 
     edit_url_name = "sales:failurereason_edit"
+    BUILTIN_NAMES = defaults.ORDER_FAILURE_REASON_NAMES
 
     class Meta(Reason.Meta):
         verbose_name = _("order failure reason")

@@ -365,8 +365,10 @@ def _remind(pk, now):
         if payment is None:
             return None  # paid, closed or claimed meanwhile
         order = payment.order
+        with notifications.in_language_of(order.responsible):  # stored texts: the assignee's language
+            title, description = reminder_title(payment)[:200], _reminder_description(payment)
         task = Task.objects.create(
-            title=reminder_title(payment)[:200], description=_reminder_description(payment),
+            title=title, description=description,
             author=order.responsible, assignee=order.responsible, counterparty=order.counterparty,
             deadline=call_deadline(payment.date))
         claimed = Payment.objects.filter(pk=pk, reminder_task__isnull=True).update(
@@ -405,8 +407,10 @@ def _reminder_description(payment):
 def _notify(task, payment, now):
     """The assignee hears of the task like of a stage rule's one (bell and email, once)."""
     user = task.assignee
-    text = _("New task: %(title)s (deadline %(deadline)s)") % {
-        "title": task.title,
-        "deadline": formats.date_format(timezone.localtime(task.deadline), "SHORT_DATETIME_FORMAT")}
-    notifications.notify(user, text, url=notifications.url_of(task), source=f"payment-reminder:{payment.pk}",
-                         email_subject=_("New task: %(title)s") % {"title": task.title}, now=now)
+    with notifications.in_language_of(user):
+        text = _("New task: %(title)s (deadline %(deadline)s)") % {
+            "title": task.title,
+            "deadline": formats.date_format(timezone.localtime(task.deadline), "SHORT_DATETIME_FORMAT")}
+        notifications.notify(user, text, url=notifications.url_of(task),
+                             source=f"payment-reminder:{payment.pk}",
+                             email_subject=_("New task: %(title)s") % {"title": task.title}, now=now)

@@ -34,7 +34,7 @@ def lost(stages):
 
 @pytest.fixture
 def reason():
-    return LostReason.objects.get(name="Высокая цена")
+    return LostReason.objects.get(code="price")
 
 
 @pytest.fixture

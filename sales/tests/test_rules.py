@@ -38,7 +38,7 @@ def move(deal, stage, user):
 
 def test_default_pipeline_from_seed(stages):
     assert Pipeline.default().is_default
-    assert [s.name for s in stages][:2] == ["Демонстрация / Презентация", "Подготовка предложения"]
+    assert [s.name for s in stages][:2] == ["Demonstration / presentation", "Preparing a proposal"]
     assert [s.kind for s in stages][-2:] == [Stage.Kind.WON, Stage.Kind.LOST]
     assert [s.probability for s in stages] == sorted(s.probability for s in stages[:-1]) + [0]
 
