@@ -12,8 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop as N_
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from clients.models import ContactPerson, Counterparty, counterparty_scope  # noqa: F401 (re-exported)
 from core.builtin_names import Builtin, BuiltinNameField
@@ -40,14 +39,14 @@ class InteractionType(EditUrlMixin, BaseModel):
     edit_url_name = "activities:type_edit"
 
     BUILTIN_NAMES = {
-        "incoming_call": Builtin(N_("Incoming call"), "Входящий звонок"),
-        "outgoing_call": Builtin(N_("Outgoing call"), "Исходящий звонок"),
-        "meeting": Builtin(N_("Meeting"), "Встреча"),
-        "email": Builtin(N_("Email message"), "Электронное письмо"),
-        "sms": Builtin(N_("SMS"), "SMS"),
-        "letter": Builtin(N_("Letter"), "Письмо"),
-        "task": Builtin(N_("Task"), "Задача"),
-        "other": Builtin(N_("Other"), "Прочее"),
+        "incoming_call": Builtin(gettext_noop("Incoming call"), "Входящий звонок"),
+        "outgoing_call": Builtin(gettext_noop("Outgoing call"), "Исходящий звонок"),
+        "meeting": Builtin(gettext_noop("Meeting"), "Встреча"),
+        "email": Builtin(gettext_noop("Email message"), "Электронное письмо"),
+        "sms": Builtin(gettext_noop("SMS"), "SMS"),
+        "letter": Builtin(gettext_noop("Letter"), "Письмо"),
+        "task": Builtin(gettext_noop("Task"), "Задача"),
+        "other": Builtin(gettext_noop("Other"), "Прочее"),
     }
 
     name = BuiltinNameField(_("name"), max_length=100)

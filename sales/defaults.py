@@ -1,40 +1,40 @@
 """The default pipeline of seed 002 and the initial lost reasons (used by migration 0002 and
 ``Pipeline.ensure_default()``, which brings them back into a wiped database, e.g. in tests)."""
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from core.builtin_names import Builtin
 
 # Built-in rows: a stable code and an English default name, translated when shown (see
 # core.builtin_names); the second string is the Russian name they had before (migration 0009).
-PIPELINES = {"sales": Builtin(N_("Sales"), "Продажи")}
+PIPELINES = {"sales": Builtin(gettext_noop("Sales"), "Продажи")}
 STAGE_NAMES = {
-    "demo": Builtin(N_("Demonstration / presentation"), "Демонстрация / Презентация"),
-    "proposal": Builtin(N_("Preparing a proposal"), "Подготовка предложения"),
-    "decision": Builtin(N_("Decision making"), "Принятие решения"),
-    "contract": Builtin(N_("Preparing, agreeing and signing the contract"),
+    "demo": Builtin(gettext_noop("Demonstration / presentation"), "Демонстрация / Презентация"),
+    "proposal": Builtin(gettext_noop("Preparing a proposal"), "Подготовка предложения"),
+    "decision": Builtin(gettext_noop("Decision making"), "Принятие решения"),
+    "contract": Builtin(gettext_noop("Preparing, agreeing and signing the contract"),
                         "Подготовка, согласование и подписание договора"),
-    "handover": Builtin(N_("Documents, handover to installation"), "Документы, передача в монтаж"),
-    "won": Builtin(N_("Won"), "Выиграна"),
-    "lost": Builtin(N_("Lost"), "Проиграна"),
+    "handover": Builtin(gettext_noop("Documents, handover to installation"), "Документы, передача в монтаж"),
+    "won": Builtin(gettext_noop("Won"), "Выиграна"),
+    "lost": Builtin(gettext_noop("Lost"), "Проиграна"),
 }
 STAGES = [  # (code, probability, kind)
     ("demo", 10, "open"), ("proposal", 25, "open"), ("decision", 50, "open"), ("contract", 75, "open"),
     ("handover", 90, "open"), ("won", 100, "won"), ("lost", 0, "lost"),
 ]
 LOST_REASON_NAMES = {
-    "price": Builtin(N_("High price"), "Высокая цена"),
-    "competitor": Builtin(N_("Chose a competitor"), "Выбрали конкурента"),
-    "no_budget": Builtin(N_("No budget"), "Нет бюджета"),
-    "postponed": Builtin(N_("Project postponed"), "Проект отложен"),
-    "no_answer": Builtin(N_("No answer"), "Нет ответа"),
+    "price": Builtin(gettext_noop("High price"), "Высокая цена"),
+    "competitor": Builtin(gettext_noop("Chose a competitor"), "Выбрали конкурента"),
+    "no_budget": Builtin(gettext_noop("No budget"), "Нет бюджета"),
+    "postponed": Builtin(gettext_noop("Project postponed"), "Проект отложен"),
+    "no_answer": Builtin(gettext_noop("No answer"), "Нет ответа"),
 }
 ORDER_FAILURE_REASON_NAMES = {
-    "client_refused": Builtin(N_("Client refused"), "Клиент отказался"),
-    "not_paid": Builtin(N_("Not paid"), "Нет оплаты"),
-    "out_of_stock": Builtin(N_("Out of stock"), "Нет товара в наличии"),
-    "late_delivery": Builtin(N_("Delivery deadlines missed"), "Сорваны сроки поставки"),
-    "order_error": Builtin(N_("Error in the order"), "Ошибка в заказе"),
+    "client_refused": Builtin(gettext_noop("Client refused"), "Клиент отказался"),
+    "not_paid": Builtin(gettext_noop("Not paid"), "Нет оплаты"),
+    "out_of_stock": Builtin(gettext_noop("Out of stock"), "Нет товара в наличии"),
+    "late_delivery": Builtin(gettext_noop("Delivery deadlines missed"), "Сорваны сроки поставки"),
+    "order_error": Builtin(gettext_noop("Error in the order"), "Ошибка в заказе"),
 }
 
 
