@@ -97,14 +97,15 @@ def current_year(today=None):
 
 
 def last_12_months(today=None):
-    """The default period of every report: twelve calendar months, the current one up to today.
+    """The default period of the reports: twelve calendar months, the current one and the 11 before.
 
     Not the current month (empty early in a month) nor the year to date (empty early in January):
-    a full year always has data to compare, and starting on the 1st keeps monthly columns whole.
+    a full year always has data to compare; whole months keep monthly columns whole, and the rest
+    of the current month keeps what is already dated ahead in it (planned contacts, orders).
     """
     today = today or timezone.localdate()
     months = today.year * 12 + today.month - 1 - 11
-    return Period(datetime.date(months // 12, months % 12 + 1, 1), today)
+    return Period(datetime.date(months // 12, months % 12 + 1, 1), current_month(today).date_to)
 
 
 # --- Filter fields and forms -------------------------------------------------------------------
@@ -220,7 +221,9 @@ class PeriodForm(ReportForm):
 
 
 class YearPeriodForm(PeriodForm):
-    """Kept for the reports declared with it: every report now opens on the last 12 months."""
+    """The calendar year: for reports read by month across a year (funnel, interests, profit)."""
+
+    default_period = staticmethod(current_year)
 
 
 # --- Declarations: columns, tables, charts, notes ------------------------------------------------

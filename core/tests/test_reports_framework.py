@@ -31,6 +31,7 @@ from core.reports import (
     PeriodForm,
     Report,
     Table,
+    YearPeriodForm,
     display,
     last_12_months,
 )
@@ -250,7 +251,7 @@ def test_a_chart_of_zeros_is_not_drawn(demo, manager, client_for, monkeypatch):
 # --- Default period, remembered filters ---------------------------------------------------------
 
 TODAY = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=MSK)
-DEFAULT = (datetime.date(2025, 4, 1), datetime.date(2026, 3, 2))
+DEFAULT = (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
 
 
 @pytest.fixture
@@ -269,10 +270,11 @@ def test_last_12_months():
     assert last_12_months(datetime.date(2026, 12, 31)) == Period(datetime.date(2026, 1, 1),
                                                                  datetime.date(2026, 12, 31))
     assert last_12_months(datetime.date(2026, 1, 1)) == Period(datetime.date(2025, 2, 1),
-                                                               datetime.date(2026, 1, 1))
+                                                               datetime.date(2026, 1, 31))
 
 
-@pytest.mark.parametrize("slug", [s for s in SLUGS if issubclass(registry.reports[s].form_class, PeriodForm)])
+@pytest.mark.parametrize("slug", [s for s in SLUGS if issubclass(registry.reports[s].form_class, PeriodForm)
+                                  and not issubclass(registry.reports[s].form_class, YearPeriodForm)])
 def test_every_period_report_opens_on_the_last_12_months(slug, manager, client_for, early_march):
     resp = client_for(manager).get(url(slug))
     assert resp.status_code == 200
