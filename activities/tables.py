@@ -33,6 +33,12 @@ class InteractionTable(Table):
     email = Column(_("Email"), render=_email_state)
 
 
+class UpcomingInteractionTable(InteractionTable):
+    """The list opened without filters: from today on, the nearest first."""
+
+    default_sort = "start"
+
+
 class TaskTable(Table):
     default_sort = "deadline"
 

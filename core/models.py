@@ -271,3 +271,20 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReportPreference(models.Model):
+    """A user's last filters of a report (its query string), used when the report opens bare."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_preferences")
+    slug = models.CharField(max_length=64)
+    query = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("report preference")
+        verbose_name_plural = _("report preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "slug"], name="report_preference_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.slug}"

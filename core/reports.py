@@ -31,7 +31,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -44,10 +44,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from core import registry
-from core.export import neutralize
+from core.export import DATE_FORMAT, DATETIME_FORMAT, xlsx_value
+from core.models import ReportPreference
 from core.pdf import PdfUnavailable, render_pdf
 
 PER_PAGE = 100  # rows of a paginated table on the page; the exports have every row
@@ -94,6 +94,18 @@ def current_month(today=None):
 def current_year(today=None):
     today = today or timezone.localdate()
     return Period(today.replace(month=1, day=1), today.replace(month=12, day=31))
+
+
+def last_12_months(today=None):
+    """The default period of the reports: twelve calendar months, the current one and the 11 before.
+
+    Not the current month (empty early in a month) nor the year to date (empty early in January):
+    a full year always has data to compare; whole months keep monthly columns whole, and the rest
+    of the current month keeps what is already dated ahead in it (planned contacts, orders).
+    """
+    today = today or timezone.localdate()
+    months = today.year * 12 + today.month - 1 - 11
+    return Period(datetime.date(months // 12, months % 12 + 1, 1), current_month(today).date_to)
 
 
 # --- Filter fields and forms -------------------------------------------------------------------
@@ -196,11 +208,11 @@ class ReportForm(forms.Form):
 
 
 class PeriodForm(ReportForm):
-    """A period, the current month unless chosen (``default_period`` changes that)."""
+    """A period, the last 12 months unless chosen (``default_period`` changes that)."""
 
     date_from = BoundedDateField(label=gettext_lazy("From"))
     date_to = BoundedDateField(label=gettext_lazy("To"))
-    default_period = staticmethod(current_month)
+    default_period = staticmethod(last_12_months)
 
     def get_defaults(self):
         period = self.default_period()
@@ -209,6 +221,8 @@ class PeriodForm(ReportForm):
 
 
 class YearPeriodForm(PeriodForm):
+    """The calendar year: for reports read by month across a year (funnel, interests, profit)."""
+
     default_period = staticmethod(current_year)
 
 
@@ -373,7 +387,7 @@ class Report:
         for index, chart in enumerate(self.charts):
             table = next(t for t in tables if t.decl.key == chart.table)
             spec = table.chart(chart)
-            if spec["labels"]:
+            if any(value for dataset in spec["datasets"] for value in dataset["data"]):  # no empty frame
                 specs.append({"id": f"{self.slug}-chart-{index}", "label": str(chart.label_text), "spec": spec})
         return specs
 
@@ -555,21 +569,17 @@ def pdf_row(columns, row):
 
 def xlsx_cell(sheet, column, row):
     value = column.value(row)
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, (int, float, Decimal, datetime.date)) and not isinstance(value, bool):
-        cell = WriteOnlyCell(sheet, value=value)
-        if column.kind == "money":
-            currency = column.row_currency(row)
-            cell.number_format = f'#,##0.00" {currency}"' if currency else "#,##0.00"
-        elif column.kind == "datetime":
-            cell.number_format = "yyyy-mm-dd hh:mm"
-        elif column.kind == "date":
-            cell.number_format = "yyyy-mm-dd"
-        return cell
-    return neutralize(str(value))
+    number_format = None
+    if column.kind == "money":
+        currency = column.row_currency(row)
+        number_format = f'#,##0.00" {currency}"' if currency else "#,##0.00"
+    elif column.kind == "datetime":
+        number_format = DATETIME_FORMAT
+    elif column.kind == "date":
+        number_format = DATE_FORMAT
+    if not isinstance(value, (int, float, Decimal, datetime.date)) or isinstance(value, bool):
+        number_format = None  # e.g. "never" in a date column
+    return xlsx_value(sheet, value, number_format)
 
 
 # --- Outputs -------------------------------------------------------------------------------------
@@ -582,8 +592,8 @@ def xlsx_response(report, tables):
         if len(tables) > 1:
             if index:
                 sheet.append([])
-            sheet.append([neutralize(table.caption)])
-        sheet.append([neutralize(str(c.label)) for c in table.columns])
+            sheet.append([xlsx_value(sheet, table.caption)])
+        sheet.append([xlsx_value(sheet, str(c.label)) for c in table.columns])
         for row in table.export_rows():
             sheet.append([xlsx_cell(sheet, c, row) for c in table.columns])
     buffer = io.BytesIO()
@@ -623,15 +633,27 @@ def get_report(slug):
 
 
 class ReportView(LoginRequiredMixin, View):
-    """Any registered report: the page, ``?export=xlsx`` and ``?export=pdf``."""
+    """Any registered report: the page, ``?export=xlsx`` and ``?export=pdf``.
+
+    Opened without filters (a bare URL, or only ``page`` / ``export``), a report uses the user's
+    last filters of it (``ReportPreference``), else the form's defaults; ``?reset=1`` forgets them.
+    """
 
     def get(self, request, slug):
         report_class = get_report(slug)
         if not report_class.has_permission(request.user):
             raise PermissionDenied
-        form = report_class.form_class(request.GET)
+        if "reset" in request.GET:
+            ReportPreference.objects.filter(user=request.user, slug=slug).delete()
+            return redirect(request.path)
+        params, remembered = self.filters(report_class)
+        form = report_class.form_class(params)
+        if remembered and not form.is_valid():  # e.g. a pipeline deleted since: the defaults
+            ReportPreference.objects.filter(user=request.user, slug=slug).delete()
+            params, remembered = QueryDict(), False
+            form = report_class.form_class(params)
         context = {"report": report_class, "title": report_class.title, "form": form,
-                   "query": self.query_without("page", "export")}
+                   "query": self.query_of(params), "remembered": remembered}
         if not form.is_valid():
             # Bad filters are the client's error: the page with the fields named, never a file.
             return render(request, "core/report.html", context, status=400)
@@ -642,6 +664,11 @@ class ReportView(LoginRequiredMixin, View):
             return xlsx_response(report, tables)
         if kind == "pdf":
             return pdf_response(request, report, tables, form)
+        if params and not remembered:
+            # one upsert statement: the same cost on every visit
+            ReportPreference.objects.bulk_create(
+                [ReportPreference(user=request.user, slug=slug, query=params.urlencode())],
+                update_conflicts=True, unique_fields=["user", "slug"], update_fields=["query", "updated_at"])
         tables = [t.for_page(request) for t in tables]
         context.update({"data": report.result, "tables": tables, "notes": report.notes(form.cleaned_data),
                         "charts": report.chart_specs(tables),
@@ -649,9 +676,24 @@ class ReportView(LoginRequiredMixin, View):
                         "empty": not any(t.rows for t in tables)})
         return render(request, "core/report.html", context)
 
-    def query_without(self, *keys):
-        params = [(k, v) for k, values in self.request.GET.lists() if k not in keys for v in values]
-        return urlencode(params)
+    def filters(self, report_class):
+        """(the filter values of the request, else the remembered ones; whether remembered)."""
+        names = set(report_class.form_class.base_fields)
+        params = QueryDict(mutable=True)
+        for key, values in self.request.GET.lists():
+            if key in names:
+                params.setlist(key, values)
+        if params:
+            return params, False
+        preference = ReportPreference.objects.filter(user=self.request.user, slug=report_class.slug).first()
+        if preference and preference.query:
+            return QueryDict(preference.query), True
+        return params, False
+
+    @staticmethod
+    def query_of(params):
+        """The filters of the page, carried by its export and pagination links."""
+        return urlencode([(k, v) for k, values in params.lists() for v in values])
 
 
 def visible_reports(user):

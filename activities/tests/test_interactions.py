@@ -150,3 +150,29 @@ def test_lists_use_bounded_queries(manager, head, client_for, django_assert_max_
     for name in ("interaction_list", "task_list", "reminder_list"):
         with django_assert_max_num_queries(14):
             assert c.get(reverse(f"activities:{name}")).status_code == 200
+
+
+@time_machine.travel(NOW, tick=False)
+def test_interaction_list_opens_on_today_and_the_nearest_items(manager, client_for):
+    cp = CounterpartyFactory(main_manager=manager)
+    day = datetime.timedelta(days=1)
+    for subject, start in [("far future", NOW + 400 * day), ("yesterday", NOW - day),
+                           ("this morning", NOW - datetime.timedelta(hours=2)), ("tomorrow", NOW + day)]:
+        make_interaction(cp, manager, subject=subject, start=start)
+    for i in range(30):  # enough for a second page
+        make_interaction(cp, manager, subject=f"later {i:02}", start=NOW + (10 + i) * day)
+    c = client_for(manager)
+    url = reverse("activities:interaction_list")
+    resp = c.get(url, {"per_page": 25})
+    subjects = [i.subject for i in resp.context["table"].rows]
+    assert subjects[:3] == ["this morning", "tomorrow", "later 00"] and "yesterday" not in subjects
+    assert resp.context["filterset"].form["start_after"].value() == "2026-03-11"  # shown, can be cleared
+    # keyset pages keep the order and the default filter
+    page2 = c.get(url, {"per_page": 25, "cursor": resp.context["page"].next_cursor})
+    subjects2 = [i.subject for i in page2.context["table"].rows]
+    assert subjects2 == [f"later {i:02}" for i in range(23, 30)] + ["far future"]
+    back = c.get(url, {"per_page": 25, "cursor": page2.context["page"].prev_cursor})
+    assert [i.subject for i in back.context["table"].rows] == subjects
+    # any filter (even an emptied date) shows every date, newest first
+    everything = [i.subject for i in c.get(url, {"start_after": ""}).context["table"].rows]
+    assert everything[0] == "far future" and everything[-1] == "yesterday"

@@ -15,7 +15,7 @@ from core.views import generic
 from .. import forms
 from ..filtersets import InteractionFilterSet, ReminderFilterSet, TaskFilterSet
 from ..models import Interaction, InteractionType, OutgoingEmail, Reminder, Task
-from ..tables import InteractionTable, ReminderTable, TaskTable
+from ..tables import InteractionTable, ReminderTable, TaskTable, UpcomingInteractionTable
 
 
 def _rounded_now():
@@ -24,10 +24,28 @@ def _rounded_now():
 
 
 class InteractionListView(generic.ObjectListView):
+    """Opened without filters, the list starts today with the nearest items (not the far future);
+    any filter in the query string (even an emptied "From") shows every date, newest first."""
+
     model = Interaction
     filterset_class = InteractionFilterSet
-    table_class = InteractionTable
     export_name = "interactions"
+
+    def upcoming(self):
+        return not any(name in self.request.GET for name in InteractionFilterSet.base_filters)
+
+    @property
+    def table_class(self):
+        return UpcomingInteractionTable if self.upcoming() else InteractionTable
+
+    def filtered(self):
+        if not self.upcoming():
+            return super().filtered()
+        data = self.request.GET.copy()  # keeps cursor / sort / per_page: keyset pages stay in step
+        data["start_after"] = timezone.localdate().isoformat()
+        qs = self.get_base_queryset()
+        filterset = self.filterset_class(data, queryset=qs, request=self.request)
+        return filterset, (filterset.qs if filterset.is_valid() else qs.none())
 
     def get_base_queryset(self):
         emails = Prefetch("emails", queryset=OutgoingEmail.objects.order_by("-created_at"))

@@ -22,14 +22,18 @@ from activities.models import Interaction, InteractionType
 from clients.models import ContactInfo, ContactKind
 from clients.tests.factories import CounterpartyFactory
 from core import registry
+from core.models import ReportPreference
 from core.reports import (
     MAX_PK,
     Chart,
     Column,
+    Period,
     PeriodForm,
     Report,
     Table,
+    YearPeriodForm,
     display,
+    last_12_months,
 )
 from sales.models import LostReason, Order, OrderFailureReason
 from sales.tests.factories import DealFactory, OrderFactory, default_stages
@@ -209,7 +213,8 @@ def test_declared_report_page_totals_groups_chart_and_files(demo, manager, clien
     sheet = load_workbook(io.BytesIO(resp.content)).active
     rows = list(sheet.iter_rows())
     assert [cell.value for cell in rows[0]] == ["Manager", "Client", "Amount", "Count"]
-    assert rows[1][1].value == "'=cmd()"  # formulas neutralised
+    # formulas neutralised: stored as typed text (never evaluated), without an apostrophe
+    assert rows[1][1].value == "=cmd()" and rows[1][1].data_type == "s"
     assert rows[1][2].value == 10.5 and "RUB" in rows[1][2].number_format  # money is a number with currency
     assert [cell.value for cell in rows[-1]] == ["Total", None, 11.5, 3]
 
@@ -230,5 +235,100 @@ def test_empty_report_shows_the_empty_state(demo, manager, client_for, monkeypat
     monkeypatch.setattr(_Demo, "rows", lambda self, filters, user: [])
     resp = client_for(manager).get(url(demo.slug), YEAR)
     html = resp.content.decode()
-    assert 'data-testid="report-empty"' in html and "Nothing found." in html
-    assert "data-chart" not in html and 'data-level="total"' not in html
+    assert 'data-testid="report-empty"' in html and "No data for the chosen filters." in html
+    # no chart frame, no canvas, no empty table
+    assert "<canvas" not in html and "data-chart" not in html and 'data-testid="report-table"' not in html
+    assert 'data-level="total"' not in html
+
+
+def test_a_chart_of_zeros_is_not_drawn(demo, manager, client_for, monkeypatch):
+    monkeypatch.setattr(_Demo, "rows", lambda self, filters, user: [{"manager": "Ann", "client": "B",
+                                                                      "amount": 0, "count": 0}])
+    html = client_for(manager).get(url(demo.slug), YEAR).content.decode()
+    assert 'data-testid="report-table"' in html and "<canvas" not in html
+
+
+# --- Default period, remembered filters ---------------------------------------------------------
+
+TODAY = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=MSK)
+DEFAULT = (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+
+
+@pytest.fixture
+def early_march():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+def period_of(resp):
+    data = resp.context["form"].cleaned_data
+    return data["date_from"], data["date_to"]
+
+
+def test_last_12_months():
+    assert last_12_months(datetime.date(2026, 3, 2)) == Period(*DEFAULT)
+    assert last_12_months(datetime.date(2026, 12, 31)) == Period(datetime.date(2026, 1, 1),
+                                                                 datetime.date(2026, 12, 31))
+    assert last_12_months(datetime.date(2026, 1, 1)) == Period(datetime.date(2025, 2, 1),
+                                                               datetime.date(2026, 1, 31))
+
+
+@pytest.mark.parametrize("slug", [s for s in SLUGS if issubclass(registry.reports[s].form_class, PeriodForm)
+                                  and not issubclass(registry.reports[s].form_class, YearPeriodForm)])
+def test_every_period_report_opens_on_the_last_12_months(slug, manager, client_for, early_march):
+    resp = client_for(manager).get(url(slug))
+    assert resp.status_code == 200
+    assert period_of(resp) == DEFAULT
+
+
+def test_the_last_choice_is_remembered_per_user_and_report(demo, manager, teammate, client_for, early_march):
+    c = client_for(manager)
+    assert period_of(c.get(url(demo.slug), {"date_from": "2026-01-01", "date_to": "2026-01-31"})) == (
+        datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+    resp = c.get(url(demo.slug))  # opened bare: the last choice
+    assert period_of(resp) == (datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+    html = resp.content.decode()
+    assert 'data-testid="report-remembered"' in html
+    assert "date_from=2026-01-01&amp;date_to=2026-01-31&amp;export=xlsx" in html  # the exports follow
+    # another user, another report: unaffected
+    assert period_of(client_for(teammate).get(url(demo.slug))) == DEFAULT
+    assert period_of(c.get(url("won-lost"))) == DEFAULT
+    # reset: the default again, and forgotten
+    resp = c.get(url(demo.slug), {"reset": "1"})
+    assert resp.status_code == 302 and resp["Location"] == url(demo.slug)
+    assert period_of(c.get(url(demo.slug))) == DEFAULT
+    assert not ReportPreference.objects.filter(user=manager).exists()
+
+
+def test_an_invalid_remembered_choice_falls_back_to_the_default(demo, manager, client_for, early_march):
+    ReportPreference.objects.create(user=manager, slug=demo.slug, query="date_from=9999-01-01")
+    resp = client_for(manager).get(url(demo.slug))
+    assert resp.status_code == 200 and period_of(resp) == DEFAULT
+    assert not ReportPreference.objects.exists()
+
+
+def test_exports_use_the_default_and_the_remembered_period(demo, manager, client_for, monkeypatch, early_march):
+    seen = []
+    monkeypatch.setattr(_Demo, "rows", lambda self, filters, user: seen.append(
+        (filters["date_from"], filters["date_to"])) or [])
+    c = client_for(manager)
+    assert c.get(url(demo.slug), {"export": "xlsx"}).status_code == 200
+    assert seen[-1] == DEFAULT
+    c.get(url(demo.slug), {"date_from": "2026-02-01", "date_to": "2026-02-28"})
+    assert c.get(url(demo.slug), {"export": "xlsx"}).status_code == 200
+    assert seen[-1] == (datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))
+    # an export with explicit filters is not remembered as the page's choice
+    c.get(url(demo.slug), {"date_from": "2025-05-01", "date_to": "2025-05-31", "export": "xlsx"})
+    assert ReportPreference.objects.get(user=manager).query == "date_from=2026-02-01&date_to=2026-02-28"
+
+
+def test_xlsx_datetimes_are_local_whole_seconds(demo, manager, client_for, monkeypatch):
+    moment = datetime.datetime(2025, 4, 15, 9, 30, 15, 123456, tzinfo=datetime.UTC)
+    monkeypatch.setattr(_Demo, "tables", [Table("report", "Demo", [Column("at", "At", "datetime"),
+                                                                   Column("phone", "Phone")])])
+    monkeypatch.setattr(_Demo, "rows", lambda self, filters, user: [{"at": moment, "phone": "+7 903 523-66-45"}])
+    resp = client_for(manager).get(url(demo.slug), {**YEAR, "export": "xlsx"})
+    cells = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows())[1]
+    assert cells[0].value == datetime.datetime(2025, 4, 15, 12, 30, 15)  # Moscow, no microseconds
+    assert cells[0].number_format == "yyyy-mm-dd hh:mm"
+    assert cells[1].value == "+7 903 523-66-45"
