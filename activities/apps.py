@@ -9,7 +9,7 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import dashboard, demo, models, tasks, ui  # noqa: F401  tasks registers the periodic tasks
+        from . import dashboard, demo, models, myday, tasks, ui  # noqa: F401  tasks registers the periodic tasks
         from .services import calendar
         from .views import reports  # noqa: F401 (registers the app's reports)
 
@@ -17,5 +17,6 @@ class ActivitiesConfig(AppConfig):
         demo.register()
         ui.register()
         dashboard.register()
+        myday.register()
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)

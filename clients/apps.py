@@ -9,12 +9,13 @@ class ClientsConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import bench, demo, fts, models, signals, ui  # noqa: F401
+        from . import bench, demo, fts, models, myday, signals, ui  # noqa: F401
 
         fts.connect()
         demo.register()
         bench.register()
         ui.register()
+        myday.register()
 
         register_trash(models.Counterparty, models.ContactPerson, models.ContactInfo,
                        models.SuppliedItem, models.CounterpartyGroup, models.RelationshipType,

@@ -2,11 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import reports, views
-from .views import language
+from .views import language, myday
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("my-day/", myday.my_day, name="my_day"),
+    path("my-day/<slug:section>/<int:pk>/<slug:action>/", myday.my_day_action, name="my_day_action"),
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html",
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

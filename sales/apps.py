@@ -9,7 +9,7 @@ class SalesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import bench, calendar, demo, models, tasks, ui  # noqa: F401  tasks registers the periodic tasks
+        from . import bench, calendar, demo, models, myday, tasks, ui  # noqa: F401  tasks registers the periodic tasks
         from .views import dashboard, reports  # noqa: F401 (reports register themselves)
 
         calendar.register()
@@ -17,6 +17,7 @@ class SalesConfig(AppConfig):
         bench.register()
         ui.register()
         dashboard.register()
+        myday.register()
 
         from activities.forms import BasisSource, basis_sources
 

@@ -12,6 +12,11 @@ def home(request):
     # Heads (the roles that see and assign everyone's work) start on the management dashboard.
     if access.can_assign(request.user):
         return redirect("dashboard")
+    # Sales managers start their day on their own work (core.myday).
+    if request.user.role == access.Role.SALES_MANAGER:
+        from .myday import my_day
+
+        return my_day(request)
     return redirect("clients:counterparty_list")
 
 
