@@ -77,9 +77,11 @@ PROPERTIES = [
 USERS = [
     ("admin", Role.ADMIN, "Андрей", "Смирнов", None),
     ("head", Role.COMPANY_HEAD, "Олег", "Воронцов", None),
-    ("manager1", Role.SALES_MANAGER, "Ирина", "Кузнецова", "head"),
-    ("manager2", Role.SALES_MANAGER, "Дмитрий", "Соколов", "head"),
-    ("manager3", Role.SALES_MANAGER, "Елена", "Павлова", "head"),
+    # The head of sales: the managers are their department (User.head), seen in the calendar.
+    ("saleshead", Role.SALES_HEAD, "Сергей", "Никитин", "head"),
+    ("manager1", Role.SALES_MANAGER, "Ирина", "Кузнецова", "saleshead"),
+    ("manager2", Role.SALES_MANAGER, "Дмитрий", "Соколов", "saleshead"),
+    ("manager3", Role.SALES_MANAGER, "Елена", "Павлова", "saleshead"),
     ("marketer", Role.MARKETER, "Мария", "Лебедева", None),
     ("quality", Role.QUALITY, "Наталья", "Орлова", None),
     ("service", Role.SERVICE, "Виктор", "Морозов", None),
@@ -410,7 +412,7 @@ DEMO_PLAN = [(SHOPS, 160), (PAVILIONS, 100), (CHAINS, 12), (SUPPLIERS, 14), (PAR
 
 
 def ensure_users(password=None):
-    """The eight demo users; existing ones are left untouched. Password defaults to the user name."""
+    """The demo users; existing ones are left untouched. Password defaults to the user name."""
     User = get_user_model()
     users, created = {}, []
     for username, role, first, last, head in USERS:

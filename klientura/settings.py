@@ -185,14 +185,15 @@ KLIENTURA_WORKDAY_START = env("KLIENTURA_WORKDAY_START", "09:00")
 KLIENTURA_WORKDAY_END = env("KLIENTURA_WORKDAY_END", "18:00")
 # The seller on generated proposals, contracts and invoices.
 # The demo is the company «Лидер» of seed 002.
-_SELLER = (("Лидер", "ООО «Лидер»", "7701234560", "г. Москва, ул. Складочная, д. 1") if DEMO_MODE
-           else ("Klientura", "", "", ""))
+_SELLER = (("Лидер", "ООО «Лидер»", "7701234560", "г. Москва, ул. Складочная, д. 1", "+7 495 123-45-67",
+            "р/с 40702810938000012345 в ПАО Сбербанк, БИК 044525225, к/с 30101810400000000225") if DEMO_MODE
+           else ("Klientura", "", "", "", "", ""))
 KLIENTURA_COMPANY_NAME = env("KLIENTURA_COMPANY_NAME", _SELLER[0])
 KLIENTURA_COMPANY_LEGAL_NAME = env("KLIENTURA_COMPANY_LEGAL_NAME", _SELLER[1])
 KLIENTURA_COMPANY_TAX_ID = env("KLIENTURA_COMPANY_TAX_ID", _SELLER[2])
 KLIENTURA_COMPANY_ADDRESS = env("KLIENTURA_COMPANY_ADDRESS", _SELLER[3])
-KLIENTURA_COMPANY_PHONE = env("KLIENTURA_COMPANY_PHONE", "")
-KLIENTURA_COMPANY_BANK = env("KLIENTURA_COMPANY_BANK", "")  # bank details, one line
+KLIENTURA_COMPANY_PHONE = env("KLIENTURA_COMPANY_PHONE", _SELLER[4])
+KLIENTURA_COMPANY_BANK = env("KLIENTURA_COMPANY_BANK", _SELLER[5])  # bank details, one line
 # VAT included in prices, percent (0: documents say "without VAT").
 KLIENTURA_VAT_RATE = env("KLIENTURA_VAT_RATE", "0")
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from clients.models import Counterparty
+from core.access import Role
 
 from .models import (
     Deal,
@@ -38,6 +39,7 @@ from .models import (
     Shipment,
     Stage,
     StageChange,
+    StageRule,
 )
 
 SEED = 2017_05
@@ -101,6 +103,20 @@ LOST_COMMENTS = ["Конкурент дал скидку 12 %", "Бюджет п
                  "Клиент перестал выходить на связь", "Выбрали более дешёвое оборудование", ""]
 FAILURE_REASONS = ["Клиент отказался от покупки", "Не согласовали сроки поставки", "Нет оборудования у поставщика",
                    "Клиент выбрал другого поставщика", "Не прошла оплата"]
+# Seed 002's sales procedure as stage rules of the default pipeline, by open stage (0 = the first):
+# (stage, task, description, deadline, unit, role or "" for the deal's responsible).
+MINUTES, HOURS, DAYS = StageRule.Unit.MINUTES, StageRule.Unit.HOURS, StageRule.Unit.DAYS
+STAGE_RULES = [
+    (0, "Позвонить клиенту", "Новый интерес: связаться с клиентом в течение 15 минут и договориться о "
+        "презентации оборудования.", 15, MINUTES, ""),
+    (1, "Рассчитать стоимость", "Рассчитать стоимость оборудования и монтажа в течение 2 часов.", 2, HOURS, ""),
+    (1, "Выполнить замер на объекте", "Выехать к клиенту и замерить помещение под оборудование.", 2, DAYS,
+     Role.SERVICE),
+    (2, "Уточнить решение клиента", "Позвонить клиенту: принято ли решение, остались ли вопросы.", 3, DAYS, ""),
+    (3, "Подготовить договор", "Подготовить договор и согласовать его с клиентом.", 1, DAYS, ""),
+    (4, "Согласовать дату монтажа", "Передать документы в монтаж и согласовать с клиентом дату монтажа.", 4,
+     HOURS, Role.SERVICE),
+]
 FAILURE_COMMENTS = ["Отказ после выставления счёта", "Поставщик сорвал сроки", "Магазин закрывается", ""]
 
 
@@ -400,6 +416,21 @@ class Builder:
                 order.number = f"{year}-{n:04d}"
 
 
+def ensure_stage_rules(pipeline):
+    """The demo stage rules on ``pipeline``'s open stages; a rule already there (by stage and task,
+    trashed ones included: the administrator's choice stands) is left alone. Returns how many were added."""
+    open_stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("order", "pk"))
+    added = 0
+    for index, title, description, amount, unit, role in STAGE_RULES:
+        if index >= len(open_stages) or StageRule.all_objects.filter(stage=open_stages[index], title=title).exists():
+            continue
+        kind = StageRule.AssigneeKind.ROLE if role else StageRule.AssigneeKind.RESPONSIBLE
+        StageRule.objects.create(stage=open_stages[index], title=title, description=description, assignee_kind=kind,
+                                 role=role, deadline_amount=amount, deadline_unit=unit)
+        added += 1
+    return added
+
+
 def demo_exists():
     return Deal.history.filter(history_change_reason=REASON).exists()
 
@@ -423,11 +454,13 @@ def load(stdout=None, now=None, *, managers, big_group=""):
         if stdout:
             stdout.write(text)
 
+    pipeline = Pipeline.ensure_default()
+    if pipeline is not None and (added := ensure_stage_rules(pipeline)):
+        say(f"Demo stage rules: {added}.")
     if demo_exists():
         say("Demo deals and orders are already loaded.")
         return {}
     clients = demo_clients(managers, big_group)
-    pipeline = Pipeline.ensure_default()
     if not clients or pipeline is None:
         say("Demo clients are missing: no deals or orders loaded.")
         return {}

@@ -54,6 +54,10 @@ class DealForm(CounterpartyBoundForm):
             pipeline = Pipeline.default()
             first = pipeline.first_stage() if pipeline else None
             self.initial["stage"] = first.pk if first else None
+        if self.instance.has_lines:
+            # The amount is the lines' sum (Deal.save): shown, not typed.
+            self.fields["amount"].disabled = True
+            self.fields["amount"].help_text = _("The sum of the products below.")
         self._style()
         # The products are part of the deal's form: saved together, in one transaction.
         self.lines = DealLineFormSet(self.data or None, instance=self.instance, prefix="lines",

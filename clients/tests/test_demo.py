@@ -55,13 +55,18 @@ def test_load_twice_changes_nothing(demo_mode):
     users = {u.username: u for u in get_user_model().objects.all()}
     roles = {name: users[name].role for name in users}
     assert roles == {
-        "admin": Role.ADMIN, "head": Role.COMPANY_HEAD, "manager1": Role.SALES_MANAGER,
+        "admin": Role.ADMIN, "head": Role.COMPANY_HEAD, "saleshead": Role.SALES_HEAD, "manager1": Role.SALES_MANAGER,
         "manager2": Role.SALES_MANAGER, "manager3": Role.SALES_MANAGER, "marketer": Role.MARKETER,
         "quality": Role.QUALITY, "service": Role.SERVICE,
     }
     assert users["admin"].is_superuser and users["admin"].check_password("admin")
     assert users["manager2"].check_password("manager2")
-    assert {users[m].head for m in demo.MANAGERS} == {users["head"]}
+    # The managers are the head of sales' department: their calendars are in the picker.
+    assert {users[m].head for m in demo.MANAGERS} == {users["saleshead"]}
+    assert users["saleshead"].head == users["head"]
+    from core.calendar import calendar_users
+
+    assert set(demo.MANAGERS) <= set(calendar_users(users["saleshead"]).values_list("username", flat=True))
 
 
 def test_counterparties_are_valid(demo_mode):

@@ -51,7 +51,9 @@ class DealSerializer(BaseModelSerializer):
     class Meta(BaseModelSerializer.Meta):
         model = Deal
         read_only_fields = (*BaseModelSerializer.Meta.read_only_fields, "closed_at")
-        extra_kwargs = {"responsible": {"required": False, "help_text": "Default: you."}}
+        extra_kwargs = {"responsible": {"required": False, "help_text": "Default: you."},
+                        "amount": {"help_text": "With product lines (/api/deal-lines/) the sum of the lines: "
+                                                "a value sent is replaced by it."}}
 
     def validate(self, attrs):
         if self.instance is None:

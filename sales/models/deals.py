@@ -207,7 +207,18 @@ class Deal(BaseModel):
                 self.closed_at = None
             elif self.closed_at is None:
                 self.closed_at = timezone.now()
+        if self.pk:
+            from ..services.deals import lines_total
+
+            # With product lines the amount is their sum, whatever the form or the API sent.
+            total = lines_total(self.pk)
+            if total is not None:
+                self.amount = total
         return super().save(*args, **kwargs)
+
+    @property
+    def has_lines(self):
+        return bool(self.pk) and self.lines.exists()
 
 
 class DealLine(BaseModel):
@@ -233,6 +244,21 @@ class DealLine(BaseModel):
     @property
     def total(self):
         return (self.quantity * self.price).quantize(Decimal("0.01"))
+
+    def save(self, *args, **kwargs):
+        from ..services.deals import recalc_amount
+
+        # Every write (form, API, delete to the trash, restore) keeps the deal's amount the lines' sum.
+        result = super().save(*args, **kwargs)
+        recalc_amount(self.deal)
+        return result
+
+    def hard_delete(self):
+        from ..services.deals import recalc_amount
+
+        result = super().hard_delete()
+        recalc_amount(self.deal)
+        return result
 
     @classmethod
     def own_q(cls, user):

@@ -24,6 +24,7 @@ from sales.models import (
     Shipment,
     Stage,
     StageChange,
+    StageRule,
 )
 
 # The clients' demo managers and big buyers' group, as its loader hands them on (no sibling demo import).
@@ -148,6 +149,7 @@ def test_load_demo_sales(settings):
     settings.DEMO_MODE = True
     output = load()  # its speed (the whole demo under 30 s) is checked by activities' demo test
     assert "Demo sales: 200 deals" in output
+    assert StageRule.objects.count() == len(demo.STAGE_RULES)  # seed 002's procedure on the pipeline
     check_deals()
     check_orders()
     check_valid_and_scoped()

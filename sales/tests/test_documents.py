@@ -346,3 +346,45 @@ def test_api_templates_upload(api, admin_user, manager):
     data["file"] = SimpleUploadedFile("bad.docx", b"garbage")
     response = api(admin_user).post("/api/document-templates/", data, format="multipart")
     assert response.status_code == 400 and "is not a DOCX file" in response.json()["file"][0]
+
+
+# --- the seller's bank details (issue 9, item 9) -------------------------------------------------
+
+BANK = "р/с 40702810938000012345 в ПАО Сбербанк, БИК 044525225"
+
+
+@pytest.fixture
+def seller(settings):
+    settings.KLIENTURA_COMPANY_LEGAL_NAME = "ООО «Лидер»"
+    settings.KLIENTURA_COMPANY_PHONE = "+7 495 123-45-67"
+    settings.KLIENTURA_COMPANY_BANK = BANK
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+@pytest.mark.parametrize("kind", ["invoice", "contract"])
+def test_invoice_and_contract_carry_the_sellers_bank_details(seller, deal, manager, kind, fmt):
+    data = stored(service.generate(kind, fmt, deal, manager, language="ru"))
+    text = docx_text(data) if fmt == "docx" else pdf_text(data)
+    assert f"Банковские реквизиты: {BANK}" in text or f"Bank details: {BANK}" in text
+    assert text.count(BANK) == 1  # once, not in the header and the parties both
+    assert "ООО «Лидер»" in text and "+7 495 123-45-67" in text
+
+
+def test_no_bank_line_without_the_setting(settings, deal, manager):
+    settings.KLIENTURA_COMPANY_BANK = ""
+    text = docx_text(stored(service.generate("invoice", "docx", deal, manager, language="en")))
+    assert "Bank details" not in text
+
+
+def test_demo_seller_has_bank_details(monkeypatch):
+    """In demo mode «Лидер» has a phone and bank details, so the demo invoice is complete."""
+    import klientura.settings as module
+
+    monkeypatch.setenv("KLIENTURA_DEMO", "1")
+    monkeypatch.delenv("KLIENTURA_COMPANY_BANK", raising=False)
+    demo = importlib.reload(module)
+    try:
+        assert demo.DEMO_MODE and "БИК" in demo.KLIENTURA_COMPANY_BANK and demo.KLIENTURA_COMPANY_PHONE
+    finally:
+        monkeypatch.undo()
+        importlib.reload(module)

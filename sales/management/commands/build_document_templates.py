@@ -49,9 +49,14 @@ def _para(doc, text, bold=False, size=None, align=None):
     return paragraph
 
 
-def _parties(doc):
+BANK = "{% if seller.bank %}{{ labels.bank }}: {{ seller.bank }}{% endif %}"
+
+
+def _parties(doc, seller_bank=False):
     _para(doc, "{{ labels.seller }}: {{ seller.legal_name }}", bold=True)
     _para(doc, "{{ seller.details }}")
+    if seller_bank:
+        _para(doc, BANK)
     _para(doc, "{{ labels.client }}: {{ client.legal_name }}", bold=True)
     _para(doc, "{{ client.details }}")
 
@@ -105,7 +110,7 @@ def build_proposal(doc):
 
 def build_contract(doc):
     _para(doc, "{{ heading }}", bold=True, size=16, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _parties(doc)
+    _parties(doc, seller_bank=True)  # the contract's parties carry the seller's bank details
     for clause in ("contract_subject", "contract_price", "contract_payment", "contract_delivery",
                    "contract_disputes"):
         _para(doc, _tag(f"labels.{clause}"))
@@ -117,7 +122,7 @@ def build_contract(doc):
 def build_invoice(doc):
     _para(doc, "{{ seller.legal_name }}", bold=True, size=12)
     _para(doc, "{{ seller.details }}")
-    _para(doc, "{% if seller.bank %}{{ labels.bank }}: {{ seller.bank }}{% endif %}")
+    _para(doc, BANK)  # the payee's bank details head the invoice
     _para(doc, "{{ heading }}", bold=True, size=16, align=WD_ALIGN_PARAGRAPH.CENTER)
     _parties(doc)
     _lines_table(doc)
