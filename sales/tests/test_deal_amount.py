@@ -117,7 +117,7 @@ def test_migration_recomputes_deals_with_lines(deal, manager, stages):
 
     from django.apps import apps
 
-    migration = importlib.import_module("sales.migrations.0009_deal_amount_from_lines")
+    migration = importlib.import_module("sales.migrations.0010_deal_amount_from_lines")
     DealLine.objects.create(deal=deal, product="Showcase", quantity=3, price=D("100"))
     plain = DealFactory(responsible=manager, amount=D("77"), counterparty=deal.counterparty, stage=stages[0])
     Deal.objects.filter(pk=deal.pk).update(amount=D("1"))  # as before this change

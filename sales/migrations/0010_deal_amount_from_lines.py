@@ -21,7 +21,7 @@ def recompute(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("sales", "0008_non_negative_deal_amounts"),
+        ("sales", "0009_builtin_codes"),
     ]
 
     operations = [
