@@ -124,6 +124,22 @@ def january(manager, teammate):
     return {name: f"{type(obj).__name__.lower()}-{obj.pk}" for name, obj in e.items()}
 
 
+def test_a_month_cell_with_many_events_shows_some_and_links_the_rest_to_the_day(clock, manager, client_for):
+    """A busy day keeps its cell's height: three events and "+3 more" leading to that day's view."""
+    for hour in range(9, 15):
+        InteractionFactory(responsible=manager, start=at(15, hour))
+    InteractionFactory(responsible=manager, start=at(16, 9))
+    c = client_for(manager)
+    html = c.get(URL, {"view": "month", "date": "2030-01-09"}).content.decode()
+    busy = re.search(r'data-testid="day-2030-01-15">(.*?)</div>\s*<a class="cal-more" href="([^"]+)"[^>]*>([^<]+)</a>',
+                     html, re.S)
+    assert busy and busy.group(1).count('data-testid="event"') == 3
+    assert busy.group(3) == "+3 more"
+    assert "view=day" in busy.group(2) and "date=2030-01-15" in busy.group(2).replace("&amp;", "&")
+    assert 'data-testid="more-2030-01-16"' not in html  # one event: no link
+    assert len(keys(c.get(URL, {"view": "day", "date": "2030-01-15"}))) == 6  # the day shows all
+
+
 def test_day_week_month_list_contain_the_right_events(clock, manager, client_for, january):
     c = client_for(manager)
     assert keys(c.get(URL, {"view": "day", "date": "2030-01-09"})) == {january["wed"]}

@@ -30,6 +30,8 @@ from ..services import calendar as cal
 
 VIEWS = ("day", "week", "month", "list")
 LIST_DAYS_BEFORE, LIST_DAYS_AFTER = 7, 30
+# A month cell shows this many events; with more, one fewer and a "+N more" link to the day.
+MONTH_CELL_EVENTS = 4
 
 
 class DateInput(forms.DateInput):
@@ -159,8 +161,12 @@ class CalendarView(LoginRequiredMixin, View):
         days = []
         for i in range((last - first).days + 1):
             d = first + timedelta(days=i)
-            days.append({"date": d, "events": by_day.get(d, []), "is_today": d == today,
-                         "other_month": view == "month" and d.month != day.month,
+            day_events = by_day.get(d, [])
+            shown = day_events
+            if view == "month" and len(day_events) > MONTH_CELL_EVENTS:
+                shown = day_events[:MONTH_CELL_EVENTS - 1]
+            days.append({"date": d, "events": day_events, "shown": shown, "more": len(day_events) - len(shown),
+                         "is_today": d == today, "other_month": view == "month" and d.month != day.month,
                          "url": "?" + _query(params, view="day", date=d.isoformat())})
         if "months" in step:
             prev_day, next_day = _add_months(day, -1), _add_months(day, 1)

@@ -201,6 +201,7 @@ def test_the_bar_fits_one_row_at_1280_px_in_russian(page, log_in, admin_user):
     page.set_viewport_size({"width": 1280, "height": 800})
     log_in(admin_user.username)
     page.goto("/clients/")
+    page.get_by_test_id("user-menu").click()  # the language switch is in the user menu
     page.locator(".lang-switch button[value=ru]").click()
     page.wait_for_function("() => document.documentElement.lang === 'ru'")
     tops = page.evaluate("""() => [...document.querySelectorAll(

@@ -1,0 +1,96 @@
+"""Every page fits the screen: no sideways scrolling and no console errors (issue 9, "Done when").
+
+A sales manager and a head visit every page of their navigation, a client card and an order page
+at 1280 × 800 (one-row bar) and 390 × 844, in Russian, English and Romanian. One browser context
+per user and language; the viewport changes inside it.
+"""
+
+import pytest
+from django.conf import settings
+
+from activities.tests.factories import InteractionFactory, TaskFactory
+from clients.tests.factories import CounterpartyFactory
+from sales.tests.factories import DealFactory, OrderFactory, OrderLineFactory
+
+pytest_plugins = ["core.tests.browser"]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SIZES = [(1280, 800), (390, 844)]
+LANGUAGES = ["ru", "en", "ro"]
+PASSWORD = "Secret-pass-123"
+
+# The page scrolls sideways when the document is wider than the viewport.
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+MENU_LINKS = """() => [...new Set([...document.querySelectorAll(
+    '#nav a.dropdown-item, #nav a.nav-link:not(.dropdown-toggle)')]
+    .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/')))]"""
+# The bar's height and the vertical extent of its items: on one row, no item is taller than a row.
+BAR = """() => { const items = [...document.querySelectorAll('#nav > *, #nav > ul > li')]
+    .map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
+    return {height: document.querySelector('nav.navbar').getBoundingClientRect().height,
+            top: Math.min(...items.map(r => r.top)), bottom: Math.max(...items.map(r => r.bottom))}; }"""
+ONE_ROW = 64  # px: a Bootstrap navbar with small controls is 57 px high
+
+
+@pytest.fixture
+def workday(manager):
+    """A client of ``manager`` with a deal, an order with a line, an interaction and a task."""
+    client = CounterpartyFactory(main_manager=manager)
+    deal = DealFactory(counterparty=client, responsible=manager)
+    order = OrderFactory(counterparty=client, responsible=manager, deal=deal)
+    OrderLineFactory(order=order, product="Труба стальная электросварная 219×6 ГОСТ 10704-91")
+    InteractionFactory(counterparty=client, responsible=manager)
+    TaskFactory(author=manager, assignee=manager, counterparty=client)
+    return client, order
+
+
+def _pages(page, extra):
+    return [*page.evaluate(MENU_LINKS), *extra]
+
+
+def _check_every_page(browser, live_server, username, extra):
+    problems = []
+    for lang in LANGUAGES:
+        context = browser.new_context(base_url=live_server.url, locale="en-US")
+        context.set_default_timeout(15_000)
+        context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": live_server.url}])
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda msg, errors=errors: msg.type == "error" and errors.append(msg.text))
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+        page.goto("/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
+        urls = _pages(page, extra)
+        assert len(urls) >= 8, urls
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            for url in urls:
+                errors.clear()
+                page.goto(url)
+                where = f"{username} {lang} {width}px {url}"
+                overflow = page.evaluate(OVERFLOW)
+                if overflow > 0:
+                    problems.append(f"{where}: scrolls sideways by {overflow}px")
+                if errors:
+                    problems.append(f"{where}: console errors {errors}")
+                if width >= 992 and not url.startswith("/admin/"):
+                    bar = page.evaluate(BAR)
+                    if bar["height"] > ONE_ROW or bar["bottom"] - bar["top"] > ONE_ROW - 16:
+                        problems.append(f"{where}: the bar is not one row {bar}")
+                if width < 992 and page.locator("#filter-form").count():
+                    if page.locator("#filter-form").is_visible():
+                        problems.append(f"{where}: the filters are not folded")
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("persona", ["manager", "head"])
+def test_every_page_fits_without_sideways_scrolling(persona, request, browser, live_server, workday):
+    user = request.getfixturevalue(persona)
+    client, order = workday
+    extra = [client.get_absolute_url(), order.get_absolute_url(), f"/sales/orders/{order.pk}/edit/"]
+    _check_every_page(browser, live_server, user.username, extra)
