@@ -156,6 +156,14 @@ class BaseModelSerializer(serializers.ModelSerializer):
             return PropertiesField, {}
         return super().build_field(field_name, info, model_class, nested_depth)
 
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.SlugField) and not model_field.editable:
+            # A system code (built-in rows), empty on rows users add: a plain read-only string,
+            # not a slug pattern an empty value would violate in the schema.
+            return serializers.CharField, {"read_only": True, "help_text": kwargs.get("help_text", "")}
+        return field_class, kwargs
+
     def get_fields(self):
         fields = super().get_fields()
         for field in fields.values():
