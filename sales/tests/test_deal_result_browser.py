@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_drop_into_lost_asks_for_reason(page, console, log_in, manager):
     stages = default_stages()
     first, lost = stages[0], next(s for s in stages if s.kind == "lost")
-    reason = LostReason.objects.get(name="Выбрали конкурента")
+    reason = LostReason.objects.get(code="competitor")
     deal = DealFactory(title="Cold room", responsible=manager, stage=first,
                        counterparty=CounterpartyFactory(main_manager=manager, name="ООО Мороз"))
 
