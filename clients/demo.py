@@ -47,11 +47,12 @@ BUYERS, SHOPS, PAVILIONS, CHAINS = "Покупатели", "Магазины", "
 SUPPLIERS, PARTNERS, COMPETITORS = "Поставщики", "Партнёры", "Конкуренты"
 GROUP_TREE = {BUYERS: [SHOPS, PAVILIONS, CHAINS], SUPPLIERS: [], PARTNERS: [], COMPETITORS: []}
 
+# Built-in relationship types by code (names come from RelationshipType.BUILTIN_NAMES, translated).
 RELATIONSHIP_TYPES = {
-    "VIP": "Ключевые клиенты: сети и крупные магазины",
-    "Постоянный": "Повторные покупки и сервисный договор",
-    "Разовый": "Одна покупка",
-    "Потенциальный": "Ведутся переговоры, покупок ещё не было",
+    "vip": "Ключевые клиенты: сети и крупные магазины",
+    "regular": "Повторные покупки и сервисный договор",
+    "one_off": "Одна покупка",
+    "potential": "Ведутся переговоры, покупок ещё не было",
 }
 MOSCOW, MOSCOW_REGION = "Москва", "Московская область"
 REGIONS = [MOSCOW, MOSCOW_REGION, "Тверская область", "Калужская область", "Тульская область",
@@ -215,9 +216,12 @@ def ensure_reference_data():
         refs.groups[parent_name] = parent
         for name in children:
             refs.groups[name], _ = CounterpartyGroup.objects.get_or_create(name=name, parent=parent)
-    for name, description in RELATIONSHIP_TYPES.items():
-        refs.relationship_types[name], _ = RelationshipType.objects.get_or_create(
-            name=name, defaults={"description": description})
+    builtin = RelationshipType.ensure_builtin()
+    for code, description in RELATIONSHIP_TYPES.items():
+        rel_type = refs.relationship_types[code] = builtin[code]
+        if not rel_type.description:
+            rel_type.description = description
+            rel_type.save()
     for name in REGIONS:
         refs.regions[name], _ = Region.objects.get_or_create(name=name)
     for name in INDUSTRIES:
@@ -335,7 +339,7 @@ class Generator:
         if buyer:
             rel = rng.choices(list(RELATIONSHIP_TYPES), weights=[1 if category != CHAINS else 6, 9, 4, 6])[0]
         else:
-            rel = "Постоянный" if category in (SUPPLIERS, PARTNERS) else None
+            rel = "regular" if category in (SUPPLIERS, PARTNERS) else None
         cp = Counterparty(
             kind=CounterpartyKind.INDIVIDUAL if individual else CounterpartyKind.LEGAL,
             name=name, full_name=full_name, tax_id=tax_id, kpp=kpp, ogrn=ogrn_code, okpo=okpo,

@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from core.builtin_names import Builtin, BuiltinNameField
 from core.models import BaseModel, EditUrlMixin, trash_index
 
 from . import validators
@@ -72,11 +74,31 @@ class CounterpartyGroup(ReferenceModel):
 
 
 class RelationshipType(ReferenceModel):
+    """How the company relates to a client (VIP, regular, …).
+
+    The four built-in rows (created by migration 0005 on every install) have a ``code`` and a
+    name shown in the reader's language until an administrator renames them (core.builtin_names)."""
+
     edit_url_name = "clients:reltype_edit"
+    BUILTIN_NAMES = {
+        "vip": Builtin(gettext_noop("VIP"), "VIP"),
+        "regular": Builtin(gettext_noop("Regular"), "Постоянный"),
+        "potential": Builtin(gettext_noop("Potential"), "Потенциальный"),
+        "one_off": Builtin(gettext_noop("One-off"), "Разовый"),
+    }
+
+    name = BuiltinNameField(_("name"), max_length=150)
+    code = models.SlugField(_("code"), max_length=30, blank=True, editable=False)
 
     class Meta(ReferenceModel.Meta):
         verbose_name = _("relationship type")
         verbose_name_plural = _("relationship types")
+
+    @classmethod
+    def ensure_builtin(cls):
+        """The built-in rows by code (a wiped table, e.g. in tests, gets them back; trashed ones stay)."""
+        return {code: cls.all_objects.get_or_create(code=code, defaults={"name": entry.msgid})[0]
+                for code, entry in cls.BUILTIN_NAMES.items()}
 
 
 class Region(ReferenceModel):
