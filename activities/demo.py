@@ -248,7 +248,7 @@ def load(stdout=None, now=None, *, managers):
         own = [cp for cp in clients if cp.main_manager_id == users[username].pk]
         if own:
             builder.manager_year(users[username], own, persons)
-    vip = [cp for cp in clients if cp.relationship_type and cp.relationship_type.name == "VIP"]
+    vip = [cp for cp in clients if cp.relationship_type and cp.relationship_type.code == "vip"]
     builder.head_year(users["head"], vip[:12], persons)
 
     with transaction.atomic():
