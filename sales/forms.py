@@ -63,23 +63,6 @@ class DealForm(CounterpartyBoundForm):
         self.lines = DealLineFormSet(self.data or None, instance=self.instance, prefix="lines",
                                      form_kwargs={"user": self.user})
 
-    def narrow_deals(self):
-        """Only the chosen client's deals; the select is refreshed when the client changes."""
-        from django.urls import reverse
-
-        from core import access
-
-        cp_id = self.chosen_counterparty_id()
-        deals = Deal.objects.restrict(self.user, access.VIEW).select_related("counterparty")
-        field = self.fields["deal"]
-        field.queryset = deals.filter(counterparty_id=cp_id) if cp_id else deals.none()
-        field.error_messages["invalid_choice"] = _("The deal is with another client.")
-        name = self.add_prefix("counterparty")
-        field.widget.attrs.update({
-            "hx-get": reverse("sales:order_deals"), "hx-trigger": f"change from:[name='{name}']",
-            "hx-include": f"[name='{name}']", "hx-target": "this", "hx-swap": "outerHTML",
-        })
-
     def is_valid(self):
         return all([super().is_valid(), self.lines.is_valid()])
 
