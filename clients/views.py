@@ -325,9 +325,7 @@ class CustomPropertyListView(generic.ObjectListView):
     model = CustomProperty
     filterset_class = name_filterset(CustomProperty)
     table_class = PropertyTable
-
-    def extra_context(self):
-        return {"add_url": reverse("clients:property_add")}
+    add_url_name = "clients:property_add"
 
 
 class CustomPropertyEditView(generic.ObjectEditView):

@@ -109,7 +109,7 @@ def reference_views(ref, *, form=None, table=None, fields=None, columns=None):
     common = {"model": model, "reference_list": ref}
     list_view = type(f"{model.__name__}ListView", (generic.ObjectListView,), {
         **common, "table_class": table, "filterset_class": name_filterset(model),
-        "extra_context": lambda self: {"add_url": reverse(ref.url_name("add"))},
+        "add_url_name": ref.url_name("add"),
     })
     edit_view = type(f"{model.__name__}EditView", (generic.ObjectEditView,), {
         **common, "form_class": form, "delete_url_name": ref.url_name("delete"),

@@ -30,6 +30,7 @@ class InteractionListView(generic.ObjectListView):
     model = Interaction
     filterset_class = InteractionFilterSet
     export_name = "interactions"
+    add_url_name = "activities:interaction_add"
 
     def upcoming(self):
         return not any(name in self.request.GET for name in InteractionFilterSet.base_filters)
@@ -51,9 +52,6 @@ class InteractionListView(generic.ObjectListView):
         emails = Prefetch("emails", queryset=OutgoingEmail.objects.order_by("-created_at"))
         return self.get_queryset().select_related("type", "counterparty", "responsible").prefetch_related(emails)
 
-    def extra_context(self):
-        return {"add_url": reverse("activities:interaction_add")}
-
 
 class TaskListView(generic.ObjectListView):
     """"My tasks" by default (assigned to me, open); the filters widen it."""
@@ -62,6 +60,7 @@ class TaskListView(generic.ObjectListView):
     filterset_class = TaskFilterSet
     table_class = TaskTable
     export_name = "tasks"
+    add_url_name = "activities:task_add"
 
     def get_base_queryset(self):
         qs = self.get_queryset().select_related("counterparty", "assignee", "author")
@@ -70,7 +69,7 @@ class TaskListView(generic.ObjectListView):
         return qs
 
     def extra_context(self):
-        return {"add_url": reverse("activities:task_add"), "my_tasks": not self.request.GET}
+        return {"my_tasks": not self.request.GET}
 
 
 class ReminderListView(generic.ObjectListView):
@@ -78,12 +77,10 @@ class ReminderListView(generic.ObjectListView):
     filterset_class = ReminderFilterSet
     table_class = ReminderTable
     export_name = "reminders"
+    add_url_name = "activities:reminder_add"
 
     def get_base_queryset(self):
         return self.get_queryset().select_related("counterparty", "user")
-
-    def extra_context(self):
-        return {"add_url": reverse("activities:reminder_add")}
 
 
 class CardInitialMixin:

@@ -43,6 +43,7 @@ class ObjectListView(RestrictedMixin, View):
     table_class = None
     template_name = "core/object_list.html"
     export_name = None
+    add_url_name = None  # the Add button's route
 
     def get_base_queryset(self):
         return self.get_queryset()
@@ -80,6 +81,7 @@ class ObjectListView(RestrictedMixin, View):
             "saved_filters": self.saved_filters(),
             "can_add": access.can(request.user, access.ADD, self.model),
             "can_change": access.can(request.user, access.CHANGE, self.model),
+            "add_url": reverse(self.add_url_name) if self.add_url_name else None,
             **self.extra_context(),
         }
         template = self.template_name

@@ -30,12 +30,10 @@ class DealListView(generic.ObjectListView):
     filterset_class = DealFilterSet
     table_class = DealTable
     export_name = "deals"
+    add_url_name = "sales:deal_add"
 
     def get_base_queryset(self):
         return self.get_queryset().select_related("counterparty", "stage", "responsible")
-
-    def extra_context(self):
-        return {"add_url": reverse("sales:deal_add")}
 
 
 class DealEditView(generic.ObjectEditView):
@@ -152,9 +150,7 @@ class PipelineListView(generic.ObjectListView):
     model = Pipeline
     filterset_class = name_filterset(Pipeline)
     table_class = PipelineTable
-
-    def extra_context(self):
-        return {"add_url": reverse("sales:pipeline_add")}
+    add_url_name = "sales:pipeline_add"
 
 
 class SettingsEditView(generic.ObjectEditView):
@@ -202,12 +198,10 @@ class StageRuleListView(generic.ObjectListView):
     model = StageRule
     filterset_class = StageRuleFilterSet
     table_class = StageRuleTable
+    add_url_name = "sales:rule_add"
 
     def get_base_queryset(self):
         return self.get_queryset().select_related("stage__pipeline", "user")
-
-    def extra_context(self):
-        return {"add_url": reverse("sales:rule_add")}
 
 
 class StageRuleEditView(SettingsEditView):

@@ -105,9 +105,10 @@ class DocumentTemplateListView(generic.ObjectListView):
     filterset_class = DocumentTemplateFilterSet
     table_class = DocumentTemplateTable
     template_name = "sales/document_template_list.html"
+    add_url_name = "sales:template_add"
 
     def extra_context(self):
-        return {"add_url": reverse("sales:template_add"), "kinds": DocumentKind.choices}
+        return {"kinds": DocumentKind.choices}
 
 
 class DocumentTemplateEditView(generic.ObjectEditView):

@@ -37,12 +37,13 @@ class OrderListView(generic.ObjectListView):
     table_class = OrderTable
     template_name = "sales/order_list.html"
     export_name = "orders"
+    add_url_name = "sales:order_add"
 
     def get_base_queryset(self):
         return self.get_queryset().select_related("counterparty", "responsible", "failure_reason")
 
     def extra_context(self):
-        return {"add_url": reverse("sales:order_add"), "analysis_url": reverse("sales:order_analysis")}
+        return {"analysis_url": reverse("sales:order_analysis")}
 
 
 class OrderEditView(generic.ObjectEditView):
