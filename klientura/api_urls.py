@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import activities.api.urls  # noqa: F401  registers interaction, task, reminder, calendar viewsets
+import analytics.api.urls  # noqa: F401  registers analysis viewsets
 import clients.api.urls  # noqa: F401  registers client-base viewsets
 import core.api.urls  # noqa: F401  registers core viewsets
 import sales.api.urls  # noqa: F401  registers pipeline and deal viewsets

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "clients",
     "activities",
     "sales",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("activities/", include("activities.urls")),
     path("sales/", include("sales.urls")),
+    path("analytics/", include("analytics.urls")),
     path("api/", include("klientura.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

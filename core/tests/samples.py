@@ -68,6 +68,19 @@ def owner_scoped_models():
     return [m for m in apps.get_models() if getattr(m, "owner_scoped", False)]
 
 
+def all_rows(model):
+    """Every row, the trash included (derived rows, such as analysis results, have no trash)."""
+    return getattr(model, "all_objects", model._default_manager).all()
+
+
+def tracked_fields(model):
+    """What a refused request must not change: version and trash state, or every field of a
+    derived row (it has neither)."""
+    if getattr(model, "derived", False):
+        return [f.attname for f in model._meta.concrete_fields]
+    return ["version", "deleted_at"]
+
+
 def load_contributions():
     """Import every installed app's ``tests.factories``: they register samples and probes."""
     autodiscover_modules("tests.factories")
@@ -96,7 +109,7 @@ class World:
 
     def state(self):
         """What a refused request must not change: each sample's version and trash state, and counts."""
-        rows = {m: (type(o).all_objects.filter(pk=o.pk).values_list("version", "deleted_at").first())
+        rows = {m: (all_rows(type(o)).filter(pk=o.pk).values_list(*tracked_fields(type(o))).first())
                 for m, o in self.rows.items()}
-        counts = {m: m.all_objects.count() for m in self.rows}
+        counts = {m: all_rows(m).count() for m in self.rows}
         return rows, counts

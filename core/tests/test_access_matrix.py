@@ -217,7 +217,7 @@ def api_client(world, persona):
 
 
 def fresh(row):
-    return type(row).all_objects.get(pk=row.pk)
+    return samples.all_rows(type(row)).get(pk=row.pk)
 
 
 def body_text(resp):
@@ -270,7 +270,9 @@ def test_every_route_and_api_action_is_exercised():
 
 
 def test_every_owner_scoped_model_is_restorable_from_the_trash():
-    missing = [m._meta.label for m in samples.owner_scoped_models() if m not in TRASH_MODELS]
+    # Derived rows (analysis results) are recomputed, never edited or deleted by hand.
+    missing = [m._meta.label for m in samples.owner_scoped_models()
+               if m not in TRASH_MODELS and not getattr(m, "derived", False)]
     assert not missing, f"register these in core.registry.trash: {missing}"
 
 
