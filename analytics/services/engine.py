@@ -1,5 +1,351 @@
-"""The analysis computation (set-based SQL): see docs/analytics.md for the definitions."""
+"""The analysis computation: ABC, relationship stages, XYZ and early warning (docs/analytics.md).
+
+Set-based: the sales of the base are reduced to per-client figures in a few SQL statements over
+temporary tables (``an_*``, private to the connection), then one INSERT … SELECT writes a row per
+client and another the risk flags; nothing is loaded into Python. Money is summed in whole
+cents (exact on SQLite's floating point too), so class boundaries such as "exactly 80 %" are
+decided exactly. Each step commits on its own: the run's progress is visible while it works,
+and its rows stay invisible (the run is not "done") until the last step publishes them.
+"""
+
+import contextlib
+import datetime
+from decimal import Decimal
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from activities.models import Interaction
+from clients.models import Counterparty
+from core.dashboard import local_midnight, month_start
+from sales.models import Order, OrderLine, Shipment
+
+from ..models import AnalysisRun, AnalysisSettings, Classification, ClassOverride, ClientAnalysis, RiskFlag
+
+TEMP_TABLES = ["an_sale", "an_purchase", "an_client", "an_buyer", "an_median", "an_xyz", "an_rank", "an_contact"]
+LEFT_OUT_STATES = (Order.State.DRAFT, Order.State.FAILED)
 
 
 def compute(run):
-    raise NotImplementedError  # being written by the lead
+    """Compute ``run`` (queued) to the end: its rows, risk flags, and the current classification."""
+    run = _claim(run)
+    sql = Sql(run)
+    try:
+        _step(run, 5, gettext_noop("Collecting sales"), sql.collect)
+        _step(run, 40, gettext_noop("Classifying clients"), sql.classify)
+        _step(run, 75, gettext_noop("Looking for clients at risk"), sql.warn)
+        _step(run, 90, gettext_noop("Publishing"), lambda: _publish(run, sql))
+    except Exception as exc:
+        _fail(run, exc)
+        raise
+    finally:
+        sql.drop()
+    _prune(run)
+    return run
+
+
+def _claim(run):
+    previous = (AnalysisRun.objects.filter(status=AnalysisRun.Status.DONE).exclude(pk=run.pk)
+                .order_by("-finished_at", "-id").first())
+    AnalysisRun.objects.filter(pk=run.pk).update(
+        status=AnalysisRun.Status.RUNNING, started_at=timezone.now(), progress=1, previous=previous, error="")
+    run.refresh_from_db()
+    return run
+
+
+def _step(run, progress, step, work):
+    AnalysisRun.objects.filter(pk=run.pk).update(progress=progress, step=step)
+    with transaction.atomic():  # its own transaction (a savepoint inside a caller's)
+        work()
+
+
+def _fail(run, exc):
+    with transaction.atomic():
+        ClientAnalysis.objects.filter(run=run)._raw_delete(ClientAnalysis.objects.db)
+        RiskFlag.objects.filter(run=run)._raw_delete(RiskFlag.objects.db)
+        AnalysisRun.objects.filter(pk=run.pk).update(status=AnalysisRun.Status.FAILED, error=str(exc)[:2000],
+                                                     finished_at=timezone.now())
+
+
+def _publish(run, sql):
+    """Mirror the run into the current classification and mark it done (one transaction)."""
+    # One publisher at a time: two runs ending together must not interleave their mirrors.
+    AnalysisSettings.objects.select_for_update().filter(pk=AnalysisSettings.load().pk).exists()
+    Classification.objects.all()._raw_delete(Classification.objects.db)
+    sql.execute(f"""
+        INSERT INTO {table(Classification)} (counterparty_id, run_id, abc, stage, xyz, abc_prev, stage_prev,
+                                             xyz_prev, overridden)
+        SELECT r.counterparty_id, r.run_id, r.abc_effective, r.stage_effective, r.xyz_effective, r.abc_prev,
+               r.stage_prev, r.xyz_prev, CASE WHEN o.id IS NULL THEN {sql.false} ELSE {sql.true} END
+        FROM {table(ClientAnalysis)} r
+        LEFT JOIN {table(ClassOverride)} o ON o.counterparty_id = r.counterparty_id AND o.deleted_at IS NULL
+        WHERE r.run_id = %s""", [run.pk])
+    totals = sql.fetchone(f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN rank IS NOT NULL THEN measure END), 0) "
+                          f"FROM {table(ClientAnalysis)} WHERE run_id = %s", [run.pk])
+    AnalysisRun.objects.filter(pk=run.pk).update(
+        status=AnalysisRun.Status.DONE, progress=100, step="", finished_at=timezone.now(),
+        clients=totals[0], total=Decimal(str(totals[1] or 0)).quantize(Decimal("0.01")), skipped=sql.skipped())
+
+
+def _prune(run):
+    """Keep the newest ``keep_runs`` finished runs (and anything not finished): rows go set-based."""
+    keep = int(run.params.get("keep_runs") or 0) or _keep_runs()
+    done = AnalysisRun.objects.filter(status__in=[AnalysisRun.Status.DONE, AnalysisRun.Status.FAILED])
+    old = list(done.order_by("-finished_at", "-id").values_list("pk", flat=True)[keep:])
+    if not old:
+        return
+    with transaction.atomic():
+        ClientAnalysis.objects.filter(run__in=old)._raw_delete(ClientAnalysis.objects.db)
+        RiskFlag.objects.filter(run__in=old)._raw_delete(RiskFlag.objects.db)
+        AnalysisRun.objects.filter(pk__in=old).delete()
+
+
+def _keep_runs():
+    return AnalysisSettings.load().keep_runs
+
+
+def table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+class Sql:
+    """The statements of one run, with the few spellings that differ between SQLite and PostgreSQL."""
+
+    def __init__(self, run):
+        self.run = run
+        self.pg = connection.vendor == "postgresql"
+        self.true, self.false = ("TRUE", "FALSE") if self.pg else ("1", "0")
+        p = run.params
+        self.a, self.b = self.num(p["a_threshold"]), self.num(p["b_threshold"])
+        self.x, self.y = self.num(p["x_threshold"]), self.num(p["y_threshold"])
+        self.lost_days = int(p["lost_days"])
+        self.no_contact_days = int(p["no_contact_days"])
+        self.factor = self.num(p["interval_factor"])
+        self.drop_pct = self.num(p["sales_drop_pct"])
+        self.drop_months = int(p["sales_drop_months"])
+        day = run.analysis_date
+        self.xyz_from, self.xyz_to = month_start(day, -12), month_start(day) - datetime.timedelta(days=1)
+        self.recent_from, self.recent_to = month_start(day, -self.drop_months), self.xyz_to
+        self.ago_from = month_start(day, -self.drop_months - 12)
+        self.ago_to = month_start(day, -12) - datetime.timedelta(days=1)
+
+    # --- dialect -------------------------------------------------------------------------------
+
+    def num(self, value):
+        return Decimal(str(value)) if self.pg else float(value)
+
+    def date(self, value):
+        return connection.ops.adapt_datefield_value(value)
+
+    def days(self, later, earlier):
+        """Whole days from ``earlier`` to ``later`` (date expressions)."""
+        if self.pg:
+            return f"({later} - {earlier})"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def month(self, column):
+        return f"date_trunc('month', {column})" if self.pg else f"substr({column}, 1, 7)"
+
+    def param_date(self):
+        return "CAST(%s AS DATE)" if self.pg else "%s"
+
+    def json(self, *pairs):
+        func = "jsonb_build_object" if self.pg else "json_object"
+        return f"{func}({', '.join(pairs)})"
+
+    def execute(self, query, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+
+    def fetchone(self, query, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchone()
+
+    def temp(self, name, query, params=(), index="cp"):
+        self.execute(f"DROP TABLE IF EXISTS {name}")
+        self.execute(f"CREATE TEMP TABLE {name} AS {query}", params)
+        if index:
+            self.execute(f"CREATE INDEX {name}_idx ON {name} ({index})")
+
+    def drop(self):
+        for name in TEMP_TABLES:
+            with contextlib.suppress(DatabaseError), transaction.atomic():
+                # A failed run's transaction may refuse; the temporary tables go with the session then.
+                self.execute(f"DROP TABLE IF EXISTS {name}")
+
+    # --- step 1: sales reduced to per-client figures --------------------------------------------
+
+    def sale_filter(self, currency_test):
+        return f"""
+            FROM {table(Shipment)} s
+            JOIN {table(OrderLine)} l ON l.id = s.line_id
+            JOIN {table(Order)} o ON o.id = s.order_id
+            JOIN {table(Counterparty)} c ON c.id = o.counterparty_id
+            WHERE s.kind = 'actual' AND s.deleted_at IS NULL AND l.deleted_at IS NULL AND o.deleted_at IS NULL
+              AND c.deleted_at IS NULL AND o.state NOT IN (%s, %s) AND s.date <= {self.param_date()}
+              AND {currency_test}"""
+
+    def sale_params(self):
+        return [*LEFT_OUT_STATES, self.date(self.run.analysis_date), self.run.currency]
+
+    def collect(self):
+        run = self.run
+        self.temp("an_sale", f"""
+            SELECT o.counterparty_id AS cp, s.order_id AS oid, s.date AS d,
+                   ROUND(s.quantity * l.price * 100) AS amt, ROUND(s.quantity * l.cost * 100) AS cst
+            {self.sale_filter("o.currency = %s")}""", self.sale_params(), index="cp, d")
+        # A purchase is an order with a shipment, dated by its first one.
+        self.temp("an_purchase", "SELECT cp, oid, MIN(d) AS d FROM an_sale GROUP BY cp, oid")
+        self.temp("an_buyer", "SELECT cp, COUNT(*) AS n, MIN(d) AS first_d, MAX(d) AS last_d "
+                              "FROM an_purchase GROUP BY cp")
+        window = f"d >= {self.param_date()} AND d <= {self.param_date()}"
+        self.temp("an_client", f"""
+            SELECT cp, SUM(CASE WHEN {window} THEN amt ELSE 0 END) AS rev,
+                   SUM(CASE WHEN {window} THEN cst ELSE 0 END) AS cst,
+                   SUM(CASE WHEN {window} THEN amt ELSE 0 END) AS recent,
+                   SUM(CASE WHEN {window} THEN amt ELSE 0 END) AS ago
+            FROM an_sale GROUP BY cp""",
+                  [self.date(d) for d in (run.period_start, run.period_end, run.period_start, run.period_end,
+                                          self.recent_from, self.recent_to, self.ago_from, self.ago_to)])
+        self.temp("an_median", f"""
+            SELECT cp, ROUND(AVG(gap)) AS med FROM (
+                SELECT cp, gap, ROW_NUMBER() OVER (PARTITION BY cp ORDER BY gap) AS rn,
+                       COUNT(*) OVER (PARTITION BY cp) AS n
+                FROM (SELECT cp, {self.days("d", "prev_d")} AS gap FROM (
+                          SELECT cp, d, LAG(d) OVER (PARTITION BY cp ORDER BY d, oid) AS prev_d FROM an_purchase
+                      ) x WHERE prev_d IS NOT NULL) g
+            ) r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY cp""")
+        # Sales per calendar month over the 12 full months before the analysis date (zero months
+        # count through the fixed n = 12): s1 = Σ, s2 = Σ of squares.
+        self.temp("an_xyz", f"""
+            SELECT cp, SUM(m) AS s1, SUM(m * m) AS s2 FROM (
+                SELECT cp, {self.month("d")} AS mk, SUM(amt) * 1.0 AS m FROM an_sale
+                WHERE d >= {self.param_date()} AND d <= {self.param_date()} GROUP BY cp, {self.month("d")}
+            ) x GROUP BY cp""", [self.date(self.xyz_from), self.date(self.xyz_to)])
+        contacts = (Interaction.objects.filter(state=Interaction.State.DONE,
+                                               start__lt=local_midnight(run.analysis_date + datetime.timedelta(days=1)))
+                    .values("counterparty_id").annotate(last_contact=Max(TruncDate("start")))
+                    .values_list("counterparty_id", "last_contact").order_by())
+        query, params = contacts.query.sql_with_params()
+        self.temp("an_contact", f"SELECT * FROM ({query}) t", params, index="counterparty_id")
+
+    def measure(self):
+        if self.run.measure == "profit":
+            return "(a.rev - a.cst)"
+        if self.run.measure == "margin":
+            return "CASE WHEN a.rev > 0 THEN (a.rev - a.cst) * 100.0 / a.rev END"
+        return "a.rev"
+
+    def skipped(self):
+        """{currency: shipment lines left out} — sales the analysis could not add up."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT o.currency, COUNT(*) {self.sale_filter('o.currency <> %s')} "
+                           f"GROUP BY o.currency ORDER BY o.currency", self.sale_params())
+            return {currency: count for currency, count in cursor.fetchall()}
+
+    # --- step 2: a row per client ---------------------------------------------------------------
+
+    def classify(self):
+        run = self.run
+        self.temp("an_rank", f"""
+            SELECT cp, ms, ROW_NUMBER() OVER (ORDER BY ms DESC, cp) AS rk,
+                   COALESCE(SUM(ms) OVER (ORDER BY ms DESC, cp ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                            0) AS before_ms,
+                   SUM(ms) OVER () AS total
+            FROM (SELECT a.cp, {self.measure()} AS ms FROM an_client a) x WHERE ms > 0""")
+        money = "1.0" if self.run.measure == "margin" else "100.0"
+        lost_before = self.date(run.analysis_date - datetime.timedelta(days=self.lost_days))
+        self.execute(f"""
+            INSERT INTO {table(ClientAnalysis)} (
+                run_id, counterparty_id, main_manager_id, revenue, cost, profit, measure, share, share_before,
+                rank, abc, stage, xyz, cv, purchases, first_purchase, last_purchase, median_interval,
+                last_contact, recent_sales, year_ago_sales, abc_effective, stage_effective, xyz_effective,
+                abc_prev, stage_prev, xyz_prev)
+            SELECT %s, q.cp, q.manager, q.rev / 100.0, q.cst / 100.0, (q.rev - q.cst) / 100.0, q.ms / {money},
+                   q.share, q.share_before, q.rk, q.abc, q.stage,
+                   {self.xyz_class()} AS xyz,
+                   CASE WHEN q.stage = 'regular' AND q.s1 > 0
+                        THEN SQRT(CASE WHEN 12 * q.s2 - q.s1 * q.s1 > 0 THEN 12 * q.s2 - q.s1 * q.s1 ELSE 0 END)
+                             * 100.0 / q.s1 END,
+                   q.n, q.first_d, q.last_d, q.med, q.last_contact, q.recent / 100.0, q.ago / 100.0,
+                   COALESCE(NULLIF(ov.abc, ''), q.abc), COALESCE(NULLIF(ov.stage, ''), q.stage),
+                   COALESCE(NULLIF(ov.xyz, ''), {self.xyz_class()}),
+                   pv.abc_effective, pv.stage_effective, pv.xyz_effective
+            FROM (
+                SELECT c.id AS cp, c.main_manager_id AS manager, COALESCE(a.rev, 0) AS rev,
+                       COALESCE(a.cst, 0) AS cst, COALESCE({self.measure()}, 0) AS ms,
+                       r.ms * 100.0 / r.total AS share, r.before_ms * 100.0 / r.total AS share_before, r.rk,
+                       CASE WHEN r.cp IS NULL THEN ''
+                            WHEN r.before_ms * 100 < %s * r.total THEN 'A'
+                            WHEN r.before_ms * 100 < %s * r.total THEN 'B' ELSE 'C' END AS abc,
+                       CASE WHEN b.cp IS NULL THEN 'potential'
+                            WHEN b.last_d < {self.param_date()} THEN 'lost'
+                            WHEN b.n = 1 THEN 'one_time' ELSE 'regular' END AS stage,
+                       COALESCE(b.n, 0) AS n, b.first_d, b.last_d, m.med, t.last_contact,
+                       COALESCE(a.recent, 0) AS recent, COALESCE(a.ago, 0) AS ago,
+                       COALESCE(x.s1, 0) AS s1, COALESCE(x.s2, 0) AS s2
+                FROM {table(Counterparty)} c
+                LEFT JOIN an_client a ON a.cp = c.id
+                LEFT JOIN an_buyer b ON b.cp = c.id
+                LEFT JOIN an_rank r ON r.cp = c.id
+                LEFT JOIN an_median m ON m.cp = c.id
+                LEFT JOIN an_xyz x ON x.cp = c.id
+                LEFT JOIN an_contact t ON t.counterparty_id = c.id
+                WHERE c.deleted_at IS NULL AND (c.is_client = {self.true} OR b.cp IS NOT NULL)
+            ) q
+            LEFT JOIN {table(ClassOverride)} ov ON ov.counterparty_id = q.cp AND ov.deleted_at IS NULL
+            LEFT JOIN {table(ClientAnalysis)} pv ON pv.run_id = %s AND pv.counterparty_id = q.cp
+            """, [run.pk, self.a, self.b, lost_before, run.previous_id or 0])
+
+    def xyz_class(self):
+        """X / Y / Z of a regular client by CV² = (12·s2 − s1²) / s1² against the thresholds², no roots."""
+        spread = "(12 * q.s2 - q.s1 * q.s1) * 10000"
+        return (f"CASE WHEN q.stage <> 'regular' THEN '' WHEN q.s1 <= 0 THEN 'Z' "
+                f"WHEN {spread} <= {self.sq(self.x)} * q.s1 * q.s1 THEN 'X' "
+                f"WHEN {spread} <= {self.sq(self.y)} * q.s1 * q.s1 THEN 'Y' ELSE 'Z' END")
+
+    def sq(self, value):
+        return repr(float(value) ** 2) if not self.pg else str(Decimal(value) ** 2)
+
+    # --- step 3: early warning ------------------------------------------------------------------
+
+    def warn(self):
+        run, day = self.run, self.param_date()
+        rows = f"FROM {table(ClientAnalysis)} WHERE run_id = %s"
+        insert = f"INSERT INTO {table(RiskFlag)} (run_id, counterparty_id, main_manager_id, reason, details) "
+        d = self.date(run.analysis_date)
+        since_contact = self.days(day, "last_contact")
+        self.execute(insert + f"""
+            SELECT run_id, counterparty_id, main_manager_id, 'no_contact',
+                   {self.json("'days'", f"CASE WHEN last_contact IS NULL THEN NULL ELSE {since_contact} END",
+                              "'last_contact'", "last_contact")}
+            {rows} AND abc_effective IN ('A', 'B') AND (last_contact IS NULL OR last_contact < {day})""",
+                     [d, run.pk, self.date(run.analysis_date - datetime.timedelta(days=self.no_contact_days))])
+        since_purchase = self.days(day, "last_purchase")
+        self.execute(insert + f"""
+            SELECT run_id, counterparty_id, main_manager_id, 'overdue',
+                   {self.json("'days'", since_purchase, "'median'", "median_interval",
+                              "'factor'", "CAST(%s AS VARCHAR)")}
+            {rows} AND stage_effective <> 'lost' AND purchases >= 2 AND median_interval > 0
+              AND {since_purchase} > %s * median_interval""",
+                     [d, str(self.factor), run.pk, d, self.factor])
+        for reason, column, ranks in (("class_drop", "abc", ABC_SQL), ("stage_drop", "stage", STAGE_SQL)):
+            self.execute(insert + f"""
+                SELECT run_id, counterparty_id, main_manager_id, '{reason}',
+                       {self.json("'from'", f"{column}_prev", "'to'", f"{column}_effective")}
+                {rows} AND {column}_prev IS NOT NULL
+                  AND {ranks.format(f"{column}_prev")} > {ranks.format(f"{column}_effective")}""", [run.pk])
+        self.execute(insert + f"""
+            SELECT run_id, counterparty_id, main_manager_id, 'sales_drop',
+                   {self.json("'recent'", "recent_sales", "'year_ago'", "year_ago_sales",
+                              "'pct'", "ROUND((year_ago_sales - recent_sales) * 100.0 / year_ago_sales, 1)")}
+            {rows} AND year_ago_sales > 0 AND recent_sales * 100 <= year_ago_sales * (100 - %s)""",
+                     [run.pk, self.drop_pct])
+
+
+ABC_SQL = "CASE {} WHEN 'A' THEN 3 WHEN 'B' THEN 2 WHEN 'C' THEN 1 ELSE 0 END"
+STAGE_SQL = "CASE {} WHEN 'regular' THEN 3 WHEN 'one_time' THEN 2 WHEN 'potential' THEN 1 ELSE 0 END"
