@@ -9,6 +9,6 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models
+        from . import models, tasks  # noqa: F401  tasks registers the nightly run
 
         register_trash(models.ClassOverride, models.SalesPlan)

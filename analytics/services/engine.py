@@ -332,7 +332,7 @@ class Sql:
                               "'factor'", "CAST(%s AS VARCHAR)")}
             {rows} AND stage_effective <> 'lost' AND purchases >= 2 AND median_interval > 0
               AND {since_purchase} > %s * median_interval""",
-                     [d, str(self.factor), run.pk, d, self.factor])
+                     [d, f"{Decimal(str(self.factor)).normalize():f}", run.pk, d, self.factor])
         for reason, column, ranks in (("class_drop", "abc", ABC_SQL), ("stage_drop", "stage", STAGE_SQL)):
             self.execute(insert + f"""
                 SELECT run_id, counterparty_id, main_manager_id, '{reason}',
