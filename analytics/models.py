@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Counterparty, counterparty_scope
-from core.models import BaseModel, RestrictedQuerySet
+from core.models import BaseModel, RestrictedQuerySet, not_trashed
 
 USER = settings.AUTH_USER_MODEL
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -182,7 +182,7 @@ class ScopedByCounterparty(models.Model):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(counterparty__deleted_at__isnull=True)
+        return qs.filter(not_trashed("counterparty", Counterparty))
 
 
 class AnalysisRun(models.Model):
@@ -356,7 +356,7 @@ class ClassOverride(BaseModel):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(counterparty__deleted_at__isnull=True)
+        return qs.filter(not_trashed("counterparty", Counterparty))
 
     def clean(self):
         if not (self.abc or self.stage or self.xyz):
