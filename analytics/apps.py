@@ -10,5 +10,6 @@ class AnalyticsConfig(AppConfig):
         from core.registry import register_trash
 
         from . import models
+        from .views import reports  # noqa: F401  (registers the analytics reports)
 
         register_trash(models.ClassOverride, models.SalesPlan)
