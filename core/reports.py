@@ -302,6 +302,7 @@ class Table:
     row: str | None = None  # method mapping a queryset object to a row dict
     totals: str | None = None  # method returning the totals rows; else summed ``total`` columns
     paginate: bool = False
+    count: str | None = None  # method giving the number of rows when known (spares the pager's COUNT)
     group_by: tuple = ()  # column keys shown as group headings on the page and in the PDF
     html_limit: int | None = None  # the page shows at most this many rows
     empty: str = gettext_lazy("Nothing found.")
@@ -483,7 +484,10 @@ class BoundTable:
         source = self.source()
         self.page = None
         if self.decl.paginate:
-            self.page = Paginator(source, PER_PAGE).get_page(request.GET.get("page"))
+            paginator = Paginator(source, PER_PAGE)
+            if self.decl.count:
+                paginator.count = getattr(self.report, self.decl.count)()  # set the cached_property
+            self.page = paginator.get_page(request.GET.get("page"))
             rows = self.map(self.page.object_list)
             all_rows = None
         else:
