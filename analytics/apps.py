@@ -10,5 +10,6 @@ class AnalyticsConfig(AppConfig):
         from core.registry import register_trash
 
         from . import models, tasks  # noqa: F401  tasks registers the nightly run
+        from .views import reports  # noqa: F401  (registers the analytics reports)
 
         register_trash(models.ClassOverride, models.SalesPlan)

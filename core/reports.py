@@ -47,7 +47,7 @@ from openpyxl import Workbook
 
 from core import registry
 from core.export import DATE_FORMAT, DATETIME_FORMAT, xlsx_value
-from core.models import ReportPreference
+from core.models import ReportPreference, SavedFilter
 from core.pdf import PdfUnavailable, render_pdf
 
 PER_PAGE = 100  # rows of a paginated table on the page; the exports have every row
@@ -155,7 +155,8 @@ class ReportForm(forms.Form):
 
     defaults = {}
 
-    def __init__(self, data):
+    def __init__(self, data, user=None):
+        self.user = user  # the viewer: forms narrow their choices with it (e.g. a client lookup)
         data = data.copy()
         for name, value in self.get_defaults().items():
             if not data.get(name):
@@ -301,6 +302,7 @@ class Table:
     row: str | None = None  # method mapping a queryset object to a row dict
     totals: str | None = None  # method returning the totals rows; else summed ``total`` columns
     paginate: bool = False
+    count: str | None = None  # method giving the number of rows when known (spares the pager's COUNT)
     group_by: tuple = ()  # column keys shown as group headings on the page and in the PDF
     html_limit: int | None = None  # the page shows at most this many rows
     empty: str = gettext_lazy("Nothing found.")
@@ -363,6 +365,19 @@ class Report:
     @classmethod
     def get_url(cls):
         return reverse("report", args=[cls.slug])
+
+    @classmethod
+    def variant_target(cls):
+        """``SavedFilter.target`` of the report's saved variants."""
+        return f"report:{cls.slug}"
+
+    @classmethod
+    def variants(cls, user):
+        """The user's own saved variants of the report and those shared with everyone."""
+        from django.db.models import Q
+
+        return SavedFilter.objects.filter(Q(user=user) | Q(shared=True), target=cls.variant_target()) \
+            .select_related("user").order_by("name", "pk")
 
     # The aggregated data many tables and charts read, computed once per request.
     def compute(self, filters, user):
@@ -469,7 +484,10 @@ class BoundTable:
         source = self.source()
         self.page = None
         if self.decl.paginate:
-            self.page = Paginator(source, PER_PAGE).get_page(request.GET.get("page"))
+            paginator = Paginator(source, PER_PAGE)
+            if self.decl.count:
+                paginator.count = getattr(self.report, self.decl.count)()  # set the cached_property
+            self.page = paginator.get_page(request.GET.get("page"))
             rows = self.map(self.page.object_list)
             all_rows = None
         else:
@@ -647,13 +665,15 @@ class ReportView(LoginRequiredMixin, View):
             ReportPreference.objects.filter(user=request.user, slug=slug).delete()
             return redirect(request.path)
         params, remembered = self.filters(report_class)
-        form = report_class.form_class(params)
+        form = report_class.form_class(params, user=request.user)
         if remembered and not form.is_valid():  # e.g. a pipeline deleted since: the defaults
             ReportPreference.objects.filter(user=request.user, slug=slug).delete()
             params, remembered = QueryDict(), False
-            form = report_class.form_class(params)
+            form = report_class.form_class(params, user=request.user)
         context = {"report": report_class, "title": report_class.title, "form": form,
                    "query": self.query_of(params), "remembered": remembered}
+        if not request.GET.get("export"):
+            context["variants"] = report_class.variants(request.user)
         if not form.is_valid():
             # Bad filters are the client's error: the page with the fields named, never a file.
             return render(request, "core/report.html", context, status=400)

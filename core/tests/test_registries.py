@@ -37,7 +37,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
     assert registry.navbar_widgets.keys() == ["activities:bell"]
-    assert len(registry.reports) == 10 and len(registry.periodic_tasks) == 5
+    assert len(registry.reports) == 13 and len(registry.periodic_tasks) == 6
 
 
 def test_the_bar_draws_the_registered_widgets(manager, client_for):

@@ -1,7 +1,9 @@
 // Charts of the reports and the dashboard: each <canvas data-chart="ID"> is drawn from the JSON in
 // <script id="ID" type="application/json"> (Django's json_script), so no inline JS is needed under the CSP.
 // JSON: {type: "bar" | "pie" | "doughnut", labels, datasets: [{label, data}],
-//        horizontal?, stacked?, max?, suffix?, money?: currency code of the values}
+//        horizontal?, stacked?, max?, suffix?, money?: currency code of the values,
+//        y2?: {max?, suffix?} a second value axis on the right for the datasets with yAxisID "y2"
+//        (a dataset may also say type: "line", e.g. a Pareto chart's cumulative share)}
 (function () {
   "use strict";
 
@@ -16,12 +18,14 @@
 
   function options(spec) {
     const format = formatter(spec);
+    const format2 = spec.y2 ? formatter(spec.y2) : format;
     const round = spec.type === "pie" || spec.type === "doughnut";
     const tooltip = {
       callbacks: {
         label: (ctx) => {
           const value = round ? ctx.parsed : (spec.horizontal ? ctx.parsed.x : ctx.parsed.y);
-          return `${round ? ctx.label : ctx.dataset.label}: ${format(value)}`;
+          const fmt = ctx.dataset.yAxisID === "y2" ? format2 : format;
+          return `${round ? ctx.label : ctx.dataset.label}: ${fmt(value)}`;
         },
       },
     };
@@ -44,6 +48,16 @@
     const categoryAxis = { stacked: Boolean(spec.stacked) };
     result.indexAxis = spec.horizontal ? "y" : "x";
     result.scales = spec.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis };
+    if (spec.y2 && !spec.horizontal) {
+      const y2 = {
+        position: "right",
+        beginAtZero: true,
+        grid: { drawOnChartArea: false },
+        ticks: { callback: (value) => format2(value) },
+      };
+      if (spec.y2.max !== undefined) y2.max = spec.y2.max;
+      result.scales.y2 = y2;
+    }
     return result;
   }
 
@@ -56,7 +70,7 @@
       type: spec.type || "bar",
       data: {
         labels: spec.labels,
-        datasets: spec.datasets.map((d) => (bar ? { maxBarThickness: 80, ...d } : d)),
+        datasets: spec.datasets.map((d) => (bar && (d.type || "bar") === "bar" ? { maxBarThickness: 80, ...d } : d)),
       },
       options: options(spec),
     });
