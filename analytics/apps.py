@@ -9,6 +9,8 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models
+        from . import bench, demo, models
 
         register_trash(models.ClassOverride, models.SalesPlan)
+        for part in (demo, bench):  # load_demo and bench contributions
+            part.register()

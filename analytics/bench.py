@@ -1,0 +1,5 @@
+"""Placeholder (bench case comes next)."""
+
+
+def register():
+    pass
