@@ -51,7 +51,7 @@ def _temp(cursor, name, columns, rows):
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
     marks = ", ".join(["%s"] * len(rows[0]))
-    cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+    cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
 
 
 def generate(group, fallback_manager, per_client, today=None):
@@ -77,7 +77,7 @@ def generate(group, fallback_manager, per_client, today=None):
             JOIN an_bench_slot s ON s.k <= %s
             JOIN an_bench_day dd ON dd.n = (c.id * 7919 + s.k * 104729 + (c.id % 7) * s.k * 61) % {DAYS}
             WHERE c.group_id = %s
-              AND NOT EXISTS (SELECT 1 FROM {order} x WHERE x.counterparty_id = c.id AND x.comment = %s)""",
+              AND NOT EXISTS (SELECT 1 FROM {order} x WHERE x.counterparty_id = c.id AND x.comment = %s)""",  # noqa: S608
                        [now, now, fallback_manager.pk, settings.KLIENTURA_CURRENCY, Order.State.COMPLETED,
                         MARK, orders_per_client, group.pk, MARK])
         added = cursor.rowcount
@@ -87,20 +87,20 @@ def generate(group, fallback_manager, per_client, today=None):
             FROM {order} o
             JOIN an_bench_slot s ON s.k <= %s
             JOIN an_bench_product p ON p.j = (o.id * 3 + s.k * 5) % {len(PRODUCTS)}
-            WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {line} x WHERE x.order_id = o.id)""",
+            WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {line} x WHERE x.order_id = o.id)""",  # noqa: S608
                        [now, now, LINES_PER_ORDER, MARK])
         cursor.execute(f"""
             INSERT INTO {shipment} (created_at, updated_at, version, order_id, line_id, kind, date, quantity,
                                     comment)
             SELECT %s, %s, 1, l.order_id, l.id, 'actual', o.date, l.quantity, ''
             FROM {line} l JOIN {order} o ON o.id = l.order_id
-            WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {shipment} x WHERE x.line_id = l.id)""",
+            WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {shipment} x WHERE x.line_id = l.id)""",  # noqa: S608
                        [now, now, MARK])
         cursor.execute(f"""
             UPDATE {order} SET
                 amount = (SELECT SUM(x.quantity * x.price) FROM {line} x WHERE x.order_id = {order}.id),
                 cost = (SELECT SUM(x.quantity * x.cost) FROM {line} x WHERE x.order_id = {order}.id)
-            WHERE comment = %s AND amount = 0""", [MARK])
+            WHERE comment = %s AND amount = 0""", [MARK])  # noqa: S608
         for name in ("an_bench_day", "an_bench_slot", "an_bench_product"):
             cursor.execute(f"DROP TABLE {name}")
     return added
