@@ -75,7 +75,7 @@ def generate(group, fallback_manager, per_client, today=None):
             SELECT %s, %s, 1, '', dd.d, c.id, COALESCE(c.main_manager_id, %s), %s, %s, '', %s, 0, 0
             FROM {cp} c
             JOIN an_bench_slot s ON s.k <= %s
-            JOIN an_bench_day dd ON dd.n = (c.id * 7919 + s.k * 104729 + (c.id % 7) * s.k * 61) % {DAYS}
+            JOIN an_bench_day dd ON dd.n = (c.id * 7919 + s.k * 104729 + (c.id %% 7) * s.k * 61) %% {DAYS}
             WHERE c.group_id = %s
               AND NOT EXISTS (SELECT 1 FROM {order} x WHERE x.counterparty_id = c.id AND x.comment = %s)""",  # noqa: S608
                        [now, now, fallback_manager.pk, settings.KLIENTURA_CURRENCY, Order.State.COMPLETED,
@@ -83,10 +83,10 @@ def generate(group, fallback_manager, per_client, today=None):
         added = cursor.rowcount
         cursor.execute(f"""
             INSERT INTO {line} (created_at, updated_at, version, order_id, product, quantity, price, cost)
-            SELECT %s, %s, 1, o.id, p.product, 1 + (o.id + s.k) % 4, p.price, p.cost
+            SELECT %s, %s, 1, o.id, p.product, 1 + (o.id + s.k) %% 4, p.price, p.cost
             FROM {order} o
             JOIN an_bench_slot s ON s.k <= %s
-            JOIN an_bench_product p ON p.j = (o.id * 3 + s.k * 5) % {len(PRODUCTS)}
+            JOIN an_bench_product p ON p.j = (o.id * 3 + s.k * 5) %% {len(PRODUCTS)}
             WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {line} x WHERE x.order_id = o.id)""",  # noqa: S608
                        [now, now, LINES_PER_ORDER, MARK])
         cursor.execute(f"""
