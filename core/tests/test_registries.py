@@ -29,8 +29,8 @@ MSK = ZoneInfo("Europe/Moscow")
 
 def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment"]
-    assert registry.demo_loaders.keys() == ["clients", "activities", "sales"]
-    assert registry.bench_cases.keys() == ["clients", "sales"]
+    assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics"]
+    assert registry.bench_cases.keys() == ["clients", "sales", "analytics"]
     assert registry.dashboard_tiles.keys() == ["money", "forecast", "stages", "employees"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "supplier", "history"]
@@ -112,7 +112,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     call_command("load_demo", stdout=out)
     assert calls == [("early", None), ("late", 1)]
     assert "  u / u  — Role" in out.getvalue()
-    assert set(saved) == {"clients", "activities", "sales"}
+    assert set(saved) == {"clients", "activities", "sales", "analytics"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

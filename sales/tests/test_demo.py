@@ -1,6 +1,7 @@
 """Demo deals and orders: every stage, two years of orders with shipments and payments, idempotent."""
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 from io import StringIO
 
@@ -178,6 +179,6 @@ def test_load_demo_sales(settings):
 
     rows = build()
     assert rows == build()
-    loaded = Order.objects.values_list("date", "counterparty_id", "amount", "state")
-    assert sorted(rows) == sorted(loaded)
+    loaded = Counter(Order.objects.values_list("date", "counterparty_id", "amount", "state"))
+    assert not Counter(rows) - loaded  # all loaded; later demo loaders (analytics) add orders of their own
     assert timezone.localdate(NOW) == TODAY
