@@ -9,6 +9,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import models
+        from . import clients_ui, models
 
         register_trash(models.ClassOverride, models.SalesPlan)
+        clients_ui.register()  # the client list's columns and filters, the card's panel
