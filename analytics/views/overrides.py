@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -28,7 +28,8 @@ class OverrideForm(BootstrapMixin, forms.Form):
     xyz = forms.ChoiceField(label=gettext_lazy("XYZ class"), choices=KEEP + XYZ.choices, required=False)
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=2000)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # Bounded: a forged huge version must be a 400, not an overflow when compared in the database.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,10 +89,14 @@ class OverrideRemoveView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         counterparty = get_object_or_404(Counterparty.objects.restrict(request.user, access.VIEW), pk=pk)
-        version = request.POST.get("version")
+        overrides.check(counterparty, request.user)
         try:
-            removed = overrides.remove_override(counterparty, request.user,
-                                                version=int(version) if (version or "").isdigit() else None)
+            version = OverrideForm.base_fields["version"].clean(request.POST.get("version"))
+        except ValidationError as exc:
+            return HttpResponseBadRequest(f"version: {' '.join(exc.messages)}",
+                                          content_type="text/plain; charset=utf-8")
+        try:
+            removed = overrides.remove_override(counterparty, request.user, version=version)
         except ConflictError:
             messages.error(request, _("Someone else has changed the override meanwhile: check it and try again."))
             return HttpResponseRedirect(reverse("analytics:override", args=[counterparty.pk]))

@@ -72,7 +72,7 @@ def role_refused(persona, action, model):
 
 
 def may_add(persona, model=None):
-    return persona != "quality" and allowed(persona, access.ADD, model)
+    return persona != "quality" and not role_refused(persona, access.ADD, model)
 
 
 def role_may(persona, action):
