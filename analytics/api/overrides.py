@@ -87,7 +87,9 @@ class ClassificationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ClassificationFilterSet
     ordering = ("pk",)
     ordering_fields = ("pk",)
-    lookup_value_regex = r"\d+"
+    # The pk is the client's foreign key: Django does not range-check it like an id, so an id a
+    # bigint cannot hold must not reach the query (a 404 from the router instead).
+    lookup_value_regex = r"\d{1,18}"
 
     def get_queryset(self):
         row = ClientAnalysis.objects.filter(run=OuterRef("run"), counterparty=OuterRef("counterparty"))
