@@ -9,9 +9,9 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import bench, demo, models, tasks  # noqa: F401  tasks registers the nightly run
+        from . import bench, clients_ui, demo, models, tasks  # noqa: F401  tasks registers the nightly run
         from .views import reports  # noqa: F401  (registers the analytics reports)
 
         register_trash(models.ClassOverride, models.SalesPlan)
-        for part in (demo, bench):  # load_demo and bench contributions
+        for part in (demo, bench, clients_ui):  # demo, bench; the client list's columns, filters, card panel
             part.register()

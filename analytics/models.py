@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Counterparty, counterparty_scope
+from core.access import ASSIGNING_ROLES
 from core.models import BaseModel, RestrictedQuerySet, not_trashed
 
 USER = settings.AUTH_USER_MODEL
@@ -327,6 +328,7 @@ class ClassOverride(BaseModel):
     """A head's decision on a client's class or stage, kept across runs (with history)."""
 
     owner_scoped = True
+    change_roles = ASSIGNING_ROLES  # managers see their clients' overrides; only heads write them
 
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
                                      related_name="class_overrides")

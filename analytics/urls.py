@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path  # noqa: F401
 
 app_name = "analytics"
 
-urlpatterns = []
+urlpatterns = [
+    path("", include("analytics.views.overrides")),  # client card: class overrides
+]

@@ -5,6 +5,9 @@ view asks ``tabs_for(card, user, obj)`` and its template iterates them. A tab ei
 content lazily (htmx, ``url_name`` reversed with the object's pk) or renders a ``template`` in the
 card's own context. The tab's content view still checks access itself: ``permission`` only
 hides a tab the user could not use.
+
+Panels (``register_panel``) are shown above the tabs, rendered in place by the
+``{% card_panels %}`` tag (core/templatetags/cards.py) with the context their app computes.
 """
 
 from collections.abc import Callable
@@ -54,3 +57,34 @@ def tabs_for(card, user, obj, active="", context=None):
     if tabs and not any(t.active for t in tabs):
         tabs[0].active = True
     return tabs
+
+
+@dataclass(frozen=True)
+class CardPanel:
+    """A panel shown on a card above its tabs (e.g. the client's classes), from another app.
+
+    ``context(request, obj)`` returns the template's context, or None to show nothing; it runs
+    only for users who see the card, and for whom ``permission(user)`` (if set) is true.
+    """
+
+    key: str
+    template: str
+    context: Callable
+    card: str = COUNTERPARTY
+    permission: Callable | None = None
+
+
+def register_panel(panel, order=100):
+    return registry.card_panels.register(f"{panel.card}:{panel.key}", panel, order=order)
+
+
+def panels_for(card, request, obj):
+    """[(panel, context)] of ``obj``'s card for the request's user, in order."""
+    result = []
+    for panel in registry.card_panels:
+        if panel.card != card or (panel.permission and not panel.permission(request.user)):
+            continue
+        context = panel.context(request, obj)
+        if context is not None:
+            result.append((panel, context))
+    return result

@@ -1,5 +1,8 @@
 """Base FilterSet: one per model serves the list, the API, saved filters and exports."""
 
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
@@ -12,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import registry
 from core.dates import bound_form_field
 from core.models import CustomProperty, PropertyKind
 
@@ -96,9 +100,72 @@ def model_verbose_name(label):
     return str(apps.get_model(label)._meta.verbose_name).capitalize()
 
 
+@dataclass(frozen=True)
+class ModelFilter:
+    """A filter an app adds to every FilterSet of another app's model (``registry.model_filters``).
+
+    ``factory()`` returns a new ``django_filters.Filter``; the list sidebar, the API (and its
+    schema), saved filters and exports then filter by it like by a declared one.
+    """
+
+    model: str  # label_lower, e.g. "clients.counterparty"
+    name: str
+    factory: Callable
+
+
+# Every BaseFilterSet subclass, so a filter registered after a FilterSet was defined reaches it.
+_filtersets = weakref.WeakSet()
+
+
+def _model_label(filterset):
+    model = filterset._meta.model
+    return model._meta.label_lower if model is not None else None
+
+
+def register_filter(model_label, name, factory, order=100):
+    """Add the filter ``name`` (built by ``factory()``) to the FilterSets of ``model_label``.
+
+    A filter the FilterSet declares itself keeps precedence.
+    """
+    item = ModelFilter(model_label.lower(), name, factory)
+    registry.model_filters.register(f"{item.model}:{name}", item, order=order)
+    for filterset in list(_filtersets):
+        if _model_label(filterset) == item.model and name not in filterset.declared_filters:
+            filterset.base_filters[name] = factory()
+    return item
+
+
+def unregister_filter(model_label, name):
+    label = model_label.lower()
+    registry.model_filters.unregister(f"{label}:{name}")
+    for filterset in list(_filtersets):
+        if _model_label(filterset) == label and name not in filterset.declared_filters:
+            filterset.base_filters.pop(name, None)
+
+
+def registered_filters(model):
+    label = model._meta.label_lower
+    return {item.name: item.factory() for item in registry.model_filters if item.model == label}
+
+
 class BaseFilterSet(django_filters.FilterSet):
     """Every filter's input is bounded here, so bad query strings are a 400 naming the filter:
-    ids that overflow a bigint, numbers likewise, dates outside core.dates' range."""
+    ids that overflow a bigint, numbers likewise, dates outside core.dates' range.
+
+    Filters other apps registered for the model (``register_filter``) are added to
+    ``base_filters``, whichever was first: the FilterSet or the registration."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _filtersets.add(cls)
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        if cls._meta.model is not None:
+            for name, flt in registered_filters(cls._meta.model).items():
+                filters.setdefault(name, flt)
+        return filters
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)

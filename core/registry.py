@@ -8,8 +8,10 @@ the core views, commands and tests read the registries:
 - ``calendar_sources``: event sources of the user calendar;
 - ``periodic_tasks``: tasks the scheduler enqueues;
 - ``demo_loaders`` and ``bench_cases``: demo data and benchmark cases;
-- ``dashboard_tiles``, ``card_tabs``, ``navigation``, ``navbar_widgets``, ``reports``: UI
-  contributions.
+- ``dashboard_tiles``, ``card_tabs``, ``card_panels``, ``navigation``, ``navbar_widgets``,
+  ``reports``: UI contributions;
+- ``model_filters`` and ``table_columns``: extra filters of a model's FilterSets and extra
+  columns of a list table, contributed by apps that may not be imported by the model's app.
 
 The shape of each registry's items is defined by the module that consumes it (named in the
 registry's ``doc``); a registry only keeps them in order, keyed so a re-import cannot add twice.
@@ -59,6 +61,9 @@ demo_loaders = Registry("demo_loaders", "core.management.commands.load_demo")
 bench_cases = Registry("bench_cases", "core.management.commands.bench")
 dashboard_tiles = Registry("dashboard_tiles", "core.dashboard")
 card_tabs = Registry("card_tabs", "core.cards")
+card_panels = Registry("card_panels", "core.cards: panels beside the card's main data")
+model_filters = Registry("model_filters", "core.filtersets")
+table_columns = Registry("table_columns", "core.tables")
 navigation = Registry("navigation", "core.navigation")
 navbar_widgets = Registry("navbar_widgets", "core.navigation: templates included at the right of the bar")
 reports = Registry("reports", "core.reports")

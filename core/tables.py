@@ -1,12 +1,21 @@
-"""Declarative list tables: columns, their labels, sort keys and how a cell is shown."""
+"""Declarative list tables: columns, their labels, sort keys and how a cell is shown.
+
+Apps add columns to another app's table with ``register_column`` (``registry.table_columns``):
+the column comes after the declared ones, in the page and the exports, and its ``prepare(qs)``
+lets the list select or annotate what the column reads (no query per row).
+"""
 
 import datetime
 import html
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.formats import date_format, localize
 from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
+
+from core import registry
 
 
 class Column:
@@ -62,6 +71,25 @@ class Column:
         return format_html("{}", value)
 
 
+@dataclass(frozen=True)
+class TableColumn:
+    """A column an app adds to a table named by ``Table.label()`` (e.g. "clients.CounterpartyTable")."""
+
+    table: str
+    key: str  # the column's name: its ``?sort=`` value
+    column: Column
+    prepare: Callable | None = None  # prepare(queryset) -> queryset, applied by the list view
+
+
+def register_column(table, key, column, prepare=None, order=100):
+    column.name = key
+    return registry.table_columns.register(f"{table}:{key}", TableColumn(table, key, column, prepare), order=order)
+
+
+def unregister_column(table, key):
+    registry.table_columns.unregister(f"{table}:{key}")
+
+
 class TableMeta(type):
     def __new__(mcs, name, bases, attrs):
         columns = {}
@@ -83,18 +111,44 @@ class Table(metaclass=TableMeta):
 
     def __init__(self, rows, sort=None):
         self.rows = rows
-        self.columns = list(self.base_columns.values())
+        self.columns = list(self.all_columns().values())
         self.sort = sort
+
+    @classmethod
+    def label(cls):
+        """The name other apps register columns under: "<app>.<class name>"."""
+        return f"{cls.__module__.split('.')[0]}.{cls.__name__}"
+
+    @classmethod
+    def contributed(cls):
+        return [item for item in registry.table_columns if item.table == cls.label()]
+
+    @classmethod
+    def all_columns(cls):
+        """Declared columns, then the registered ones (a declared name wins)."""
+        columns = dict(cls.base_columns)
+        for item in cls.contributed():
+            columns.setdefault(item.key, item.column)
+        return columns
+
+    @classmethod
+    def prepare(cls, queryset):
+        """The list's queryset with what the registered columns read selected / annotated."""
+        for item in cls.contributed():
+            if item.prepare is not None and item.key not in cls.base_columns:
+                queryset = item.prepare(queryset)
+        return queryset
 
     @classmethod
     def ordering_for(cls, sort):
         """Validated (sort name, ordering list ending in the unique id)."""
         desc = bool(sort) and sort.startswith("-")
-        column = cls.base_columns.get((sort or "").lstrip("-"))
+        columns = cls.all_columns()
+        column = columns.get((sort or "").lstrip("-"))
         if column is None or not column.order_by:
             sort = cls.default_sort  # may start with "-" for newest first
             desc = sort.startswith("-")
-            column = cls.base_columns[sort.lstrip("-")]
+            column = columns[sort.lstrip("-")]
         field = column.order_by
         sign = "-" if desc else ""
         return (f"{sign}{column.name}", [f"{sign}{field}", f"{sign}id"])

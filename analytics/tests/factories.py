@@ -15,6 +15,7 @@ from analytics.models import (
 )
 from clients.models import Counterparty
 from clients.tests.factories import CounterpartyFactory
+from core import access
 from core.tests import samples
 
 
@@ -119,3 +120,11 @@ def risk_flag_sample(world):
 @samples.sample(SalesPlan)
 def sales_plan_sample(world):
     return SalesPlanFactory(manager=world.owner)
+
+
+# The client card's override routes (analytics/views/overrides.py): the pk is the client's; a
+# persona who sees the client but is no head is refused with 403 (ClassOverride.change_roles).
+samples.probe("analytics:override", method="post", action=access.CHANGE, target=Counterparty,
+              data=lambda world, _row: {"abc": "B", "reason": "probe"}, extra={"ui_role_denied": 403})
+samples.probe("analytics:override_remove", method="post", action=access.DELETE, target=Counterparty,
+              extra={"ui_role_denied": 403})

@@ -62,6 +62,7 @@ class ObjectListView(RestrictedMixin, View):
             # Exact totals cost a scan: only when the user asks for them.
             count = qs.count()
             return HttpResponse(ngettext("%(count)s row", "%(count)s rows", count) % {"count": count})
+        qs = self.table_class.prepare(qs)  # what columns other apps registered read (core.tables)
         sort, ordering = self.table_class.ordering_for(request.GET.get("sort"))
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
