@@ -12,3 +12,4 @@ class AnalyticsConfig(AppConfig):
         from . import models
 
         register_trash(models.ClassOverride, models.SalesPlan)
+        from . import ui  # noqa: F401  navigation and the at-risk tile (runs, settings, risks)

@@ -1,3 +1,5 @@
 """Analytics API resources, registered on the shared router (see klientura/api_urls.py)."""
 
 from core.api.router import router  # noqa: F401
+
+from . import runs  # noqa: F401  analysis runs (start, status, rows) and the at-risk list
