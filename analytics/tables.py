@@ -152,7 +152,7 @@ def explain(reason, details):
 class RiskTable(Table):
     default_sort = "counterparty"
 
-    counterparty = Column(gettext_lazy("Client"), order_by="counterparty__name", render=lambda flag: format_html(
+    counterparty = Column(gettext_lazy("Client"), order_by="client_name", render=lambda flag: format_html(
         '<a href="{}">{}</a>', flag.counterparty.get_absolute_url(), flag.counterparty))
     main_manager = Column(gettext_lazy("Main manager"))
     reason = Column(gettext_lazy("Reason"), order_by="reason")

@@ -1,5 +1,7 @@
 """The at-risk list (early warning): the current run's risk flags the user may see."""
 
+from django.db.models import F
+
 from core.views.generic import ObjectListView
 
 from ..filtersets import RiskFlagFilterSet
@@ -9,7 +11,9 @@ from ..tables import RiskTable
 
 def risk_flags(user, params):
     """Flags ``user`` may see: of the run ``params`` names (a filter applies it), else the current one."""
-    qs = RiskFlag.objects.restrict(user).select_related("counterparty", "main_manager")
+    # The client's name as a column of its own: keyset pagination sorts by it (core.pagination).
+    qs = RiskFlag.objects.restrict(user).select_related("counterparty", "main_manager").annotate(
+        client_name=F("counterparty__name"))
     if params.get("run"):
         return qs
     current = AnalysisRun.current()
