@@ -23,7 +23,7 @@ def clients(manager, teammate):
 def run(clients):
     run = AnalysisRunFactory(clients=4, total=Decimal("400"), skipped={"EUR": 3}, step="Done",
                              params={"lost_days": 180})
-    for owner, cps in clients.items():
+    for cps in clients.values():
         for cp, abc in zip(cps, "AB", strict=True):
             ClientAnalysisFactory(run=run, counterparty=cp, abc=abc, measure=Decimal("100"))
     return run
