@@ -1,5 +1,6 @@
 """Serializers of analysis runs, their rows and risk flags (all read-only but the run request)."""
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -52,8 +53,6 @@ class RunStartSerializer(serializers.Serializer):
     period_end = SerializerDateField(required=False, allow_null=True)
 
     def validate(self, attrs):
-        from django.utils import timezone
-
         errors = period_errors(attrs.get("analysis_date") or timezone.localdate(), attrs.get("period_start"),
                                attrs.get("period_end"))
         if errors:
