@@ -60,8 +60,20 @@ class RunStartSerializer(serializers.Serializer):
         return attrs
 
 
+def code_field(help_text):
+    # Plain strings: the same choice sets serve several fields (computed, effective, previous) and
+    # apps, and would otherwise get one OpenAPI enum name per field.
+    return serializers.CharField(read_only=True, help_text=help_text)
+
+
 class ClientAnalysisSerializer(serializers.ModelSerializer):
     counterparty_name = serializers.CharField(source="counterparty.name", read_only=True)
+    abc = code_field("A, B, C or empty (no sales in the period)")
+    abc_effective = code_field("A, B, C or empty (no sales in the period)")
+    stage = code_field("potential, one_time, regular or lost")
+    stage_effective = code_field("potential, one_time, regular or lost")
+    xyz = code_field("X, Y, Z or empty (not a regular client)")
+    xyz_effective = code_field("X, Y, Z or empty (not a regular client)")
 
     class Meta:
         model = ClientAnalysis
