@@ -15,3 +15,4 @@ class AnalyticsConfig(AppConfig):
         register_trash(models.ClassOverride, models.SalesPlan)
         for part in (demo, bench, clients_ui):  # demo, bench; the client list's columns, filters, card panel
             part.register()
+        from . import ui  # noqa: F401  navigation and the at-risk tile (runs, settings, risks)

@@ -1,7 +1,16 @@
-from django.urls import include, path  # noqa: F401
+from django.urls import path
+
+from .views import overrides, risks, runs, settings
 
 app_name = "analytics"
 
 urlpatterns = [
-    path("", include("analytics.views.overrides")),  # client card: class overrides
+    path("clients/<int:pk>/override/", overrides.OverrideView.as_view(), name="override"),
+    path("clients/<int:pk>/override/remove/", overrides.OverrideRemoveView.as_view(), name="override_remove"),
+    path("runs/", runs.RunListView.as_view(), name="run_list"),
+    path("runs/new/", runs.RunStartView.as_view(), name="run_add"),
+    path("runs/<int:pk>/", runs.RunDetailView.as_view(), name="run"),
+    path("runs/<int:pk>/status/", runs.RunStatusView.as_view(), name="run_status"),
+    path("settings/", settings.AnalysisSettingsView.as_view(), name="settings"),
+    path("risks/", risks.RiskListView.as_view(), name="risk_list"),
 ]

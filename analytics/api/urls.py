@@ -2,4 +2,7 @@
 
 from core.api.router import router  # noqa: F401
 
-from . import overrides  # noqa: F401  registers classifications, class-overrides
+from . import (
+    overrides,  # noqa: F401  registers classifications, class-overrides
+    runs,  # noqa: F401  analysis runs (start, status, rows) and the at-risk list
+)

@@ -24,7 +24,7 @@ def newly_at_risk(run):
 
 def risks_url(user_id):
     try:
-        return reverse("analytics:risks") + f"?main_manager={user_id}"
+        return reverse("analytics:risk_list") + f"?main_manager={user_id}"
     except NoReverseMatch:
         return ""
 

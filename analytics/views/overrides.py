@@ -6,7 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -103,9 +103,3 @@ class OverrideRemoveView(LoginRequiredMixin, View):
         if removed is not None:
             messages.success(request, _("Override removed: the computed values apply."))
         return HttpResponseRedirect(counterparty.get_absolute_url())
-
-
-urlpatterns = [
-    path("clients/<int:pk>/override/", OverrideView.as_view(), name="override"),
-    path("clients/<int:pk>/override/remove/", OverrideRemoveView.as_view(), name="override_remove"),
-]

@@ -31,7 +31,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics"]
-    assert registry.dashboard_tiles.keys() == ["money", "forecast", "stages", "employees"]
+    assert registry.dashboard_tiles.keys() == ["money", "forecast", "stages", "employees", "risks"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "supplier", "history"]
     groups = {item.group for item in registry.navigation}
@@ -120,7 +120,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
 def test_dashboard_renders_the_registered_tiles(head, manager, client_for):
     page = client_for(head).get(reverse("dashboard")).content.decode()
     keys = re.findall(r'data-testid="tile-([a-z]+)"', page)
-    assert keys == ["money", "forecast", "stages", "employees"]
+    assert keys == ["money", "forecast", "stages", "employees", "risks"]
     assert 'data-testid="revenue-today"' in page and 'data-testid="employees"' in page
     assert client_for(head).get("/sales/dashboard/").url == reverse("dashboard")  # old bookmarks
     assert client_for(head).get(reverse("home")).url == reverse("dashboard")
