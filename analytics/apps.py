@@ -12,3 +12,5 @@ class AnalyticsConfig(AppConfig):
         from . import models
 
         register_trash(models.ClassOverride, models.SalesPlan)
+        from . import plans_ui  # sales plans, manager KPI reports, their tile and menu entry
+        plans_ui.register()

@@ -392,6 +392,7 @@ class SalesPlan(BaseModel):
     """A manager's monthly targets (seeds 002, 004): revenue, new clients, contacts."""
 
     owner_scoped = True
+    head_managed = True  # heads set the plans; a manager only reads their own (core.access.can)
 
     manager = models.ForeignKey(USER, verbose_name=_("manager"), on_delete=models.PROTECT, related_name="sales_plans")
     month = models.DateField(_("month"), help_text=_("The first day of the month."))

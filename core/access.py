@@ -48,9 +48,15 @@ def rule_for(user):
 
 
 def can(user, action, model=None):
-    """May ``user`` perform ``action`` on ``model`` at all (rows aside)?"""
+    """May ``user`` perform ``action`` on ``model`` at all (rows aside)?
+
+    ``settings_model = True``: only administrators write. ``head_managed = True`` (sales plans):
+    only those who may assign (heads, administrators) write; everyone else reads their scope.
+    """
     if model is not None and getattr(model, "settings_model", False) and action != VIEW:
         return can_manage_settings(user)
+    if model is not None and getattr(model, "head_managed", False) and action != VIEW:
+        return can_assign(user) and action in rule_for(user)[1]
     return action in rule_for(user)[1]
 
 

@@ -50,22 +50,27 @@ PERSONAS = {
 OWNER_TOKEN, TEAMMATE_TOKEN = "Zorgalpha", "Quimbeta"
 
 
-def allowed(persona, action):
+def read_only(persona, model=None):
+    """Read-only roles; sales managers too on ``head_managed`` models (only heads write those)."""
+    return persona == "quality" or (persona in ("manager", "teammate") and getattr(model, "head_managed", False))
+
+
+def allowed(persona, action, model=None):
     """May ``persona`` perform ``action`` on the owner's (``manager``'s) rows?"""
     if persona == "teammate":
         return False
-    if persona == "quality":
+    if read_only(persona, model):
         return action == access.VIEW
     return True
 
 
-def may_add(persona):
-    return persona != "quality"
+def may_add(persona, model=None):
+    return not read_only(persona, model)
 
 
-def role_may(persona, action):
+def role_may(persona, action, model=None):
     """May the persona's role perform ``action`` at all (on some rows)?"""
-    return persona != "quality" or action == access.VIEW
+    return not read_only(persona, model) or action == access.VIEW
 
 
 # --- Discovery: routes and API endpoints of owner-scoped models --------------------------------
@@ -174,7 +179,9 @@ def api_probe_names():
 ROUTES = ui_routes()
 API = list(api_viewsets())
 TRASH_MODELS = [m for m in registry.trash if is_owner_scoped(m)]
-FORM_ROUTES = [r for r in ROUTES if kind_of(r) in ("add", "edit", "add_under")]
+# Forms a sales manager may open (head-managed models refuse them the form altogether).
+FORM_ROUTES = [r for r in ROUTES if kind_of(r) in ("add", "edit", "add_under")
+               and not getattr(r.model, "head_managed", False)]
 
 def _form_param(route):
     return pytest.param(route, id=route.name)
@@ -307,7 +314,7 @@ def check_list(route, persona, world, owner, c):
 def check_detail(route, persona, world, owner, c):
     url = reverse(route.name, kwargs={"pk": owner.get(route.model).pk})
     resp = c.get(url)
-    if allowed(persona, access.VIEW):
+    if allowed(persona, access.VIEW, route.model):
         assert resp.status_code == 200, (url, resp.status_code)
     else:
         assert_refused(resp, 404, owner.state(), owner, url)
@@ -316,7 +323,7 @@ def check_detail(route, persona, world, owner, c):
 def check_edit(route, persona, world, owner, c):
     row = fresh(owner.get(route.model))
     url = reverse(route.name, kwargs={"pk": row.pk})
-    if allowed(persona, access.CHANGE):
+    if allowed(persona, access.CHANGE, route.model):
         assert c.get(url).status_code == 200, url
         return
     before = owner.state()
@@ -327,10 +334,10 @@ def check_edit(route, persona, world, owner, c):
 def check_add(route, persona, world, owner, c):
     url = reverse(route.name)
     resp = c.get(url)
-    assert resp.status_code == (200 if may_add(persona) else 403), (url, resp.status_code)
+    assert resp.status_code == (200 if may_add(persona, route.model) else 403), (url, resp.status_code)
     # Opening the form "from the card" of a client one may not change: refused or ignored.
     resp = c.get(url, {"counterparty": owner.get(Counterparty).pk})
-    if not allowed(persona, access.CHANGE):
+    if not allowed(persona, access.CHANGE, route.model):
         assert resp.status_code in (200, 403, 404), (url, resp.status_code)
         assert OWNER_TOKEN not in body_text(resp), url
 
@@ -339,7 +346,7 @@ def check_add_under(route, persona, world, owner, c):
     param = route.params[0]
     parent = owner.get(parent_field(route.model, param))
     url = reverse(route.name, kwargs={param: parent.pk})
-    if allowed(persona, access.CHANGE) and may_add(persona):
+    if allowed(persona, access.CHANGE, route.model) and may_add(persona, route.model):
         assert c.get(url).status_code == 200, url
         return
     before = owner.state()
@@ -350,7 +357,7 @@ def check_add_under(route, persona, world, owner, c):
 def check_delete(route, persona, world, owner, c):
     row = owner.get(route.model)
     url = reverse(route.name, kwargs={"pk": row.pk})
-    if not allowed(persona, access.DELETE):
+    if not allowed(persona, access.DELETE, route.model):
         before = owner.state()
         assert_refused(c.get(url), 404, before, owner, f"GET {url}")
         assert_refused(c.post(url), 404, before, owner, f"POST {url}")
@@ -367,7 +374,7 @@ def check_probe(route, persona, world, owner, c):
         url = reverse(route.name, kwargs=kwargs)
         data = probe.data(owner, None) if probe.data else {}
         resp = getattr(c, probe.method)(url, data)
-        if not role_may(persona, probe.action):
+        if not role_may(persona, probe.action, route.model):
             assert resp.status_code == 403, (url, resp.status_code)
         assert resp.status_code in (200, 302, 403), (url, resp.status_code)
         assert_visibility(body_text(resp), persona, world, positive=probe.positive and resp.status_code == 200,
@@ -378,7 +385,7 @@ def check_probe(route, persona, world, owner, c):
     data = probe.data(owner, row) if probe.data else {}
     before = owner.state()
     resp = getattr(c, probe.method)(url, data)
-    if allowed(persona, probe.action):
+    if allowed(persona, probe.action, probe.target or route.model):
         assert resp.status_code < 400, (url, resp.status_code)
     else:
         assert_refused(resp, probe.extra.get("ui_denied", 404), before, owner, url)
@@ -418,12 +425,12 @@ def test_trash_and_restore(model, persona, world, owner):
     trash = c.get(reverse("trash"))
     assert trash.status_code == 200
     shown = restore_url in trash.content.decode()
-    assert shown is allowed(persona, access.DELETE), f"{persona}: trash shows {model.__name__}: {shown}"
-    if not allowed(persona, access.VIEW):
+    assert shown is allowed(persona, access.DELETE, model), f"{persona}: trash shows {model.__name__}: {shown}"
+    if not allowed(persona, access.VIEW, model):
         assert OWNER_TOKEN not in trash.content.decode()
     before = owner.state()
     resp = c.post(restore_url)
-    if allowed(persona, access.DELETE):
+    if allowed(persona, access.DELETE, model):
         assert resp.status_code == 302 and not fresh(row).is_deleted
     else:
         assert_refused(resp, 404, before, owner, restore_url)
@@ -443,10 +450,10 @@ def test_api(prefix, viewset, basename, model, persona, world, owner):
     resp = c.get(base, {"page_size": 500})
     assert resp.status_code == 200, resp.content
     ids = {item["id"] for item in resp.json()["results"]}
-    assert (row.pk in ids) is allowed(persona, access.VIEW), f"{base}: {persona}"
+    assert (row.pk in ids) is allowed(persona, access.VIEW, model), f"{base}: {persona}"
     assert_visibility(resp.content.decode(), persona, world, where=base)
 
-    expected = 200 if allowed(persona, access.VIEW) else 404
+    expected = 200 if allowed(persona, access.VIEW, model) else 404
     assert c.get(detail).status_code == expected, detail
     if hasattr(viewset, "history"):
         assert c.get(f"{detail}history/").status_code == expected, f"{detail}history/"
@@ -454,7 +461,7 @@ def test_api(prefix, viewset, basename, model, persona, world, owner):
     if "patch" in viewset.http_method_names and hasattr(viewset, "partial_update"):
         before = owner.state()
         resp = c.patch(detail, {"version": row.version}, format="json")
-        if allowed(persona, access.CHANGE):
+        if allowed(persona, access.CHANGE, model):
             assert resp.status_code == 200, (detail, resp.content)
         else:
             assert_refused(resp, denied, before, owner, f"PATCH {detail}")
@@ -464,7 +471,7 @@ def test_api(prefix, viewset, basename, model, persona, world, owner):
         return
     before = owner.state()
     resp = c.delete(detail)
-    if allowed(persona, access.DELETE):
+    if allowed(persona, access.DELETE, model):
         assert resp.status_code == 204, (detail, resp.content)
         assert fresh(row).is_deleted
     else:
@@ -473,7 +480,7 @@ def test_api(prefix, viewset, basename, model, persona, world, owner):
     if hasattr(viewset, "restore"):
         before = owner.state()
         resp = c.post(f"{detail}restore/")
-        if allowed(persona, access.DELETE):
+        if allowed(persona, access.DELETE, model):
             assert resp.status_code == 200, (detail, resp.content)
             assert not fresh(row).is_deleted
         else:
@@ -494,7 +501,7 @@ def test_api_action(name, persona, world, owner):
     c = api_client(world, persona)
     before = owner.state()
     resp = c.post(url, data, format="json") if probe.method == "post" else c.get(url, data)
-    if allowed(persona, probe.action):
+    if allowed(persona, probe.action, probe.target):
         assert resp.status_code < 400, (url, resp.status_code, body_text(resp)[:300])
     else:
         expected = probe.extra.get("api_denied", 404) if persona == "teammate" else 403
