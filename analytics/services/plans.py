@@ -117,7 +117,7 @@ def plan_vs_actual(months, currency=None, manager_ids=None):
             entry.plan["revenue"] += plan["revenue"]
         entry.plan["new_clients"] += plan["new_clients"]
         entry.plan["contacts"] += plan["contacts"]
-    for (manager, _month), figures in actuals(months, currency, manager_ids).items():
+    for (manager, _m), figures in actuals(months, currency, manager_ids).items():
         entry = result.setdefault(manager, PlanFact())
         for metric in METRICS:
             entry.actual[metric] += figures[metric]
