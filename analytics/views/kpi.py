@@ -131,7 +131,7 @@ HEAD_COLUMNS = [
 class HeadReport(KpiReport):
     slug = "head-report"
     group_order = 220
-    title = gettext_lazy("Head's report: manager ranking")
+    title = gettext_lazy("Head's report (manager ranking)")
     description = gettext_lazy("Managers ranked by the weighted score, change of place, plan vs actual.")
     definition = gettext_lazy(
         "Each indicator normalised: % of the company total for contacts, stage ups and downs, orders, revenue, "
