@@ -400,6 +400,7 @@ class SalesPlan(BaseModel):
     currency = models.CharField(_("currency"), max_length=3, default="")
     new_clients = models.PositiveIntegerField(_("new clients"), default=0)
     contacts = models.PositiveIntegerField(_("contacts"), default=0)
+    comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
         verbose_name = _("sales plan")

@@ -1,6 +1,7 @@
 """API of the manager indicators (read-only, restricted like the reports) and the sales plans."""
 
 import django_filters
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -20,8 +21,12 @@ from ..services.plans import duplicate_message
 class SalesPlanSerializer(BaseModelSerializer):
     class Meta(BaseModelSerializer.Meta):
         model = SalesPlan
+        extra_kwargs = {"currency": {"required": False, "allow_blank": True,
+                                     "help_text": "Empty or left out: the company currency."}}
 
     def validate(self, attrs):
+        if ("currency" in attrs and not attrs["currency"]) or (self.instance is None and "currency" not in attrs):
+            attrs["currency"] = settings.KLIENTURA_CURRENCY
         manager = attrs.get("manager", getattr(self.instance, "manager", None))
         month = attrs.get("month", getattr(self.instance, "month", None))
         message = duplicate_message(manager, month, getattr(self.instance, "pk", None))

@@ -118,4 +118,4 @@ def risk_flag_sample(world):
 
 @samples.sample(SalesPlan)
 def sales_plan_sample(world):
-    return SalesPlanFactory(manager=world.owner)
+    return SalesPlanFactory(manager=world.owner, comment=world.text("plan"))

@@ -48,13 +48,14 @@ class PlanTable(Table):
     currency = Column(_("Currency"))
     new_clients = Column(_("New clients"), css="text-end")
     contacts = Column(_("Contacts"), css="text-end")
+    comment = Column(_("Comment"))
 
 
 class PlanForm(BaseModelForm):
     class Meta:
         model = SalesPlan
-        fields = ["manager", "month", "revenue", "currency", "new_clients", "contacts"]
-        widgets = {"month": DateInput}
+        fields = ["manager", "month", "revenue", "currency", "new_clients", "contacts", "comment"]
+        widgets = {"month": DateInput, "comment": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
