@@ -4,7 +4,7 @@ import django_filters
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -88,6 +88,7 @@ class ManagerIndicatorsSerializer(serializers.Serializer):
     indicators = IndicatorSerializer(many=True)
 
 
+@extend_schema_serializer(many=False)  # the "list" action returns one object
 class IndicatorsResponseSerializer(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()

@@ -7,7 +7,7 @@ only their own line (no company totals, no other manager); heads see everyone.
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.reports import Chart, Column, Note, PeriodForm, Report, register
+from core.reports import BoundedDateField, Chart, Column, Note, Report, ReportForm, register
 
 from ..models import Indicator
 from ..services import kpi, plans
@@ -15,8 +15,17 @@ from ..services import kpi, plans
 GROUP = gettext_lazy("Analytics")
 
 
-class KpiForm(PeriodForm):
-    default_period = staticmethod(kpi.last_full_month)
+class KpiForm(ReportForm):
+    """A period defaulting to the last full month (indicators of a finished month), not PeriodForm's
+    twelve months."""
+
+    date_from = BoundedDateField(label=gettext_lazy("From"))
+    date_to = BoundedDateField(label=gettext_lazy("To"))
+
+    def get_defaults(self):
+        period = kpi.last_full_month()
+        return {**super().get_defaults(), "date_from": period.date_from.isoformat(),
+                "date_to": period.date_to.isoformat()}
 
 
 def indicator_kind(code):
