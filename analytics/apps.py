@@ -15,4 +15,8 @@ class AnalyticsConfig(AppConfig):
         register_trash(models.ClassOverride, models.SalesPlan)
         for part in (demo, bench, clients_ui):  # demo, bench; the client list's columns, filters, card panel
             part.register()
-        from . import ui  # noqa: F401  navigation and the at-risk tile (runs, settings, risks)
+        from . import (
+            plans_ui,  # sales plans, manager KPI reports, their tile and menu entry
+            ui,  # noqa: F401  navigation and the at-risk tile (runs, settings, risks)
+        )
+        plans_ui.register()

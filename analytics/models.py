@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Counterparty, counterparty_scope
-from core.access import ASSIGNING_ROLES
 from core.models import BaseModel, RestrictedQuerySet, not_trashed
 
 USER = settings.AUTH_USER_MODEL
@@ -328,7 +327,7 @@ class ClassOverride(BaseModel):
     """A head's decision on a client's class or stage, kept across runs (with history)."""
 
     owner_scoped = True
-    change_roles = ASSIGNING_ROLES  # managers see their clients' overrides; only heads write them
+    head_managed = True  # managers see their clients' overrides; only heads write them (core.access.can)
 
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
                                      related_name="class_overrides")
@@ -394,6 +393,7 @@ class SalesPlan(BaseModel):
     """A manager's monthly targets (seeds 002, 004): revenue, new clients, contacts."""
 
     owner_scoped = True
+    head_managed = True  # heads set the plans; a manager only reads their own (core.access.can)
 
     manager = models.ForeignKey(USER, verbose_name=_("manager"), on_delete=models.PROTECT, related_name="sales_plans")
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
@@ -401,6 +401,7 @@ class SalesPlan(BaseModel):
     currency = models.CharField(_("currency"), max_length=3, default="")
     new_clients = models.PositiveIntegerField(_("new clients"), default=0)
     contacts = models.PositiveIntegerField(_("contacts"), default=0)
+    comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
         verbose_name = _("sales plan")

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import overrides, risks, runs, settings
+from core.routes import crud_urls
+
+from .views import overrides, plans, risks, runs, settings
 
 app_name = "analytics"
 
@@ -13,4 +15,6 @@ urlpatterns = [
     path("runs/<int:pk>/status/", runs.RunStatusView.as_view(), name="run_status"),
     path("settings/", settings.AnalysisSettingsView.as_view(), name="settings"),
     path("risks/", risks.RiskListView.as_view(), name="risk_list"),
+    *crud_urls("plans", "plan", list=plans.PlanListView, edit=plans.PlanEditView, delete=plans.PlanDeleteView,
+               history=plans.PlanHistoryView),
 ]

@@ -50,16 +50,13 @@ def rule_for(user):
 def can(user, action, model=None):
     """May ``user`` perform ``action`` on ``model`` at all (rows aside)?
 
-    A model may narrow who writes it with ``change_roles`` (a set of roles): the others may
-    still view its rows (in their scope) but not add, change or delete them (e.g. a head's
-    class override).
+    ``settings_model = True``: only administrators write. ``head_managed = True`` (sales plans):
+    only those who may assign (heads, administrators) write; everyone else reads their scope.
     """
     if model is not None and getattr(model, "settings_model", False) and action != VIEW:
         return can_manage_settings(user)
-    roles = getattr(model, "change_roles", None) if model is not None else None
-    if roles is not None and action != VIEW and not getattr(user, "is_superuser", False) and \
-            getattr(user, "role", None) not in roles:
-        return False
+    if model is not None and getattr(model, "head_managed", False) and action != VIEW:
+        return can_assign(user) and action in rule_for(user)[1]
     return action in rule_for(user)[1]
 
 

@@ -119,11 +119,11 @@ def risk_flag_sample(world):
 
 @samples.sample(SalesPlan)
 def sales_plan_sample(world):
-    return SalesPlanFactory(manager=world.owner)
+    return SalesPlanFactory(manager=world.owner, comment=world.text("plan"))
 
 
 # The client card's override routes (analytics/views/overrides.py): the pk is the client's; a
-# persona who sees the client but is no head is refused with 403 (ClassOverride.change_roles).
+# persona who sees the client but is no head is refused with 403 (ClassOverride.head_managed).
 samples.probe("analytics:override", method="post", action=access.CHANGE, target=Counterparty,
               data=lambda world, _row: {"abc": "B", "reason": "probe"}, extra={"ui_role_denied": 403})
 samples.probe("analytics:override_remove", method="post", action=access.DELETE, target=Counterparty,

@@ -68,6 +68,12 @@ def extra_samples():
     if not StageRule.objects.exists():
         stage = Pipeline.ensure_default().stages.order_by("order").first()
         StageRule.objects.create(stage=stage, title="Позвонить клиенту")
+    from analytics.models import SalesPlan
+    from core.models import User
+
+    if not SalesPlan.objects.exists():
+        SalesPlan.objects.create(manager=User.objects.filter(role="sales_manager").order_by("pk").first(),
+                                 month=dt.date(2025, 3, 1), revenue=500000, currency="RUB", new_clients=3, contacts=60)
 
 
 @pytest.fixture(scope="module")
