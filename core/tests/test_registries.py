@@ -31,13 +31,13 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics"]
-    assert registry.dashboard_tiles.keys() == ["money", "forecast", "stages", "employees", "risks"]
+    assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "supplier", "history"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
     assert registry.navbar_widgets.keys() == ["activities:bell"]
-    assert len(registry.reports) == 13 and len(registry.periodic_tasks) == 6
+    assert len(registry.reports) == 15 and len(registry.periodic_tasks) == 6
 
 
 def test_the_bar_draws_the_registered_widgets(manager, client_for):
