@@ -1,42 +1,41 @@
-"""A head runs the analysis from the page and watches the progress bar fill up to the summary.
+"""A head runs the analysis from the page, watches the progress bar fill up to the summary, and
+opens the ABC report of the run with its Pareto chart drawn.
 
-The engine is not on this branch yet: ``analytics.services.engine.compute`` is replaced by a
-fake that steps the run 0 → 50 → 100 %; the queued task runs in django_tasks_db's own worker
-loop (in a thread: ``manage.py db_worker`` would install signal handlers, main thread only).
+The real engine runs in django_tasks_db's own worker loop (in a thread: ``manage.py db_worker``
+would install signal handlers, main thread only); it is held at its "classifying" step until the
+page has shown it, so the test sees the bar move rather than only its end.
 """
 
+import datetime
 import threading
-from decimal import Decimal
 
 import pytest
 from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from analytics.models import AnalysisRun, ClientAnalysis
+from analytics.models import AnalysisRun
 from analytics.services import engine
+from analytics.tests.test_engine import sale
 from clients.tests.factories import CounterpartyFactory
 
 pytest_plugins = ["core.tests.browser"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-class FakeEngine:
-    """Half-way it waits until the test has seen 50 % on the page."""
+class HeldStep:
+    """Wraps engine._step: at the classifying step it shows the progress, then waits for the test."""
 
-    def __init__(self):
+    def __init__(self, real):
+        self.real = real
         self.halfway, self.go_on = threading.Event(), threading.Event()
 
-    def __call__(self, run):
-        runs = AnalysisRun.objects.filter(pk=run.pk)
-        runs.update(status="running", progress=50, step="ABC classes", started_at=timezone.now())
-        self.halfway.set()
-        self.go_on.wait(20)
-        for i, cp in enumerate(ClientAnalysis.counterparty.field.related_model.objects.order_by("pk")):
-            ClientAnalysis.objects.create(run=run, counterparty=cp, main_manager=cp.main_manager, rank=i + 1,
-                                          revenue=Decimal(1000 - i), measure=Decimal(1000 - i), abc="AB"[i % 2],
-                                          abc_effective="AB"[i % 2], stage="regular", stage_effective="regular")
-        runs.update(status="done", progress=100, step="Done", finished_at=timezone.now(), clients=2)
+    def __call__(self, run, progress, step, work):
+        if progress == 40:
+            AnalysisRun.objects.filter(pk=run.pk).update(progress=progress, step=step)
+            self.halfway.set()
+            self.go_on.wait(20)
+        return self.real(run, progress, step, work)
 
 
 def work_off_the_queue():
@@ -49,11 +48,13 @@ def work_off_the_queue():
         connections.close_all()
 
 
-def test_run_analysis_and_watch_the_progress(page, console, log_in, head, manager, monkeypatch):
-    fake = FakeEngine()
-    monkeypatch.setattr(engine, "compute", fake)
-    for name in ("ООО Север", "ООО Юг"):
-        CounterpartyFactory(main_manager=manager, name=name)
+def test_run_analysis_watch_the_progress_and_see_the_pareto_chart(page, console, log_in, head, manager,
+                                                                   monkeypatch):
+    held = HeldStep(engine._step)
+    monkeypatch.setattr(engine, "_step", held)
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=10)
+    for name, amount in (("ООО Север", 900), ("ООО Юг", 80), ("ООО Запад", 20)):
+        sale(CounterpartyFactory(main_manager=manager, name=name), last_month, amount, seller=manager)
 
     log_in(head.username)
     page.goto("/analytics/runs/")
@@ -67,14 +68,12 @@ def test_run_analysis_and_watch_the_progress(page, console, log_in, head, manage
     worker = threading.Thread(target=work_off_the_queue, daemon=True)
     worker.start()
     try:
-        assert fake.halfway.wait(20), "the worker did not pick up the run"
-        expect(bar).to_have_text("50 %")
-        expect(page.get_by_test_id("run-step")).to_have_text("ABC classes")
+        assert held.halfway.wait(30), "the worker did not pick up the run"
+        expect(bar).to_have_text("40 %")
+        expect(page.get_by_test_id("run-step")).to_have_text("Classifying clients")
     finally:
-        fake.go_on.set()
-        worker.join(20)
-
-    expect(bar).to_have_text("100 %")
+        held.go_on.set()
+    expect(bar).to_have_text("100 %", timeout=30_000)
     expect(page.get_by_test_id("run-status-label")).to_have_text("Done")
     summary = page.get_by_test_id("run-summary")
     expect(summary).to_be_visible()
@@ -82,4 +81,15 @@ def test_run_analysis_and_watch_the_progress(page, console, log_in, head, manage
     expect(page.get_by_test_id("run-rows")).to_contain_text("ООО Север")
     assert page.get_by_test_id("run-status").get_attribute("hx-trigger") is None  # polling stopped
     assert AnalysisRun.objects.get().status == "done"
+
+    page.get_by_test_id("report-link").first.click()
+    page.wait_for_url("**/reports/abc/**")
+    expect(page.locator("canvas[data-chart]")).to_have_count(1)
+    page.wait_for_function("() => [...document.querySelectorAll('canvas[data-chart]')]"
+                           ".every((c) => c.chart && c.width > 0)")
+    kinds = page.evaluate("() => { const c = document.querySelector('canvas[data-chart]').chart;"
+                          " return [c.config.type, c.data.datasets.map((d) => d.type || c.config.type)]; }")
+    assert kinds[0] == "bar" and "line" in kinds[1]  # bars per client, the cumulative share as a line
+    expect(page.get_by_test_id("clients-table")).to_contain_text("ООО Юг")
+    worker.join(20)
     assert [line for line in console if line.startswith(("error", "pageerror"))] == []
