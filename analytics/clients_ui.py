@@ -11,6 +11,7 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import access
 from core.cards import CardPanel, register_panel
@@ -50,7 +51,7 @@ def trend(kind, current, previous):
 ARROWS = {"up": ("↑", "text-success", _("up since the previous run")),
           "down": ("↓", "text-danger", _("down since the previous run")),
           "same": ("=", "text-body-secondary", _("as in the previous run")),
-          "new": (_("new"), "badge text-bg-info", _("not in the previous run"))}
+          "new": (pgettext_lazy("analysis", "new"), "badge text-bg-info", _("not in the previous run"))}
 
 
 def label(kind, value):
@@ -165,8 +166,8 @@ def register():
     register_column(TABLE, "abc", Column(_("ABC"), order_by="analytics_abc", render=cell("abc"),
                                          css="text-nowrap"), prepare=prepare)
     # One prepare serves the three columns.
-    register_column(TABLE, "stage", Column(_("Stage"), order_by="analytics_stage", render=cell("stage"),
-                                           css="text-nowrap"))
+    register_column(TABLE, "stage", Column(pgettext_lazy("relationship", "Stage"), order_by="analytics_stage",
+                                           render=cell("stage"), css="text-nowrap"))
     register_column(TABLE, "xyz", Column(_("XYZ"), order_by="analytics_xyz", render=cell("xyz"),
                                          css="text-nowrap"))
     register_panel(CardPanel("classification", "analytics/card_classification.html", panel_context), order=10)

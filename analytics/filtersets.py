@@ -3,6 +3,7 @@
 import django_filters
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.filtersets import BaseFilterSet, ChosenObjectWidget
 
@@ -28,7 +29,8 @@ class ClientAnalysisFilterSet(BaseFilterSet):
 
     q = django_filters.CharFilter(label=_("Client"), field_name="counterparty__name", lookup_expr="icontains")
     abc = django_filters.ChoiceFilter(label=_("ABC class"), field_name="abc_effective", choices=ABC.choices)
-    stage = django_filters.ChoiceFilter(label=_("Stage"), field_name="stage_effective", choices=Stage.choices)
+    stage = django_filters.ChoiceFilter(label=pgettext_lazy("relationship", "Stage"), field_name="stage_effective",
+                                      choices=Stage.choices)
     xyz = django_filters.ChoiceFilter(label=_("XYZ class"), field_name="xyz_effective", choices=XYZ.choices)
     main_manager = django_filters.ModelChoiceFilter(label=_("Main manager"), queryset=_users())
 

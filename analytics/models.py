@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Counterparty, counterparty_scope
 from core.models import BaseModel, RestrictedQuerySet, not_trashed
@@ -36,10 +37,11 @@ class XYZ(models.TextChoices):
 
 
 class Stage(models.TextChoices):
-    POTENTIAL = "potential", _("Potential")
-    ONE_TIME = "one_time", _("One-time")
-    REGULAR = "regular", _("Regular")
-    LOST = "lost", _("Lost")
+    # A context: "Lost" of a deal is another word in Russian and Romanian.
+    POTENTIAL = "potential", pgettext_lazy("client", "Potential")
+    ONE_TIME = "one_time", pgettext_lazy("client", "One-time")
+    REGULAR = "regular", pgettext_lazy("client", "Regular")
+    LOST = "lost", pgettext_lazy("client", "Lost")
 
 
 # Higher is better: what "a drop" and the arrows compare ("" = no class, below C).
@@ -291,7 +293,9 @@ class ClientAnalysis(ScopedByCounterparty):
         ordering = ["run", "rank", "counterparty"]
         constraints = [models.UniqueConstraint(fields=["run", "counterparty"], name="clientanalysis_unique")]
         indexes = [
-            models.Index(fields=["run", "abc_effective", "stage_effective"], name="clientanalysis_run_class"),
+            # Covers the class × stage × XYZ matrices (an index-only GROUP BY over a run).
+            models.Index(fields=["run", "abc_effective", "stage_effective", "xyz_effective", "stage_prev", "revenue"],
+                         name="clientanalysis_run_classes"),
             models.Index(fields=["run", "rank"], name="clientanalysis_run_rank"),
             models.Index(fields=["run", "main_manager"], name="clientanalysis_run_manager"),
             models.Index(fields=["counterparty", "run"], name="clientanalysis_cp_run"),
@@ -302,14 +306,18 @@ class ClientAnalysis(ScopedByCounterparty):
 
 
 class Classification(ScopedByCounterparty):
-    """A client's current classes (the newest finished run with overrides applied)."""
+    """A client's current classes (the newest finished run with overrides applied).
+
+    No index on the classes: a few values over the whole base, and the client list reads them
+    in name order (probing this table by its key beats sorting thousands of "A" clients).
+    """
 
     counterparty = models.OneToOneField(Counterparty, verbose_name=_("client"), primary_key=True,
                                         on_delete=models.CASCADE, related_name="classification")
     run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="+")
-    abc = models.CharField(_("ABC class"), max_length=1, choices=ABC.choices, blank=True, db_index=True)
-    stage = models.CharField(_("relationship stage"), max_length=10, choices=Stage.choices, db_index=True)
-    xyz = models.CharField(_("XYZ class"), max_length=1, choices=XYZ.choices, blank=True, db_index=True)
+    abc = models.CharField(_("ABC class"), max_length=1, choices=ABC.choices, blank=True)
+    stage = models.CharField(_("relationship stage"), max_length=10, choices=Stage.choices)
+    xyz = models.CharField(_("XYZ class"), max_length=1, choices=XYZ.choices, blank=True)
     abc_prev = models.CharField(_("previous ABC class"), max_length=1, null=True, blank=True)
     stage_prev = models.CharField(_("previous stage"), max_length=10, null=True, blank=True)
     xyz_prev = models.CharField(_("previous XYZ class"), max_length=1, null=True, blank=True)

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from core.tables import Column, Table
 
@@ -74,8 +74,8 @@ class RunRowTable(Table):
     profit = Column(gettext_lazy("Profit"), css="text-end")
     share = Column(gettext_lazy("Share, %"), render=share_text, css="text-end")
     abc = Column(gettext_lazy("ABC class"), render=lambda row: with_computed(row.abc_effective, row.abc))
-    stage = Column(gettext_lazy("Stage"), render=lambda row: with_computed(row.stage_effective, row.stage,
-                                                                             stage_label))
+    stage = Column(pgettext_lazy("relationship", "Stage"),
+                   render=lambda row: with_computed(row.stage_effective, row.stage, stage_label))
     xyz = Column(gettext_lazy("XYZ class"), render=lambda row: with_computed(row.xyz_effective, row.xyz))
     cv = Column(gettext_lazy("Variation, %"), css="text-end")
     purchases = Column(gettext_lazy("Purchases"), css="text-end")

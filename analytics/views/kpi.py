@@ -5,7 +5,7 @@ only their own line (no company totals, no other manager); heads see everyone.
 """
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from core.reports import BoundedDateField, Chart, Column, Note, Report, ReportForm, register
 
@@ -159,7 +159,8 @@ class HeadReport(KpiReport):
         rows = []
         for row in visible:
             change = row.change_text
-            line = {"place": row.place, "change": _("new") if change == "new" else change, "manager": row.name,
+            line = {"place": row.place, "change": pgettext("analysis", "new") if change == "new" else change,
+                    "manager": row.name,
                     "score": row.score, "currency": data.currency}
             for code in Indicator.values:
                 line[f"n_{code}"] = row.normalised[code]

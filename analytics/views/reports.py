@@ -14,7 +14,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, 
 from django.db.models.functions import TruncMonth
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from clients.forms import CounterpartyField
 from clients.models import Counterparty
@@ -59,7 +59,7 @@ def abc_items(report=None):
 def arrow(current, previous, rank):
     """↑ ↓ = against the previous run's effective value; "new" when the client was not in it."""
     if previous is None:
-        return _("new")
+        return pgettext("analysis", "new")
     now, before = rank.get(current or "", 0), rank.get(previous or "", 0)
     return "↑" if now > before else "↓" if now < before else "="
 
@@ -287,7 +287,7 @@ class XyzStagesReport(RunReport):
         "differs from the previous run's; clients new in this run are counted as \"new\".")
     tables = [
         Table("report", gettext_lazy("ABC × relationship stage"), [
-            Column("stage", gettext_lazy("Stage")),
+            Column("stage", pgettext_lazy("relationship", "Stage")),
             Column("count", "", "int", total=True, each=lambda r: [(k, _("Clients, %s") % label, None)
                                                                     for k, label, _c in abc_items()]),
             Column("clients", gettext_lazy("Clients"), "int", total=True),
@@ -311,7 +311,7 @@ class XyzStagesReport(RunReport):
             Column("client", gettext_lazy("Client"), link=True),
             Column("manager", gettext_lazy("Main manager")),
             Column("abc", gettext_lazy("ABC class")),
-            Column("stage", gettext_lazy("Stage")),
+            Column("stage", pgettext_lazy("relationship", "Stage")),
             Column("xyz", gettext_lazy("XYZ class")),
         ], rows="transition_rows", row="transition_row", paginate=True,
             empty=gettext_lazy("No client moved since the previous run.")),
@@ -346,7 +346,7 @@ class XyzStagesReport(RunReport):
 
     def move_rows(self, filters, user):
         rows = {value: {"previous": str(label), "count": {}, "clients": 0}
-                for value, label in [*Stage.choices, (None, _("new"))]}
+                for value, label in [*Stage.choices, (None, pgettext("analysis", "new"))]}
         for cell in self.result:
             row = rows.get(cell["stage_prev"])
             if row is None:
@@ -421,7 +421,7 @@ class PurchaseDynamicsReport(Report):
         Table("classes", gettext_lazy("Classes across the runs"), [
             Column("date", gettext_lazy("Analysis date"), "date"),
             Column("abc", gettext_lazy("ABC class")),
-            Column("stage", gettext_lazy("Stage")),
+            Column("stage", pgettext_lazy("relationship", "Stage")),
             Column("xyz", gettext_lazy("XYZ class")),
             Column("revenue", gettext_lazy("Revenue in the run's period"), "money", currency_key="currency"),
         ], rows="class_rows", row="class_row"),
