@@ -223,6 +223,8 @@ class AnalysisRun(models.Model):
     clients = models.PositiveIntegerField(_("clients"), default=0)
     total = amount_field(_("total of the measure"))
     skipped = models.JSONField(_("left out (other currencies)"), default=dict, blank=True)
+    # {"abc": {"A": n, …}, "stage": {…}, "xyz": {…}}: clients per effective class when published.
+    counts = models.JSONField(_("clients per class"), default=dict, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -13,7 +13,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -87,7 +87,19 @@ def _publish(run, sql):
                           f"FROM {table(ClientAnalysis)} WHERE run_id = %s", [run.pk])
     AnalysisRun.objects.filter(pk=run.pk).update(
         status=AnalysisRun.Status.DONE, progress=100, step="", finished_at=timezone.now(),
-        clients=totals[0], total=Decimal(str(totals[1] or 0)).quantize(Decimal("0.01")), skipped=sql.skipped())
+        clients=totals[0], total=Decimal(str(totals[1] or 0)).quantize(Decimal("0.01")), skipped=sql.skipped(),
+        counts=class_counts(run))
+
+
+def class_counts(run):
+    """Clients per effective ABC class, stage and XYZ class (one grouped query)."""
+    counts = {"abc": {}, "stage": {}, "xyz": {}}
+    grouped = (ClientAnalysis.objects.filter(run=run).values_list("abc_effective", "stage_effective", "xyz_effective")
+               .order_by().annotate(n=Count("pk")))
+    for abc, stage, xyz, n in grouped:
+        for key, value in (("abc", abc), ("stage", stage), ("xyz", xyz)):
+            counts[key][value] = counts[key].get(value, 0) + n
+    return counts
 
 
 def _prune(run):

@@ -85,6 +85,17 @@ def test_list_filters_by_class_stage_xyz_and_trend(clients, manager, client_for)
     assert 'name="abc"' in body and 'name="stage"' in body and 'name="xyz"' in body
 
 
+@pytest.mark.parametrize("common", [False, True], ids=["rare: id list", "common: exists"])
+def test_class_filters_give_the_same_rows_by_either_plan(clients, run, manager, client_for, common):
+    """A class under 5 % of the run's clients is filtered by an id list, a common one by EXISTS."""
+    run.clients = 4
+    run.counts = {"abc": {"A": 4 if common else 0}, "stage": {"lost": 4 if common else 0}}
+    run.save()
+    c = client_for(manager)
+    assert names(c.get(LIST, {"abc": "A"})) == ["Растущий"]
+    assert names(c.get(LIST, {"stage": "lost"})) == ["Падающий"]
+
+
 def test_api_filters_counterparties_by_class(clients, manager, api):
     resp = api(manager).get("/api/counterparties/", {"abc": "A"})
     assert resp.status_code == 200
