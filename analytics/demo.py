@@ -13,7 +13,6 @@ day of loading; bulk inserts, no per-client queries beyond the few scripted clie
 """
 
 import datetime as dt
-from contextlib import contextmanager
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -23,6 +22,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from clients.models import Counterparty
+from core.bulk import own_timestamps
 from core.dashboard import month_start
 from sales.models import Order, OrderLine, Payment, PlanFact, Shipment
 
@@ -47,21 +47,6 @@ IMPORTED = ("Компрессор Bitzer 4EES-6Y (поставка под зак
 SEASON = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 7: 3, 8: 2, 9: 2, 10: 1, 11: 1, 12: 1}
 OVERRIDE_REASON = ("Новая сеть: до конца года открывает ещё шесть магазинов, оснащение всех — за нами. "
                    "Держим в классе A, не дожидаясь оборотов.")
-
-
-@contextmanager
-def own_timestamps(*models):
-    """Keep the created_at / updated_at set on the rows (bulk_create would stamp them "now")."""
-    fields = [f for model in models for f in model._meta.concrete_fields
-              if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 def work_day(day, step=-1):

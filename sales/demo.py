@@ -15,7 +15,6 @@ the thousands of order rows do not need any.
 import datetime as dt
 import itertools
 import random
-from contextlib import contextmanager
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -25,6 +24,7 @@ from simple_history.utils import bulk_create_with_history
 
 from clients.models import Counterparty
 from core.access import Role
+from core.bulk import own_timestamps
 
 from .models import (
     Deal,
@@ -127,25 +127,6 @@ def default_failure_reasons():
         reasons = [OrderFailureReason.objects.create(name=name, order=i * 10)
                    for i, name in enumerate(FAILURE_REASONS, start=1)]
     return reasons
-
-
-@contextmanager
-def own_timestamps(*models):
-    """Keep the created_at / updated_at set on the rows: the demo's history lies in the past.
-
-    bulk_create would stamp every row with "now" (auto_now / auto_now_add); the flags are
-    switched off only for the duration of the inserts.
-    """
-    fields = [f for model in models for f in model._meta.concrete_fields
-              if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 class Builder:
