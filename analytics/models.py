@@ -166,7 +166,12 @@ class CounterpartyRows(RestrictedQuerySet):
 
 
 class ScopedByCounterparty(models.Model):
-    """Derived rows about a client: a manager sees those of their clients (never edited)."""
+    """Derived rows about a client: a manager sees those of their clients (never edited).
+
+    Written 100 000 at a time by the engine, so their foreign keys have no database constraint
+    (PostgreSQL would check each row at commit); deleting a client, run or user still cascades
+    or nulls them through Django.
+    """
 
     owner_scoped = True
     settings_model = False
@@ -256,11 +261,13 @@ class AnalysisRun(models.Model):
 class ClientAnalysis(ScopedByCounterparty):
     """A client's figures and classes in one run; ``*_prev`` are the previous run's (effective)."""
 
-    run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="rows")
+    # The composite indexes below lead with the run and with the client: no single-column ones.
+    run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="rows",
+                            db_index=False, db_constraint=False)
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
-                                     related_name="analysis_rows")
+                                     related_name="analysis_rows", db_index=False, db_constraint=False)
     main_manager = models.ForeignKey(USER, verbose_name=_("main manager"), null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+                                     on_delete=models.SET_NULL, related_name="+", db_index=False, db_constraint=False)
     revenue = amount_field(_("revenue"))
     cost = amount_field(_("cost"))
     profit = amount_field(_("profit"))
@@ -293,14 +300,14 @@ class ClientAnalysis(ScopedByCounterparty):
         verbose_name = _("client analysis")
         verbose_name_plural = _("client analysis")
         ordering = ["run", "rank", "counterparty"]
-        constraints = [models.UniqueConstraint(fields=["run", "counterparty"], name="clientanalysis_unique")]
+        # Few indexes: a run writes 100 000 rows at once. The unique one leads with the client (a
+        # client's runs; the previous run's row), the others with the run (reports of a run).
+        constraints = [models.UniqueConstraint(fields=["counterparty", "run"], name="clientanalysis_unique")]
         indexes = [
             # Covers the class × stage × XYZ matrices (an index-only GROUP BY over a run).
             models.Index(fields=["run", "abc_effective", "stage_effective", "xyz_effective", "stage_prev", "revenue"],
                          name="clientanalysis_run_classes"),
             models.Index(fields=["run", "rank"], name="clientanalysis_run_rank"),
-            models.Index(fields=["run", "main_manager"], name="clientanalysis_run_manager"),
-            models.Index(fields=["counterparty", "run"], name="clientanalysis_cp_run"),
         ]
 
     def __str__(self):
@@ -315,8 +322,9 @@ class Classification(ScopedByCounterparty):
     """
 
     counterparty = models.OneToOneField(Counterparty, verbose_name=_("client"), primary_key=True,
-                                        on_delete=models.CASCADE, related_name="classification")
-    run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="+")
+                                        on_delete=models.CASCADE, related_name="classification", db_constraint=False)
+    run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="+",
+                            db_constraint=False)
     abc = models.CharField(_("ABC class"), max_length=1, choices=ABC.choices, blank=True)
     stage = models.CharField(_("relationship stage"), max_length=10, choices=Stage.choices)
     xyz = models.CharField(_("XYZ class"), max_length=1, choices=XYZ.choices, blank=True)
@@ -379,11 +387,12 @@ class ClassOverride(BaseModel):
 class RiskFlag(ScopedByCounterparty):
     """A reason a client is at risk, found by a run (early warning, seed 000)."""
 
-    run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="risks")
+    run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="risks",
+                            db_index=False, db_constraint=False)  # the unique constraint leads with it
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
-                                     related_name="risk_flags")
+                                     related_name="risk_flags", db_constraint=False)
     main_manager = models.ForeignKey(USER, verbose_name=_("main manager"), null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+                                     on_delete=models.SET_NULL, related_name="+", db_constraint=False)
     reason = models.CharField(_("reason"), max_length=12, choices=RiskReason.choices)
     # Figures behind the reason: days, the usual interval, the drop in %, from / to classes.
     details = models.JSONField(_("details"), default=dict, blank=True)

@@ -69,8 +69,12 @@ def test_the_median_of_an_even_number_of_intervals(manager):
         sale(late, D - datetime.timedelta(days=days), 10)
     for days in (52, 42, 22):  # 22 days since ≤ 22.5
         sale(in_time, D - datetime.timedelta(days=days), 10)
+    half = clients(1, manager)[0]
+    for days in (131, 121, 100):  # intervals 10, 21 → 15.5, rounded half away from zero on both databases
+        sale(half, D - datetime.timedelta(days=days), 10)
     run = runs.run_now(analysis_date=D)
-    assert flags(run, "overdue") == {late.pk: {"days": 30, "median": 15, "factor": "1.5"}}
+    assert flags(run, "overdue") == {late.pk: {"days": 30, "median": 15, "factor": "1.5"},
+                                     half.pk: {"days": 100, "median": 16, "factor": "1.5"}}
 
 
 def test_class_and_stage_drops_since_the_previous_run(manager):
