@@ -305,8 +305,8 @@ class ClientAnalysis(ScopedByCounterparty):
         constraints = [models.UniqueConstraint(fields=["counterparty", "run"], name="clientanalysis_unique")]
         indexes = [
             # Covers the class × stage × XYZ matrices (an index-only GROUP BY over a run).
-            models.Index(fields=["run", "abc_effective", "stage_effective", "xyz_effective", "stage_prev", "revenue"],
-                         name="clientanalysis_run_classes"),
+            models.Index(fields=["run", "abc_effective", "stage_effective", "xyz_effective", "stage_prev", "abc_prev",
+                                 "xyz_prev", "revenue"], name="clientanalysis_run_classes"),
             models.Index(fields=["run", "rank"], name="clientanalysis_run_rank"),
         ]
 
