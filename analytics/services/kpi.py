@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, FilteredRelation, Q, Sum
+from django.db.models import Count, ExpressionWrapper, F, FilteredRelation, Q, Sum
 from django.utils import timezone
 
 from activities.models import Interaction
@@ -17,9 +17,10 @@ from clients.models import ContactInfo, ContactKind, ContactPerson, Counterparty
 from core import access
 from core.dashboard import month_start
 from core.reports import Period
-from sales.models import Order, Payment, PlanFact, Shipment
+from sales.models import Order, Payment, PlanFact
 
 from ..models import STAGE_RANK, AnalysisRun, AnalysisSettings, Indicator, SalesPlan, Stage
+from .sales import AMOUNT, SALE, sale_shipments
 
 ADDITIVE = ("contacts", "stage_ups", "stage_downs", "orders", "revenue", "profit", "payments")
 RATIOS = ("completeness", "retention")
@@ -27,7 +28,6 @@ MONEY = ("revenue", "profit", "payments")
 PHONES = (ContactKind.PHONE, ContactKind.MOBILE)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-AMOUNT = DecimalField(max_digits=24, decimal_places=4)
 
 
 def last_full_month(today=None):
@@ -129,13 +129,9 @@ def completed_orders(period):
 def sales_lines(currency):
     """Actual shipments counted as sales: live shipment, line, order and client; order neither a
     draft nor fell through; in ``currency``."""
-    return Shipment.objects.filter(
-        kind=PlanFact.ACTUAL, line__deleted_at__isnull=True, order__deleted_at__isnull=True,
-        order__counterparty__deleted_at__isnull=True, order__currency=currency,
-    ).exclude(order__state__in=[Order.State.DRAFT, Order.State.FAILED])
+    return sale_shipments().filter(order__currency=currency)
 
 
-SALE = ExpressionWrapper(F("quantity") * F("line__price"), output_field=AMOUNT)
 PROFIT = ExpressionWrapper(F("quantity") * (F("line__price") - F("line__cost")), output_field=AMOUNT)
 
 
@@ -158,10 +154,8 @@ def payments(period, currency):
 
 def left_out_lines(period, currency):
     """Actual shipment lines of the period in other currencies (a note on the reports)."""
-    return (Shipment.objects.filter(kind=PlanFact.ACTUAL, date__gte=period.date_from, date__lte=period.date_to,
-                                    order__deleted_at__isnull=True, order__counterparty__deleted_at__isnull=True)
-            .exclude(order__currency=currency).exclude(order__state__in=[Order.State.DRAFT, Order.State.FAILED])
-            .count())
+    return (sale_shipments().filter(date__gte=period.date_from, date__lte=period.date_to)
+            .exclude(order__currency=currency).count())
 
 
 # --- Indicators, score and ranking -----------------------------------------------------------------

@@ -227,6 +227,8 @@ def purchases(manager, teammate):
         type(trashed).all_objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
         gone = ship(datetime.date(2025, 3, 15))
         Order.all_objects.filter(pk=gone.order_id).update(deleted_at=timezone.now())
+        line_gone = ship(datetime.date(2025, 3, 16))  # its line in the trash
+        type(line_gone.line).all_objects.filter(pk=line_gone.line_id).update(deleted_at=timezone.now())
         OrderFactory(counterparty=zulu, responsible=teammate)
         yield alpha, zulu
 

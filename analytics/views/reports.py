@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -29,9 +29,10 @@ from core.reports import (
     Table,
     register,
 )
-from sales.models import Order, PlanFact, Shipment
+from sales.models import Shipment
 
 from ..models import ABC, ABC_RANK, XYZ, AnalysisRun, AnalysisSettings, ClientAnalysis, Measure, Stage
+from ..services.sales import COST, SALE, sale_shipments
 
 GROUP = gettext_lazy("Analytics")
 PARETO_TOP = 50  # clients drawn one by one on the Pareto chart; the rest are one "Others" bar
@@ -400,12 +401,9 @@ def month_starts(period):
 def sales_of(user, client, currency):
     """The client's sales (SPEC §5): actual shipments of live orders that are neither drafts nor fell
     through; the currency is filtered by the caller."""
-    return Shipment.objects.restrict(user).filter(
-        order__counterparty=client, kind=PlanFact.ACTUAL, order__deleted_at__isnull=True,
-    ).exclude(order__state__in=[Order.State.DRAFT, Order.State.FAILED])
+    return sale_shipments(Shipment.objects.restrict(user)).filter(order__counterparty=client)
 
 
-AMOUNT = DecimalField(max_digits=32, decimal_places=5)
 
 
 @register
@@ -449,8 +447,7 @@ class PurchaseDynamicsReport(Report):
         in_period = ours.filter(date__gte=period.date_from, date__lte=period.date_to)
         result["sales"] = {row["month"]: row for row in in_period.annotate(month=TruncMonth("date")).values("month")
                            .order_by().annotate(
-            revenue=Sum(ExpressionWrapper(F("quantity") * F("line__price"), output_field=AMOUNT)),
-            cost=Sum(ExpressionWrapper(F("quantity") * F("line__cost"), output_field=AMOUNT)))}
+            revenue=Sum(SALE), cost=Sum(COST))}
         firsts = ours.values("order").order_by().annotate(first=Min("date")).filter(
             first__gte=period.date_from, first__lte=period.date_to).values_list("first", flat=True)
         for first in firsts:
