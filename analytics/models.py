@@ -300,9 +300,9 @@ class ClientAnalysis(ScopedByCounterparty):
         verbose_name = _("client analysis")
         verbose_name_plural = _("client analysis")
         ordering = ["run", "rank", "counterparty"]
-        # Few indexes: a run writes 100 000 rows at once. The unique one leads with the client (a
-        # client's runs; the previous run's row), the others with the run (reports of a run).
-        constraints = [models.UniqueConstraint(fields=["counterparty", "run"], name="clientanalysis_unique")]
+        # Few indexes: a run writes 100 000 rows at once. All lead with the run, so a run's rows
+        # land in fresh index pages (a client-first key scattered them over every run's pages).
+        constraints = [models.UniqueConstraint(fields=["run", "counterparty"], name="clientanalysis_unique")]
         indexes = [
             # Covers the class × stage × XYZ matrices (an index-only GROUP BY over a run).
             models.Index(fields=["run", "abc_effective", "stage_effective", "xyz_effective", "stage_prev", "abc_prev",
