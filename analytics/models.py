@@ -389,10 +389,12 @@ class RiskFlag(ScopedByCounterparty):
 
     run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="risks",
                             db_index=False, db_constraint=False)  # the unique constraint leads with it
+    # No single-column indexes: every read names the run, and the two below lead with it.
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
-                                     related_name="risk_flags", db_constraint=False)
+                                     related_name="risk_flags", db_index=False, db_constraint=False)
     main_manager = models.ForeignKey(USER, verbose_name=_("main manager"), null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+                                     on_delete=models.SET_NULL, related_name="+", db_index=False,
+                                     db_constraint=False)
     reason = models.CharField(_("reason"), max_length=12, choices=RiskReason.choices)
     # Figures behind the reason: days, the usual interval, the drop in %, from / to classes.
     details = models.JSONField(_("details"), default=dict, blank=True)

@@ -243,3 +243,59 @@ def test_a_failed_run_keeps_the_current_classification(seller, monkeypatch):
     assert not failed.rows.exists()
     assert AnalysisRun.current() == good
     assert set(Classification.objects.values_list("run_id", flat=True)) == {good.pk}
+
+
+def partitions_of(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                       "WHERE i.inhparent = %s::regclass ORDER BY c.relname", [table])
+        return [name for (name,) in cursor.fetchall()]
+
+
+def test_on_postgresql_each_run_has_its_partitions_and_pruning_drops_them(seller):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    from analytics.models import AnalysisSettings, RiskFlag
+
+    settings = AnalysisSettings.load()
+    settings.keep_runs = 1
+    settings.save()
+    client = clients(1, seller)[0]
+    sale(client, datetime.date(2026, 4, 1), 10)  # an A client without contact: one risk flag
+    first = runs.run_now(analysis_date=D)
+    assert partitions_of("analytics_clientanalysis") == ["analytics_clientanalysis_default",
+                                                          f"analytics_clientanalysis_r{first.pk}"]
+    assert RiskFlag.objects.filter(run=first, counterparty=client, reason="no_contact").exists()
+    assert row(first, client).abc == "A"
+    first_id = row(first, client).pk
+    second = runs.run_now(analysis_date=D)
+    assert row(second, client).pk > first_id  # ids from the parent's sequence
+    assert partitions_of("analytics_riskflag") == ["analytics_riskflag_default", f"analytics_riskflag_r{second.pk}"]
+    assert row(second, client).abc_prev == "A"
+    assert not ClientAnalysis.objects.filter(run=first).exists()  # dropped with its partition
+
+
+def test_on_postgresql_the_migration_keeps_rows_when_partitioning_and_back(seller):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    from analytics.services.partitions import rebuild
+
+    client = clients(1, seller)[0]
+    sale(client, datetime.date(2026, 4, 1), 10)
+    run = runs.run_now(analysis_date=D)
+    before = list(ClientAnalysis.objects.order_by("pk").values())
+    with connection.cursor() as cursor:
+        rebuild(cursor, "analytics_clientanalysis", partitioned=False)
+        assert partitions_of("analytics_clientanalysis") == []
+        rebuild(cursor, "analytics_clientanalysis", partitioned=True)
+    assert partitions_of("analytics_clientanalysis") == ["analytics_clientanalysis_default",
+                                                          f"analytics_clientanalysis_r{run.pk}"]
+    assert list(ClientAnalysis.objects.order_by("pk").values()) == before
+    later = runs.run_now(analysis_date=D)  # indexes, constraints and the id sequence still work
+    assert row(later, client).pk > before[-1]["id"]
