@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core import access, registry
 
-CLIENTS, ACTIVITIES, SALES, REPORTS, SETTINGS = "clients", "activities", "sales", "reports", "settings"
-MENUS = [(CLIENTS, _("Clients")), (ACTIVITIES, _("Activities")), (SALES, _("Sales")), (REPORTS, _("Reports")),
-         (SETTINGS, _("Settings"))]
+CLIENTS, ACTIVITIES, SALES, MARKETING, REPORTS, SETTINGS = (
+    "clients", "activities", "sales", "marketing", "reports", "settings")
+MENUS = [(CLIENTS, _("Clients")), (ACTIVITIES, _("Activities")), (SALES, _("Sales")), (MARKETING, _("Marketing")),
+         (REPORTS, _("Reports")), (SETTINGS, _("Settings"))]
 
 
 @dataclass(frozen=True)

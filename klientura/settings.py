@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "activities",
     "sales",
     "analytics",
+    "marketing",
 ]
 
 MIDDLEWARE = [

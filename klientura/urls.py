@@ -7,6 +7,7 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("sales/", include("sales.urls")),
     path("analytics/", include("analytics.urls")),
+    path("marketing/", include("marketing.urls")),
     path("api/", include("klientura.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

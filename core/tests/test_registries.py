@@ -29,7 +29,7 @@ MSK = ZoneInfo("Europe/Moscow")
 
 def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment"]
-    assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics"]
+    assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
@@ -112,7 +112,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     call_command("load_demo", stdout=out)
     assert calls == [("early", None), ("late", 1)]
     assert "  u / u  — Role" in out.getvalue()
-    assert set(saved) == {"clients", "activities", "sales", "analytics"}
+    assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------
@@ -169,11 +169,13 @@ def nav(html):
 def test_navigation_menus_by_role(manager, admin_user, quality, client_for):
     page = client_for(manager).get(reverse("clients:counterparty_list")).content.decode()
     menus = nav(page)
-    assert list(menus) == ["clients-menu", "activities-menu", "sales-menu", "reports-menu"]  # no Settings
+    assert list(menus) == ["clients-menu", "activities-menu", "sales-menu", "marketing-menu",
+                           "reports-menu"]  # no Settings
     assert reverse("sales:board_default") in menus["sales-menu"] and reverse("sales:order_list") in menus["sales-menu"]
     assert 'data-testid="nav-deals"' in page and reverse("trash") in page
     admin = nav(client_for(admin_user).get(reverse("clients:counterparty_list")).content.decode())
-    assert list(admin) == ["clients-menu", "activities-menu", "sales-menu", "reports-menu", "settings-menu"]
+    assert list(admin) == ["clients-menu", "activities-menu", "sales-menu", "marketing-menu", "reports-menu",
+                           "settings-menu"]
     assert reverse("sales:pipeline_list") in admin["settings-menu"] and reverse("api-docs") in admin["settings-menu"]
     assert "settings-menu" not in nav(client_for(quality).get(reverse("clients:counterparty_list")).content.decode())
 

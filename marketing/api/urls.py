@@ -1,0 +1,9 @@
+"""Marketing API resources, registered on the shared router (see klientura/api_urls.py)."""
+
+from core.api.router import router
+
+from . import views
+
+router.register("campaigns", views.CampaignViewSet)
+router.register("campaign-costs", views.CampaignCostViewSet)
+router.register("deal-campaigns", views.DealCampaignViewSet)

@@ -1,0 +1,31 @@
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.filtersets import BaseFilterSet
+
+from .models import Campaign
+
+
+class CampaignFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=Campaign.Kind.choices)
+    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Campaign.Channel.choices)
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Campaign.State.choices)
+    responsible = django_filters.ModelChoiceFilter(label=_("Responsible"),
+                                                   queryset=get_user_model().objects.filter(is_active=True))
+    active_on = django_filters.DateFilter(label=_("Running on"), method="running_on",
+                                          help_text=_("Campaigns whose period includes this day."))
+
+    class Meta:
+        model = Campaign
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value)) if value else queryset
+
+    def running_on(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(start__lte=value), Q(end__isnull=True) | Q(end__gte=value))

@@ -1,0 +1,161 @@
+"""Marketing campaigns, their costs, and the campaign a deal came from (SPEC §6, seed 002)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Counterparty, counterparty_scope
+from core.access import Role
+from core.models import BaseModel, not_trashed
+from sales.models import Deal
+
+USER = settings.AUTH_USER_MODEL
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+# Who plans campaigns and books their costs; everyone else reads them.
+MARKETING_ROLES = frozenset({Role.ADMIN, Role.COMPANY_HEAD, Role.SALES_HEAD, Role.MARKETER})
+
+
+def company_currency():
+    return settings.KLIENTURA_CURRENCY
+
+
+class Campaign(BaseModel):
+    """A marketing action (мероприятие): an advertisement, a mailing, a call campaign, an exhibition…"""
+
+    editor_roles = MARKETING_ROLES
+
+    class Kind(models.TextChoices):
+        ADVERTISING = "advertising", _("Advertising")
+        MAILING = "mailing", _("Mailing")
+        CALLS = "calls", _("Call campaign")
+        EXHIBITION = "exhibition", _("Exhibition")
+        SEMINAR = "seminar", _("Seminar")
+        WEBINAR = "webinar", _("Webinar")
+        PROMOTION = "promotion", _("Promotion")
+        OTHER = "other", _("Other")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+        PHONE = "phone", _("Phone")
+        WEBSITE = "website", _("Website")
+        SEARCH = "search", _("Search ads")
+        SOCIAL = "social", _("Social networks")
+        PRINT = "print", _("Print")
+        BROADCAST = "broadcast", _("Radio and TV")
+        OUTDOOR = "outdoor", _("Outdoor")
+        EVENT = "event", _("Event")
+        OTHER = "other", _("Other")
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ACTIVE = "active", _("Active")
+        FINISHED = "finished", _("Finished")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ADVERTISING)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.OTHER)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PLANNED)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True, help_text=_("Empty: open-ended."))
+    budget = models.DecimalField(_("budget"), max_digits=16, decimal_places=2, default=Decimal("0"),
+                                 validators=NON_NEGATIVE)
+    currency = models.CharField(_("currency"), max_length=3, default=company_currency,
+                                help_text=_("Of the budget and of every cost line."))
+    responsible = models.ForeignKey(USER, verbose_name=_("responsible"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="campaigns")
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-start", "name", "pk"]
+        indexes = [models.Index(fields=["-start", "name", "id"], name="campaign_start_name",
+                                condition=Q(deleted_at__isnull=True))]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("marketing:campaign", args=[self.pk])
+
+    def clean(self):
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The campaign ends before it starts.")})
+        self.currency = (self.currency or "").upper()
+
+    def cost(self):
+        """Σ of the live cost lines (in the campaign's currency)."""
+        return self.costs.filter(deleted_at__isnull=True).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+class CampaignCost(BaseModel):
+    """A cost line of a campaign: an invoice for the ad, the stand at the exhibition…"""
+
+    editor_roles = MARKETING_ROLES
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
+                                 related_name="costs")
+    date = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, validators=NON_NEGATIVE)
+
+    class Meta:
+        verbose_name = _("campaign cost")
+        verbose_name_plural = _("campaign costs")
+        ordering = ["campaign", "date", "pk"]
+
+    def __str__(self):
+        return f"{self.campaign}: {self.description}"
+
+    def get_absolute_url(self):
+        return self.campaign.get_absolute_url()
+
+    @classmethod
+    def visible_filter(cls, qs):
+        return qs.filter(not_trashed("campaign", Campaign))
+
+
+class DealCampaign(BaseModel):
+    """The campaign a deal came from. Kept here, not on the deal: sales does not know marketing.
+
+    One live row per deal; clearing the campaign moves the row to the trash (history keeps it)."""
+
+    owner_scoped = True
+
+    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="campaign_links")
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT,
+                                 related_name="deal_links")
+
+    class Meta:
+        verbose_name = _("deal campaign")
+        verbose_name_plural = _("deal campaigns")
+        ordering = ["deal", "pk"]
+        constraints = [models.UniqueConstraint(fields=["deal"], condition=Q(deleted_at__isnull=True),
+                                               name="dealcampaign_one_per_deal")]
+
+    def __str__(self):
+        return f"{self.deal}: {self.campaign}"
+
+    def get_absolute_url(self):
+        return self.deal.get_absolute_url()
+
+    @classmethod
+    def own_q(cls, user):
+        return Q(deal__responsible=user) | counterparty_scope(user, "deal__counterparty")  # as DealLine
+
+    @classmethod
+    def visible_filter(cls, qs):
+        return qs.filter(not_trashed("deal", Deal), not_trashed("deal__counterparty", Counterparty),
+                         not_trashed("campaign", Campaign))
+
+    def clean(self):
+        if self.deal_id and type(self).objects.filter(deal_id=self.deal_id).exclude(pk=self.pk).exists():
+            raise ValidationError({"deal": _("The deal already has a campaign.")})

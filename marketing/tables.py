@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+from core.tables import Column, Table
+
+
+class CampaignTable(Table):
+    default_sort = "-start"
+
+    name = Column(_("Campaign"), order_by="name", linkify=True)
+    kind = Column(_("Kind"))
+    channel = Column(_("Channel"))
+    state = Column(_("State"))
+    start = Column(_("Start"), order_by="start", css="text-nowrap")
+    end = Column(_("End"), order_by="end", css="text-nowrap")
+    budget = Column(_("Budget"), order_by="budget", css="text-end text-nowrap")
+    cost_total = Column(_("Cost"), css="text-end text-nowrap")
+    currency = Column(_("Currency"))
+    responsible = Column(_("Responsible"))

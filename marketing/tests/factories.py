@@ -1,0 +1,48 @@
+"""Factories of the marketing models and their samples for the generated access matrix."""
+
+import datetime
+
+import factory
+
+from core import access
+from core.tests import samples
+from sales.models import Deal
+
+from ..models import Campaign, CampaignCost, DealCampaign
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    kind = Campaign.Kind.ADVERTISING
+    channel = Campaign.Channel.SEARCH
+    start = datetime.date(2026, 3, 1)
+    end = datetime.date(2026, 3, 31)
+    budget = 1000
+    currency = "RUB"
+
+
+class CampaignCostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CampaignCost
+
+    campaign = factory.SubFactory(CampaignFactory)
+    date = datetime.date(2026, 3, 5)
+    description = "Ads"
+    amount = 100
+
+
+def shared_campaign():
+    # Campaigns are company-wide (everyone reads them): no owner's token in their name.
+    return Campaign.objects.get_or_create(name="Shared campaign", defaults={"start": datetime.date(2026, 1, 1)})[0]
+
+
+@samples.sample(DealCampaign)
+def deal_campaign_sample(world):
+    return DealCampaign.objects.create(deal=world.get(Deal), campaign=shared_campaign())
+
+
+samples.probe("marketing:deal_campaign", method="post", action=access.CHANGE, target=Deal,
+              data=lambda world, deal: {"campaign": shared_campaign().pk})

@@ -1,0 +1,46 @@
+"""What marketing adds to the shared UI: its menu, the deal card's campaign panel, the deal list's
+campaign filter and column (registered from ``MarketingConfig.ready()``)."""
+
+import django_filters
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from core.cards import CardPanel, register_panel
+from core.filtersets import register_filter
+from core.navigation import MARKETING, NavItem, register_item
+from core.tables import Column, register_column
+
+from . import services
+from .models import Campaign, DealCampaign
+
+DEAL = "sales.deal"
+
+
+def _campaign_filter():
+    return django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=Campaign.objects.all(),
+                                            method=filter_campaign)
+
+
+def filter_campaign(queryset, name, value):
+    if not value:
+        return queryset
+    return queryset.filter(campaign_links__campaign=value, campaign_links__deleted_at__isnull=True)
+
+
+def prepare(queryset):
+    live = DealCampaign.objects.filter(deleted_at__isnull=True).select_related("campaign")
+    return queryset.prefetch_related(Prefetch("campaign_links", queryset=live, to_attr="live_campaign_links"))
+
+
+def campaign_cell(deal):
+    links = getattr(deal, "live_campaign_links", None) or []
+    return str(links[0].campaign) if links else ""
+
+
+def register():
+    register_item("marketing:campaigns", NavItem(MARKETING, _("Campaigns"), "marketing:campaign_list",
+                                                 icon="megaphone", testid="nav-campaigns"), 10)
+    register_panel(CardPanel("campaign", "marketing/deal_campaign_panel.html",
+                             lambda request, deal: services.panel_context(request, deal), card=DEAL), order=10)
+    register_filter(DEAL, "campaign", _campaign_filter)
+    register_column("sales.DealTable", "campaign", Column(_("Campaign"), render=campaign_cell), prepare=prepare)
