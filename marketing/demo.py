@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from core.dashboard import month_start
 from sales.models import Deal
 
-from .models import Campaign, CampaignCost, DealCampaign
+from .models import Campaign, CampaignCost, DealCampaign, Inquiry
 
 REASON = "Демо-данные"
 # name, kind, channel, months ago it started, length in days, budget, cost lines (description, share)
@@ -37,6 +37,25 @@ CAMPAIGNS = [
      [("Полоса в журнале, два номера", "1.00")]),
 ]
 DEALS_PER_CAMPAIGN = 3
+# company, person, phone, email, message
+INQUIRERS = [
+    ("ООО «Северный ветер»", "Петров Илья", "+74951234501", "petrov@severny-veter.ru",
+     "Нужна холодильная камера для склада"),
+    ("Кафе «Уют»", "Смирнова Ольга", "+74951234502", "", "Сколько стоит витрина на 1,5 м?"),
+    ("", "Козлов Андрей", "+79161234503", "kozlov.a@mail.ru", "Сломался ларь, нужен мастер"),
+    ("ИП Волкова", "Волкова Наталья", "", "volkova@example.ru", "Прошу прислать прайс на морозильные лари"),
+    ("Сеть «Продуктовый двор»", "Фёдоров Сергей", "+74951234505", "fedorov@prodvor.ru",
+     "Оснащение двух новых магазинов под ключ"),
+    ("Столовая №5", "Никитина Вера", "+74951234506", "", "Интересует сервисный договор"),
+    ("ООО «Айсберг»", "", "", "info@aisberg.ru", "Запрос коммерческого предложения на сплит-систему"),
+    ("", "Орлов Павел", "+79031234508", "", "Перезвоните, пожалуйста, по акции"),
+    ("Пекарня «Колосок»", "Белова Ирина", "+74951234509", "belova@kolosok.ru", "Холодильный стол для цеха"),
+    ("ТЦ «Радуга»", "Морозов Денис", "+74951234510", "", "Монтаж камеры на фуд-корте"),
+    ("", "Ткачук Алина", "", "spam@spam.example", "Продвижение сайтов недорого"),
+    ("Гостиница «Волга»", "Лебедев Олег", "+74951234512", "lebedev@volga-hotel.ru", "Ремонт холодильного оборудования"),
+]
+CHANNELS = ["phone", "email", "web_form", "messenger", "social", "visit", "event", "web_form", "phone", "email",
+            "web_form", "phone"]
 
 
 def demo_exists():
@@ -79,7 +98,45 @@ def load(stdout=None, now=None):
         bulk_create_with_history(costs, CampaignCost, default_user=author, default_change_reason=REASON)
         links = link_deals(saved, rng)
         bulk_create_with_history(links, DealCampaign, default_user=author, default_change_reason=REASON)
-    return {"campaigns": len(saved), "costs": len(costs), "deals": len(links)}
+        inquiries = load_inquiries(saved, today, rng)
+    return {"campaigns": len(saved), "costs": len(costs), "deals": len(links), "inquiries": inquiries}
+
+
+def load_inquiries(campaigns, today, rng):
+    """Inquiries from every channel over the year: four already converted into deals of the demo
+    (their client's name, linked to a deal of the campaign), one spam rejected, the rest new or in
+    work. The conversion itself is not replayed: the other demos count their clients and deals."""
+    managers = list(get_user_model().objects.filter(username__in=["manager1", "manager2", "manager3"])
+                    .order_by("username"))
+    admin = get_user_model().objects.filter(username="admin").first()
+    if not managers or admin is None:
+        return 0
+    made = []
+    for i, ((company, person, phone, email, message), channel) in enumerate(zip(INQUIRERS, CHANNELS, strict=True)):
+        campaign = campaigns[i % len(campaigns)]
+        day = min(campaign.start + dt.timedelta(days=rng.randint(0, 20)), today)
+        received = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + i % 8, 15)))
+        state = Inquiry.State.IN_WORK if i % 3 == 0 else Inquiry.State.NEW
+        inquiry = Inquiry(received_at=received, channel=channel, campaign=campaign if i % 4 != 3 else None,
+                          company=company, person_name=person, phone=phone, email=email, message=message,
+                          responsible=managers[i % len(managers)] if i % 5 != 4 else None, state=state,
+                          utm_source="yandex" if channel == "web_form" else "",
+                          utm_campaign=f"campaign-{campaign.pk}" if channel == "web_form" else "")
+        if "spam" in email:
+            inquiry.state, inquiry.reject_reason, inquiry.responsible = Inquiry.State.REJECTED, "Спам", None
+        made.append(inquiry)
+    converted = [link.deal for link in DealCampaign.objects.select_related("deal__counterparty")
+                 .order_by("campaign__start", "pk")[:4]]
+    for inquiry, deal in zip(made, converted, strict=False):
+        inquiry.campaign = DealCampaign.objects.get(deal=deal).campaign
+        inquiry.company, inquiry.responsible = deal.counterparty.name, deal.responsible
+        inquiry.received_at = deal.created_at - dt.timedelta(hours=3)
+        inquiry.state, inquiry.counterparty, inquiry.deal = Inquiry.State.CONVERTED, deal.counterparty, deal
+        inquiry.converted_at = deal.created_at
+    for inquiry in made:
+        inquiry.full_clean()
+    bulk_create_with_history(made, Inquiry, default_user=admin, default_change_reason=REASON)
+    return len(made)
 
 
 def link_deals(campaigns, rng):

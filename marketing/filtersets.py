@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.filtersets import BaseFilterSet
 
-from .models import Campaign
+from .models import Campaign, Inquiry
 
 
 class CampaignFilterSet(BaseFilterSet):
@@ -29,3 +29,27 @@ class CampaignFilterSet(BaseFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(start__lte=value), Q(end__isnull=True) | Q(end__gte=value))
+
+
+class InquiryFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Inquiry.State.choices)
+    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Inquiry.Channel.choices)
+    campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=Campaign.objects.all())
+    responsible = django_filters.ModelChoiceFilter(label=_("Responsible"),
+                                                   queryset=get_user_model().objects.filter(is_active=True))
+    received_from = django_filters.DateFilter(label=_("Received from"), field_name="received_at",
+                                              lookup_expr="date__gte")
+    received_to = django_filters.DateFilter(label=_("Received to"), field_name="received_at",
+                                            lookup_expr="date__lte")
+
+    class Meta:
+        model = Inquiry
+        fields = []
+
+    def search(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(company__icontains=value) | Q(person_name__icontains=value)
+                               | Q(email__icontains=value) | Q(phone__icontains=value)
+                               | Q(message__icontains=value))

@@ -4,9 +4,10 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import SoftDeleteInlineFormSet
-from core.forms import BaseModelForm, BootstrapMixin, DateInput
+from clients.models import CounterpartyKind
+from core.forms import BaseModelForm, BootstrapMixin, DateInput, DateTimeInput
 
-from .models import Campaign, CampaignCost
+from .models import Campaign, CampaignCost, Inquiry
 
 
 class CampaignForm(BaseModelForm):
@@ -42,3 +43,52 @@ class DealCampaignForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.all()
         self._style()
+
+
+class InquiryForm(BaseModelForm):
+    class Meta:
+        model = Inquiry
+        fields = ["received_at", "channel", "campaign", "company", "person_name", "phone", "email", "message",
+                  "state", "reject_reason", "responsible", "utm_source", "utm_medium", "utm_campaign"]
+        widgets = {"received_at": DateTimeInput, "message": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["campaign"].queryset = Campaign.objects.all()
+        if not self.instance.pk or self.instance.state != Inquiry.State.CONVERTED:
+            # Converted is what the conversion sets, with its client and deal.
+            self.fields["state"].choices = [c for c in Inquiry.State.choices if c[0] != Inquiry.State.CONVERTED]
+
+
+class ConvertForm(BootstrapMixin, forms.Form):
+    """The inquiry's conversion: a new client (or one found by the duplicate check), a contact
+    person and a deal."""
+
+    existing = forms.TypedChoiceField(label=_("Client"), coerce=int, required=False, empty_value=None,
+                                      widget=forms.RadioSelect)
+    name = forms.CharField(label=_("Name of the new client"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CounterpartyKind.choices)
+    last_name = forms.CharField(label=_("Contact person: last name"), max_length=100, required=False)
+    first_name = forms.CharField(label=_("Contact person: first name"), max_length=100, required=False)
+    create_deal = forms.BooleanField(label=_("Create a deal"), required=False, initial=True)
+    deal_title = forms.CharField(label=_("Deal title"), max_length=200, required=False)
+    confirm_new = forms.BooleanField(label=_("Create a new client anyway"), required=False)
+
+    def __init__(self, *args, duplicates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duplicates = list(duplicates)
+        choices = [(d["counterparty"].pk, d["counterparty"].name) for d in self.duplicates if d["visible"]]
+        self.fields["existing"].choices = [("", _("A new client"))] + choices
+        self._style()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("existing") is None:
+            if not (data.get("name") or "").strip():
+                self.add_error("name", _("Give the new client a name."))
+            elif self.duplicates and not data.get("confirm_new"):
+                self.add_error("confirm_new", _("Likely duplicates found: choose one, or confirm a new client."))
+        if data.get("create_deal") and not (data.get("deal_title") or "").strip():
+            self.add_error("deal_title", _("Give the deal a title."))
+        return data

@@ -8,8 +8,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients import validators
 from clients.models import Counterparty, counterparty_scope
 from core.access import Role
 from core.models import BaseModel, not_trashed
@@ -159,3 +161,87 @@ class DealCampaign(BaseModel):
     def clean(self):
         if self.deal_id and type(self).objects.filter(deal_id=self.deal_id).exclude(pk=self.pk).exists():
             raise ValidationError({"deal": _("The deal already has a campaign.")})
+
+
+class Inquiry(BaseModel):
+    """An inquiry (обращение) of a potential client: a call, a letter, a web form, a visit…
+
+    Converting it makes a client (or finds one), a contact person and a deal; the links stay here,
+    so the path inquiry → client → deal → won can be followed and counted."""
+
+    owner_scoped = True
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone call")
+        EMAIL = "email", _("Email")
+        WEB_FORM = "web_form", _("Web form")
+        MESSENGER = "messenger", _("Messenger")
+        SOCIAL = "social", _("Social networks")
+        VISIT = "visit", _("Visit")
+        EVENT = "event", _("Event")
+        OTHER = "other", _("Other")
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        IN_WORK = "in_work", _("In work")
+        CONVERTED = "converted", _("Converted")
+        REJECTED = "rejected", _("Rejected")
+
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="inquiries")
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    person_name = models.CharField(_("person"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    utm_source = models.CharField(_("UTM source"), max_length=100, blank=True)
+    utm_medium = models.CharField(_("UTM medium"), max_length=100, blank=True)
+    utm_campaign = models.CharField(_("UTM campaign"), max_length=100, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
+    reject_reason = models.CharField(_("reason for rejection"), max_length=200, blank=True)
+    responsible = models.ForeignKey(USER, verbose_name=_("responsible"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="inquiries")
+    # Set by the conversion (or when the inquiry is linked to a client by hand).
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="inquiries")
+    deal = models.ForeignKey(Deal, verbose_name=_("deal"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="inquiries", editable=False)
+    converted_at = models.DateTimeField(_("converted"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["-received_at", "-id"], name="inquiry_received")]
+
+    def __str__(self):
+        who = self.company or self.person_name or self.email or self.phone
+        return _("Inquiry from %(who)s") % {"who": who} if who else str(_("Inquiry"))
+
+    def get_absolute_url(self):
+        return reverse("marketing:inquiry", args=[self.pk])
+
+    @classmethod
+    def own_q(cls, user):
+        # Assigned to the manager, or about one of their clients.
+        return Q(responsible=user) | counterparty_scope(user)
+
+    def clean(self):
+        errors = {}
+        if not (self.company or self.person_name or self.phone or self.email):
+            errors["person_name"] = _("Give at least a name, a company, a phone or an email.")
+        if self.phone:
+            try:
+                self.phone = validators.normalize_phone(self.phone)
+            except ValidationError as exc:
+                errors["phone"] = exc.messages
+        if self.email:
+            self.email = validators.normalize_email(self.email)
+        if self.converted_at and self.state != self.State.CONVERTED:
+            errors["state"] = _("A converted inquiry stays converted: its client and deal exist.")
+        if self.state == self.State.REJECTED and not self.reject_reason.strip():
+            errors["reject_reason"] = _("Say why the inquiry is rejected.")
+        if errors:
+            raise ValidationError(errors)

@@ -42,3 +42,18 @@ def panel_context(request, deal, form=None):
     if form is None:
         form = DealCampaignForm(initial={"campaign": link.campaign_id if link else None})
     return {"link": link, "can_change": can_change, "campaign_form": form}
+
+
+def campaign_funnel(campaign, user):
+    """Inquiry → client → deal → won for ``campaign``, over what the user may see."""
+    from sales.models import Stage
+
+    from .models import Inquiry
+
+    inquiries = Inquiry.objects.restrict(user).filter(campaign=campaign)
+    deals = Deal.objects.restrict(user).filter(campaign_links__campaign=campaign,
+                                              campaign_links__deleted_at__isnull=True)
+    won = deals.filter(stage__kind=Stage.Kind.WON)
+    return {"inquiries": inquiries.count(),
+            "clients": inquiries.exclude(counterparty=None).values("counterparty").distinct().count(),
+            "deals": deals.count(), "won": won.count()}

@@ -16,3 +16,17 @@ class CampaignTable(Table):
     cost_total = Column(_("Cost"), css="text-end text-nowrap")
     currency = Column(_("Currency"))
     responsible = Column(_("Responsible"))
+
+
+class InquiryTable(Table):
+    default_sort = "-received_at"
+
+    received_at = Column(_("Received"), order_by="received_at", linkify=True, css="text-nowrap")
+    channel = Column(_("Channel"))
+    company = Column(_("Company"))
+    person_name = Column(_("Person"))
+    phone = Column(_("Phone"))
+    email = Column(_("Email"))
+    campaign = Column(_("Campaign"))
+    state = Column(_("State"))
+    responsible = Column(_("Responsible"))

@@ -21,7 +21,7 @@ def _campaign_filter():
                                             method=filter_campaign)
 
 
-def filter_campaign(queryset, name, value):
+def filter_campaign(queryset, name, value: int):  # the hint types the API parameter (an id)
     if not value:
         return queryset
     return queryset.filter(campaign_links__campaign=value, campaign_links__deleted_at__isnull=True)
@@ -40,6 +40,8 @@ def campaign_cell(deal):
 def register():
     register_item("marketing:campaigns", NavItem(MARKETING, _("Campaigns"), "marketing:campaign_list",
                                                  icon="megaphone", testid="nav-campaigns"), 10)
+    register_item("marketing:inquiries", NavItem(MARKETING, _("Inquiries"), "marketing:inquiry_list",
+                                                 icon="inbox", testid="nav-inquiries"), 20)
     register_panel(CardPanel("campaign", "marketing/deal_campaign_panel.html",
                              lambda request, deal: services.panel_context(request, deal), card=DEAL), order=10)
     register_filter(DEAL, "campaign", _campaign_filter)

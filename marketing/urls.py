@@ -11,3 +11,8 @@ urlpatterns = [
                edit=views.CampaignEditView, delete=views.CampaignDeleteView, history=views.CampaignHistoryView),
     path("deals/<int:pk>/campaign/", views.DealCampaignView.as_view(), name="deal_campaign"),
 ]
+urlpatterns += [
+    *crud_urls("inquiries", "inquiry", list=views.InquiryListView, detail=views.InquiryDetailView,
+               edit=views.InquiryEditView, delete=views.InquiryDeleteView, history=views.InquiryHistoryView),
+    path("inquiries/<int:pk>/convert/", views.InquiryConvertView.as_view(), name="inquiry_convert"),
+]

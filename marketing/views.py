@@ -1,23 +1,26 @@
 """Campaigns: list, card, edit (with cost lines), delete, history; the deal's campaign panel."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from clients.models import Counterparty, CounterpartyKind
 from core import access, history
 from core.views import generic
 from sales.models import Deal
 
-from . import services
-from .filtersets import CampaignFilterSet
-from .forms import CampaignCostFormSet, CampaignForm, DealCampaignForm
-from .models import Campaign
-from .tables import CampaignTable
+from . import conversion, services
+from .filtersets import CampaignFilterSet, InquiryFilterSet
+from .forms import CampaignCostFormSet, CampaignForm, ConvertForm, DealCampaignForm, InquiryForm
+from .models import Campaign, Inquiry
+from .tables import CampaignTable, InquiryTable
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -48,6 +51,7 @@ class CampaignDetailView(generic.ObjectDetailView):
             "costs": obj.costs.filter(deleted_at__isnull=True).order_by("date", "pk"),
             "cost_total": obj.cost(),
             "deals": services.campaign_deals(obj, user)[:50],
+            "funnel": services.campaign_funnel(obj, user),
             "can_change": access.can(user, access.CHANGE, Campaign),
         }
 
@@ -67,12 +71,13 @@ class CampaignDeleteView(generic.ObjectDeleteView):
 
 class CampaignHistoryView(generic.ObjectDetailView):
     model = Campaign
-    template_name = "marketing/campaign_history.html"
+    template_name = "marketing/history.html"
 
     def get_extra_context(self, obj):
         records = list(Campaign.history.filter(id=obj.pk).order_by("history_date")[:500])
         records += obj.costs.model.history.filter(campaign_id=obj.pk).order_by("history_date")[:500]
-        return {"entries": history.entries(sorted(records, key=lambda r: r.history_date))}
+        return {"entries": history.entries(sorted(records, key=lambda r: r.history_date)),
+                "list_url": reverse("marketing:campaign_list"), "list_label": _("Campaigns")}
 
 
 class DealCampaignView(generic.RestrictedMixin, View):
@@ -92,3 +97,97 @@ class DealCampaignView(generic.RestrictedMixin, View):
             services.set_deal_campaign(deal, form.cleaned_data["campaign"], request.user)
         messages.success(request, _("Campaign saved: %(name)s") % {"name": deal})
         return HttpResponseRedirect(deal.get_absolute_url())
+
+
+class InquiryListView(generic.ObjectListView):
+    model = Inquiry
+    filterset_class = InquiryFilterSet
+    table_class = InquiryTable
+    add_url_name = "marketing:inquiry_add"
+    export_name = "inquiries"
+
+    def get_base_queryset(self):
+        return self.get_queryset().select_related("campaign", "responsible")
+
+
+class InquiryDetailView(generic.ObjectDetailView):
+    model = Inquiry
+    template_name = "marketing/inquiry_detail.html"
+
+    def get_extra_context(self, obj):
+        user = self.request.user
+        can_change = Inquiry.objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists()
+        return {"can_change": can_change,
+                "can_convert": can_change and obj.state != Inquiry.State.CONVERTED,
+                "client_visible": obj.counterparty_id and Counterparty.objects.restrict(user).filter(
+                    pk=obj.counterparty_id).exists(),
+                "deal_visible": obj.deal_id and Deal.objects.restrict(user).filter(pk=obj.deal_id).exists()}
+
+
+class InquiryEditView(generic.ObjectEditView):
+    model = Inquiry
+    form_class = InquiryForm
+    delete_url_name = "marketing:inquiry_delete"
+
+
+class InquiryDeleteView(generic.ObjectDeleteView):
+    model = Inquiry
+    success_url_name = "marketing:inquiry_list"
+
+
+class InquiryHistoryView(generic.ObjectDetailView):
+    model = Inquiry
+    template_name = "marketing/history.html"
+
+    def get_extra_context(self, obj):
+        records = list(Inquiry.history.filter(id=obj.pk).order_by("history_date")[:500])
+        return {"entries": history.entries(records), "list_url": reverse("marketing:inquiry_list"),
+                "list_label": _("Inquiries")}
+
+
+class InquiryConvertView(generic.RestrictedMixin, View):
+    """GET: what the conversion will make, with the likely duplicates; POST: convert."""
+
+    model = Inquiry
+    action = access.CHANGE
+    template_name = "marketing/inquiry_convert.html"
+
+    def inquiry(self, pk):
+        return get_object_or_404(self.get_queryset(access.CHANGE), pk=pk)
+
+    def get(self, request, pk):
+        inquiry = self.inquiry(pk)
+        last, first = conversion.split_name(inquiry.person_name)
+        form = ConvertForm(initial={
+            "name": inquiry.company or inquiry.person_name, "last_name": last, "first_name": first,
+            "kind": CounterpartyKind.LEGAL if inquiry.company else CounterpartyKind.INDIVIDUAL,
+            "deal_title": inquiry.message.strip().split("\n")[0][:200] or str(inquiry)},
+            duplicates=conversion.duplicates(inquiry, request.user))
+        return self.show(inquiry, form)
+
+    def post(self, request, pk):
+        inquiry = self.inquiry(pk)
+        found = conversion.duplicates(inquiry, request.user, name=request.POST.get("name", ""))
+        form = ConvertForm(request.POST, duplicates=found)
+        if not form.is_valid():
+            return self.show(inquiry, form, status=400)
+        data = form.cleaned_data
+        existing = None
+        if data["existing"] is not None:
+            existing = Counterparty.objects.restrict(request.user).filter(pk=data["existing"]).first()
+        try:
+            inquiry = conversion.convert(
+                inquiry, request.user, counterparty=existing, name=data["name"], kind=data["kind"],
+                last_name=data["last_name"], first_name=data["first_name"], deal_title=data["deal_title"],
+                create_deal=data["create_deal"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            return self.show(inquiry, form, status=400)
+        messages.success(request, _("Converted: %(name)s") % {"name": inquiry})
+        return HttpResponseRedirect(inquiry.deal.get_absolute_url() if inquiry.deal
+                                    else inquiry.counterparty.get_absolute_url())
+
+    def show(self, inquiry, form, status=200):
+        return render(self.request, self.template_name, {"object": inquiry, "form": form}, status=status)

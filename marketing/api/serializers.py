@@ -1,8 +1,10 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from clients.models import CounterpartyKind
 from core.api.serializers import BaseModelSerializer
 
-from ..models import Campaign, CampaignCost, DealCampaign
+from ..models import Campaign, CampaignCost, DealCampaign, Inquiry
 
 
 class CampaignSerializer(BaseModelSerializer):
@@ -32,3 +34,26 @@ class DealCampaignSerializer(BaseModelSerializer):
         model = DealCampaign
 
 
+
+
+class InquirySerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = Inquiry
+        read_only_fields = (*BaseModelSerializer.Meta.read_only_fields, "counterparty", "deal", "converted_at")
+
+    def validate_state(self, value):
+        if value == Inquiry.State.CONVERTED and getattr(self.instance, "state", None) != value:
+            raise serializers.ValidationError(_("Converted is set by the conversion (POST …/convert/)."))
+        return value
+
+
+class ConvertSerializer(serializers.Serializer):
+    counterparty = serializers.IntegerField(required=False, allow_null=True,
+                                            help_text="An existing client to use instead of a new one.")
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                 help_text="The new client's name (default: the company or the person).")
+    kind = serializers.ChoiceField(choices=CounterpartyKind.choices, required=False)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    create_deal = serializers.BooleanField(required=False, default=True)
+    deal_title = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -7,3 +7,4 @@ from . import views
 router.register("campaigns", views.CampaignViewSet)
 router.register("campaign-costs", views.CampaignCostViewSet)
 router.register("deal-campaigns", views.DealCampaignViewSet)
+router.register("inquiries", views.InquiryViewSet)

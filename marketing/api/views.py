@@ -1,10 +1,19 @@
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
+from clients.models import Counterparty
+from core import access
 from core.api.views import BaseModelViewSet
 from core.filtersets import BaseFilterSet
 
-from ..filtersets import CampaignFilterSet
-from ..models import Campaign, CampaignCost, DealCampaign
+from .. import conversion
+from ..filtersets import CampaignFilterSet, InquiryFilterSet
+from ..models import Campaign, CampaignCost, DealCampaign, Inquiry
 from ..views import with_cost
 from . import serializers
 
@@ -55,3 +64,35 @@ class DealCampaignViewSet(BaseModelViewSet):
     serializer_class = serializers.DealCampaignSerializer
     filterset_class = DealCampaignFilterSet
     select_related = ("deal", "campaign")
+
+
+class InquiryViewSet(BaseModelViewSet):
+    """Inquiries of potential clients; a sales manager sees those assigned to them or about their
+    clients. ``POST …/convert/`` makes the client (or uses ``counterparty``), a contact person and a
+    deal, as the inquiry's card does."""
+
+    model = Inquiry
+    serializer_class = serializers.InquirySerializer
+    filterset_class = InquiryFilterSet
+    select_related = ("campaign",)
+    ordering_fields = ("id", "received_at")
+
+    @extend_schema(request=serializers.ConvertSerializer, responses=serializers.InquirySerializer,
+                   summary="Convert to a client and a deal")
+    @action(detail=True, methods=["post"], access_action=access.CHANGE, filter_backends=[])
+    def convert(self, request, pk=None):
+        inquiry = self.get_object()
+        params = serializers.ConvertSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        existing = data.pop("counterparty", None)
+        if existing is not None:
+            existing = Counterparty.objects.restrict(request.user).filter(pk=existing).first()
+            if existing is None:
+                raise ValidationError({"counterparty": [_("No such client.")]})
+        try:
+            inquiry = conversion.convert(inquiry, request.user, counterparty=existing, **data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict")
+                                  else {"non_field_errors": exc.messages}) from None
+        return Response(serializers.InquirySerializer(inquiry, context=self.get_serializer_context()).data)

@@ -8,7 +8,7 @@ from core import access
 from core.tests import samples
 from sales.models import Deal
 
-from ..models import Campaign, CampaignCost, DealCampaign
+from ..models import Campaign, CampaignCost, DealCampaign, Inquiry
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -46,3 +46,25 @@ def deal_campaign_sample(world):
 
 samples.probe("marketing:deal_campaign", method="post", action=access.CHANGE, target=Deal,
               data=lambda world, deal: {"campaign": shared_campaign().pk})
+
+
+class InquiryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inquiry
+
+    channel = Inquiry.Channel.PHONE
+    person_name = factory.Sequence(lambda n: f"Person {n}")
+
+
+@samples.sample(Inquiry)
+def inquiry_sample(world):
+    return Inquiry.objects.create(company=world.text("inquiry"), person_name="Иванов Пётр", responsible=world.owner,
+                                  channel=Inquiry.Channel.EMAIL, message=world.text("message"))
+
+
+CONVERT = {"existing": "", "name": "New client from the probe", "kind": "legal", "last_name": "Иванов",
+           "first_name": "Пётр", "create_deal": "on", "deal_title": "Probe deal", "confirm_new": "on"}
+samples.probe("marketing:inquiry_convert", method="post", action=access.CHANGE, target=Inquiry,
+              data=lambda world, inquiry: CONVERT)
+samples.probe("api:inquiry-convert", method="post", action=access.CHANGE, target=Inquiry,
+              data=lambda world, inquiry: {"name": "New client from the probe", "deal_title": "Probe deal"})
