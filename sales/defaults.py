@@ -1,5 +1,6 @@
-"""The default pipeline of seed 002 and the initial lost reasons (used by migration 0002 and
-``Pipeline.ensure_default()``, which brings them back into a wiped database, e.g. in tests)."""
+"""The default pipeline of seed 002, the initial lost reasons, order failure reasons and lead sources
+(used by the data migrations and ``Pipeline.ensure_default()``, which brings them back into a wiped
+database, e.g. in tests)."""
 
 from django.utils.translation import gettext_noop
 
@@ -37,6 +38,18 @@ ORDER_FAILURE_REASON_NAMES = {
     "order_error": Builtin(gettext_noop("Error in the order"), "Ошибка в заказе"),
 }
 
+LEAD_SOURCE_NAMES = {
+    "website": Builtin(gettext_noop("Website"), "Сайт"),
+    "advertising": Builtin(gettext_noop("Advertising"), "Реклама"),
+    "recommendation": Builtin(gettext_noop("Recommendation"), "Рекомендация"),
+    "exhibition": Builtin(gettext_noop("Exhibition"), "Выставка"),
+    "cold_call": Builtin(gettext_noop("Cold call"), "Холодный звонок"),
+    "email": Builtin(gettext_noop("Email mailing"), "Email-рассылка"),
+    "social": Builtin(gettext_noop("Social networks"), "Социальные сети"),
+    "repeat": Builtin(gettext_noop("Repeat client"), "Повторный клиент"),
+    "other": Builtin(gettext_noop("Other"), "Другое"),
+}
+
 
 def create_defaults(Pipeline, Stage, LostReason):
     """Create the default pipeline and lost reasons unless there are some already."""
@@ -49,6 +62,7 @@ def create_defaults(Pipeline, Stage, LostReason):
         for order, (code, entry) in enumerate(LOST_REASON_NAMES.items(), start=1):
             _create(LostReason, code, name=entry.msgid, order=order * 10)
     create_order_failure_reasons(_sibling(Pipeline, "OrderFailureReason"))
+    create_lead_sources(_sibling(Pipeline, "LeadSource"))
 
 
 def _create(model, code, **fields):
@@ -74,3 +88,13 @@ def create_order_failure_reasons(OrderFailureReason):
     if not manager.exists():
         for order, (code, entry) in enumerate(ORDER_FAILURE_REASON_NAMES.items(), start=1):
             _create(OrderFailureReason, code, name=entry.msgid, order=order * 10)
+
+
+def create_lead_sources(LeadSource):
+    """The built-in lead sources (migration 0012) unless there are some, trashed ones included."""
+    if LeadSource is None:
+        return
+    manager = getattr(LeadSource, "all_objects", LeadSource._base_manager)
+    if not manager.exists():
+        for order, (code, entry) in enumerate(LEAD_SOURCE_NAMES.items(), start=1):
+            _create(LeadSource, code, name=entry.msgid, order=order * 10)

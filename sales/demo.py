@@ -29,6 +29,7 @@ from core.bulk import own_timestamps
 from .models import (
     Deal,
     DealLine,
+    LeadSource,
     LostReason,
     Order,
     OrderFailureReason,
@@ -95,8 +96,6 @@ DEAL_TITLES = {
                 "Моноблок для камеры", "Сплит-система для склада", "Шкафы для напитков"],
     SERVICE: ["Сервисный договор на год", "Ремонт холодильной камеры", "Плановое ТО оборудования"],
 }
-LEAD_SOURCES = ["Сайт", "Рекомендация клиента", "Выставка «Продэкспо»", "Холодный звонок", "Повторное обращение",
-                "Реклама в Яндексе", "Партнёр-монтажник"]
 WON_COMMENTS = ["Договор подписан, предоплата получена", "Клиент выбрал нас за сроки монтажа",
                 "Согласовали скидку 5 %", "Повторная покупка", ""]
 LOST_COMMENTS = ["Конкурент дал скидку 12 %", "Бюджет перенесли на следующий год",
@@ -142,6 +141,7 @@ class Builder:
         self.won = next(s for s in stages if s.kind == Stage.Kind.WON)
         self.lost = next(s for s in stages if s.kind == Stage.Kind.LOST)
         self.lost_reasons, self.failure_reasons = lost_reasons, failure_reasons
+        self.lead_sources = list(LeadSource.objects.order_by("order", "pk"))  # built-in rows unless changed
         # A few clients (chains above all) buy most: Pareto weights, fixed per client.
         weights = [self.rng.paretovariate(1.3) * (5 if cp.big else 1) for cp in clients]
         self.cum_weights = list(itertools.accumulate(weights))
@@ -219,7 +219,8 @@ class Builder:
         items = self.products(cp, cp.big)
         kind = SERVICE if items[0][0][3] == SERVICE else EQUIPMENT
         deal = Deal(counterparty=cp, responsible_id=cp.main_manager_id, stage=stage, currency="RUB",
-                    title=rng.choice(DEAL_TITLES[kind]), lead_source=rng.choice(LEAD_SOURCES))
+                    title=rng.choice(DEAL_TITLES[kind]),
+                    lead_source=rng.choice(self.lead_sources) if self.lead_sources else None)
         moved_at = self.stage_path(deal, path, days_ago)
         created, end = moved_at[0], moved_at[-1]
         day = timezone.localdate(created)

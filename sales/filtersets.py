@@ -13,6 +13,7 @@ from .models import (
     Document,
     DocumentKind,
     DocumentTemplate,
+    LeadSource,
     Order,
     OrderFailureReason,
     Pipeline,
@@ -31,6 +32,8 @@ class DealFilterSet(BaseFilterSet):
         label=_("Responsible"), queryset=get_user_model().objects.filter(is_active=True))
     counterparty = django_filters.NumberFilter(label=_("Client"), field_name="counterparty_id",
                                                widget=ChosenObjectWidget("clients.Counterparty"))
+    lead_source = django_filters.ModelMultipleChoiceFilter(label=_("Lead source"),
+                                                           queryset=LeadSource.objects.all())
     close_after = django_filters.DateFilter(label=_("Expected close from"), field_name="expected_close_date",
                                             lookup_expr="gte")
     close_before = django_filters.DateFilter(label=_("Expected close to"), field_name="expected_close_date",

@@ -31,7 +31,9 @@ def register():
                                      section="sales")),
         (43, "failure_reasons", NavItem(SETTINGS, _("Order failure reasons"), "sales:failurereason_list",
                                         permission=settings, section="sales")),
-        (44, "templates", NavItem(SETTINGS, _("Document templates"), "sales:template_list", permission=settings,
+        (44, "lead_sources", NavItem(SETTINGS, _("Lead sources"), "sales:leadsource_list", permission=settings,
+                                     section="sales")),
+        (45, "templates", NavItem(SETTINGS, _("Document templates"), "sales:template_list", permission=settings,
                                   section="sales")),
     ]:
         register_item(f"sales:{key}", item, order)

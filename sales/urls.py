@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from core.reports import legacy_urlpatterns
 from core.routes import crud_urls, reference_urls
 
-from .models import LostReason, OrderFailureReason
+from .models import LeadSource, LostReason, OrderFailureReason
 from .views import card, deals, documents, orders, reports
 
 app_name = "sales"
@@ -44,6 +44,7 @@ urlpatterns = [
                delete=deals.StageRuleDeleteView),
     *reference_urls("settings/lost-reasons", "lostreason", LostReason, app_name),
     *reference_urls("settings/order-failure-reasons", "failurereason", OrderFailureReason, app_name),
+    *reference_urls("settings/lead-sources", "leadsource", LeadSource, app_name),
     *crud_urls("settings/document-templates", "template", list=documents.DocumentTemplateListView,
                edit=documents.DocumentTemplateEditView),
     path("settings/document-templates/<int:pk>/file/", documents.DocumentTemplateFileView.as_view(),

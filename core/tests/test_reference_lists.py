@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 # The lists that exist today: the walk must find at least these.
 KNOWN = {"clients:group", "clients:reltype", "clients:region", "clients:industry", "activities:type",
-         "sales:lostreason", "sales:failurereason"}
+         "sales:lostreason", "sales:failurereason", "sales:leadsource"}
 OTHER_ROLES = ["head", "sales_head", "manager", "marketer", "quality", "service"]
 
 
@@ -196,7 +196,8 @@ def test_a_group_in_use_is_not_deleted_so_its_clients_keep_it(admin_user, client
 
 
 @pytest.mark.parametrize(("ref_id", "child"), [
-    ("clients:group", "child group"), ("activities:type", "interaction"), ("sales:lostreason", "deal")])
+    ("clients:group", "child group"), ("activities:type", "interaction"), ("sales:lostreason", "deal"),
+    ("sales:leadsource", "deal with the source")])
 def test_a_row_in_use_is_refused_until_nothing_uses_it(ref_id, child, admin_user, client_for):
     from activities.tests.factories import InteractionFactory
     from sales.tests.factories import DealFactory
@@ -205,7 +206,8 @@ def test_a_row_in_use_is_refused_until_nothing_uses_it(ref_id, child, admin_user
     row = make_row(ref, "Занято")
     user = {"child group": lambda: ref.model.objects.create(name="Дочерняя", parent=row),
             "interaction": lambda: InteractionFactory(type=row),
-            "deal": lambda: DealFactory(lost_reason=row, responsible=admin_user)}[child]()
+            "deal": lambda: DealFactory(lost_reason=row, responsible=admin_user),
+            "deal with the source": lambda: DealFactory(lead_source=row, responsible=admin_user)}[child]()
     client, url = client_for(admin_user), reverse(ref.url_name("delete"), args=[row.pk])
     assert client.post(url).status_code == 409
     assert ref.model.objects.filter(pk=row.pk).exists()

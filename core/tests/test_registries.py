@@ -189,7 +189,7 @@ def test_every_link_of_the_old_bar_is_still_there(admin_user, client_for):
         "activities:calendar", "reports", "clients:property_list", "clients:group_list",
         "clients:reltype_list", "clients:region_list", "clients:industry_list", "activities:type_list",
         "sales:pipeline_list", "sales:rule_list", "sales:lostreason_list", "sales:failurereason_list",
-        "sales:template_list", "admin:core_user_changelist", "api-docs"]
+        "sales:leadsource_list", "sales:template_list", "admin:core_user_changelist", "api-docs"]
     assert {reverse(name) for name in names} <= links
     assert {report.get_url() for report in registry.reports} <= links  # every report, from its registry
     for href in links:

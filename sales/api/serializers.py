@@ -5,7 +5,7 @@ from rest_framework import serializers
 from core.api.serializers import BaseModelSerializer
 
 from .. import models as sales_models
-from ..models import Deal, DealLine, LostReason, Pipeline, Stage, StageChange, StageRule
+from ..models import Deal, DealLine, LeadSource, LostReason, Pipeline, Stage, StageChange, StageRule
 from ..services import orders as order_service
 from ..services.stages import check_lost_reason
 
@@ -30,6 +30,11 @@ class PipelineSerializer(BaseModelSerializer):
 class LostReasonSerializer(BaseModelSerializer):
     class Meta(BaseModelSerializer.Meta):
         model = LostReason
+
+
+class LeadSourceSerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = LeadSource
 
 
 class StageRuleSerializer(BaseModelSerializer):

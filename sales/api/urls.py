@@ -7,6 +7,7 @@ from . import views
 router.register("pipelines", views.PipelineViewSet)
 router.register("stages", views.StageViewSet)
 router.register("lost-reasons", views.LostReasonViewSet)
+router.register("lead-sources", views.LeadSourceViewSet)
 router.register("stage-rules", views.StageRuleViewSet)
 router.register("deals", views.DealViewSet)
 router.register("deal-lines", views.DealLineViewSet)

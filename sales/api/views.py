@@ -1,4 +1,4 @@
-"""API of pipelines, stages, stage rules, lost reasons and deals (with the stage move)."""
+"""API of pipelines, stages, stage rules, lost reasons, lead sources and deals (with the stage move)."""
 
 import django_filters
 from django.db import transaction
@@ -15,7 +15,7 @@ from core.filtersets import BaseFilterSet
 from .. import filtersets as sales_filtersets
 from .. import models as sales_models
 from ..filtersets import DealFilterSet
-from ..models import Deal, DealLine, LostReason, Pipeline, Stage, StageRule
+from ..models import Deal, DealLine, LeadSource, LostReason, Pipeline, Stage, StageRule
 from ..services.stages import move_deal, stage_entered
 from . import serializers
 
@@ -32,6 +32,7 @@ class PipelineViewSet(BaseModelViewSet):
 StageViewSet = reference_viewset(Stage, serializers.StageSerializer,
                                  pipeline=django_filters.NumberFilter(field_name="pipeline"))
 LostReasonViewSet = reference_viewset(LostReason, serializers.LostReasonSerializer)
+LeadSourceViewSet = reference_viewset(LeadSource, serializers.LeadSourceSerializer)
 
 
 class StageRuleFilterSet(BaseFilterSet):

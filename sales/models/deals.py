@@ -145,6 +145,17 @@ class LostReason(Reason):
         verbose_name_plural = _("lost reasons")
 
 
+class LeadSource(Reason):
+    """Where a deal came from (источник обращения)."""
+
+    edit_url_name = "sales:leadsource_edit"
+    BUILTIN_NAMES = defaults.LEAD_SOURCE_NAMES
+
+    class Meta(Reason.Meta):
+        verbose_name = _("lead source")
+        verbose_name_plural = _("lead sources")
+
+
 class Deal(BaseModel):
     """A sale in progress (сделка): moves through the stages of a pipeline."""
 
@@ -162,7 +173,8 @@ class Deal(BaseModel):
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     responsible = models.ForeignKey(USER, verbose_name=_("responsible"), on_delete=models.PROTECT,
                                     related_name="deals")
-    lead_source = models.CharField(_("lead source"), max_length=150, blank=True)
+    lead_source = models.ForeignKey(LeadSource, verbose_name=_("lead source"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="deals")
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals")
     lost_reason = models.ForeignKey(LostReason, verbose_name=_("lost reason"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="deals")

@@ -58,6 +58,9 @@ def check_deals():
     assert all(per_stage.get(s.pk, 0) >= 10 for s in stages), per_stage  # every stage, open or closed
     assert sum(per_stage.values()) == Deal.objects.count() == 200
     assert not Deal.objects.exclude(stage__pipeline=pipeline).exists()
+    # Lead sources from the list, several of them.
+    assert not Deal.objects.filter(lead_source=None).exists()
+    assert Deal.objects.values("lead_source").distinct().count() > 3
 
     # The stage log: from the first stage to the current one, in time order, all in the past.
     changes = {}
