@@ -93,7 +93,7 @@ def _add_contacts(inquiry, counterparty, person):
 def _new_deal(inquiry, counterparty, title, owner, user):
     pipeline = Pipeline.ensure_default()
     deal = Deal(counterparty=counterparty, title=(title or str(inquiry))[:200], responsible=owner,
-                stage=pipeline.first_stage())
+                stage=pipeline.first_stage(), lead_source=inquiry.source())
     deal.full_clean()
     deal.save()
     stage_entered(deal, None, user)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.dashboard import month_start
-from sales.models import Deal
+from sales.models import Deal, LeadSource
 
 from .models import Campaign, CampaignCost, DealCampaign, Inquiry
 
@@ -37,6 +37,8 @@ CAMPAIGNS = [
      [("Полоса в журнале, два номера", "1.00")]),
 ]
 DEALS_PER_CAMPAIGN = 3
+SOURCE_OF_CHANNEL = {"search": "advertising", "print": "advertising", "event": "exhibition", "email": "email",
+                     "phone": "cold_call", "website": "website", "social": "social"}
 # company, person, phone, email, message
 INQUIRERS = [
     ("ООО «Северный ветер»", "Петров Илья", "+74951234501", "petrov@severny-veter.ru",
@@ -78,12 +80,14 @@ def load(stdout=None, now=None):
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["marketer", "head", "admin"])}
     author = users.get("marketer") or users.get("head") or users.get("admin")
     rng = random.Random(11)
+    sources = {s.code: s for s in LeadSource.objects.exclude(code="")}
     campaigns, costs = [], []
     for name, kind, channel, months_ago, days, budget, lines in CAMPAIGNS:
         start = month_start(today, -months_ago) + dt.timedelta(days=rng.randint(0, 10))
         end = start + dt.timedelta(days=days - 1)
         campaign = Campaign(name=name, kind=kind, channel=channel, state=state_of(start, end, today), start=start,
-                            end=end, budget=Decimal(budget), currency="RUB", responsible=author)
+                            end=end, budget=Decimal(budget), currency="RUB", responsible=author,
+                            lead_source=sources.get(SOURCE_OF_CHANNEL.get(channel, "other")))
         campaigns.append(campaign)
         for i, (text, share) in enumerate(lines):
             day = min(start + dt.timedelta(days=i * max(days // len(lines), 1)), today)
@@ -120,6 +124,7 @@ def load_inquiries(campaigns, today, rng):
         inquiry = Inquiry(received_at=received, channel=channel, campaign=campaign if i % 4 != 3 else None,
                           company=company, person_name=person, phone=phone, email=email, message=message,
                           responsible=managers[i % len(managers)] if i % 5 != 4 else None, state=state,
+                          lead_source=campaign.lead_source if i % 4 != 3 else None,
                           utm_source="yandex" if channel == "web_form" else "",
                           utm_campaign=f"campaign-{campaign.pk}" if channel == "web_form" else "")
         if "spam" in email:

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.filtersets import BaseFilterSet
+from sales.models import LeadSource
 
 from .models import Campaign, Inquiry
 
@@ -36,6 +37,7 @@ class InquiryFilterSet(BaseFilterSet):
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Inquiry.State.choices)
     channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Inquiry.Channel.choices)
     campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=Campaign.objects.all())
+    lead_source = django_filters.ModelMultipleChoiceFilter(label=_("Lead source"), queryset=LeadSource.objects.all())
     responsible = django_filters.ModelChoiceFilter(label=_("Responsible"),
                                                    queryset=get_user_model().objects.filter(is_active=True))
     received_from = django_filters.DateFilter(label=_("Received from"), field_name="received_at",

@@ -14,7 +14,7 @@ class CampaignForm(BaseModelForm):
     class Meta:
         model = Campaign
         fields = ["name", "kind", "channel", "state", "start", "end", "budget", "currency", "responsible",
-                  "description"]
+                  "lead_source", "description"]
         widgets = {"start": DateInput, "end": DateInput, "description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -48,14 +48,15 @@ class DealCampaignForm(BootstrapMixin, forms.Form):
 class InquiryForm(BaseModelForm):
     class Meta:
         model = Inquiry
-        fields = ["received_at", "channel", "campaign", "company", "person_name", "phone", "email", "message",
-                  "state", "reject_reason", "responsible", "utm_source", "utm_medium", "utm_campaign"]
+        fields = ["received_at", "channel", "campaign", "lead_source", "company", "person_name", "phone", "email",
+                  "message", "state", "reject_reason", "responsible", "utm_source", "utm_medium", "utm_campaign"]
         widgets = {"received_at": DateTimeInput, "message": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = get_user_model().objects.filter(is_active=True)
         self.fields["campaign"].queryset = Campaign.objects.all()
+        self.fields["lead_source"].help_text = _("Empty: the campaign's.")
         if not self.instance.pk or self.instance.state != Inquiry.State.CONVERTED:
             # Converted is what the conversion sets, with its client and deal.
             self.fields["state"].choices = [c for c in Inquiry.State.choices if c[0] != Inquiry.State.CONVERTED]

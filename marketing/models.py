@@ -15,7 +15,7 @@ from clients import validators
 from clients.models import Counterparty, counterparty_scope
 from core.access import Role
 from core.models import BaseModel, not_trashed
-from sales.models import Deal
+from sales.models import Deal, LeadSource
 
 USER = settings.AUTH_USER_MODEL
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -73,6 +73,9 @@ class Campaign(BaseModel):
                                 help_text=_("Of the budget and of every cost line."))
     responsible = models.ForeignKey(USER, verbose_name=_("responsible"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="campaigns")
+    lead_source = models.ForeignKey(LeadSource, verbose_name=_("lead source"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="campaigns",
+                                    help_text=_("Given to the inquiries and deals of the campaign."))
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
@@ -191,6 +194,8 @@ class Inquiry(BaseModel):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="inquiries")
+    lead_source = models.ForeignKey(LeadSource, verbose_name=_("lead source"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="inquiries")
     company = models.CharField(_("company"), max_length=200, blank=True)
     person_name = models.CharField(_("person"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
@@ -227,6 +232,12 @@ class Inquiry(BaseModel):
     def own_q(cls, user):
         # Assigned to the manager, or about one of their clients.
         return Q(responsible=user) | counterparty_scope(user)
+
+    def source(self):
+        """The inquiry's lead source, else its campaign's."""
+        if self.lead_source_id:
+            return self.lead_source
+        return self.campaign.lead_source if self.campaign_id else None
 
     def clean(self):
         errors = {}

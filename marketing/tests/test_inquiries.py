@@ -8,7 +8,7 @@ from clients.models import ContactInfo, ContactPerson, Counterparty
 from clients.tests.factories import CounterpartyFactory
 from marketing.models import DealCampaign, Inquiry
 from marketing.tests.factories import CampaignFactory, InquiryFactory
-from sales.models import Deal, StageChange
+from sales.models import Deal, LeadSource, StageChange
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,8 @@ def test_bad_inquiries_are_refused_naming_the_field(marketer, client_for, overri
 
 
 def test_conversion_makes_a_client_a_person_and_a_deal_of_the_campaign(manager, client_for):
-    campaign = CampaignFactory(name="Продэкспо")
+    exhibition = LeadSource.objects.get(code="exhibition")
+    campaign = CampaignFactory(name="Продэкспо", lead_source=exhibition)
     inquiry = InquiryFactory(company="Северный ветер", person_name="Петров Илья", phone="+74951234567",
                              email="petrov@north.ru", campaign=campaign, responsible=manager)
     c = client_for(manager)
@@ -66,6 +67,7 @@ def test_conversion_makes_a_client_a_person_and_a_deal_of_the_campaign(manager, 
     assert (deal.title, deal.responsible, deal.counterparty) == ("Холодильная камера для склада", manager, client)
     assert StageChange.objects.filter(deal=deal, from_stage=None).exists()  # the board's history starts
     assert DealCampaign.objects.get(deal=deal).campaign == campaign
+    assert deal.lead_source == exhibition  # the inquiry has none: the campaign's
     assert resp["Location"] == deal.get_absolute_url()
     funnel = c.get(campaign.get_absolute_url()).context["funnel"]
     assert funnel == {"inquiries": 1, "clients": 1, "deals": 1, "won": 0}
