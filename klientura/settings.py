@@ -211,6 +211,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+    ("vendor/altcha", NODE_MODULES / "altcha" / "dist" / "main"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -242,6 +243,11 @@ EMAIL_BACKEND = env(
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Birthday reminders go out this many days before a contact person's birthday.
 KLIENTURA_BIRTHDAY_DAYS_AHEAD = env_int("KLIENTURA_BIRTHDAY_DAYS_AHEAD", 3, min_value=0)
+# Web forms on the company's site (marketing/public.py): posts per address within the window,
+# and the proof-of-work cost (PBKDF2 iterations per attempt; ~0.5 s of a phone's time at 5000).
+KLIENTURA_WEBFORM_RATE = env_int("KLIENTURA_WEBFORM_RATE", 5, min_value=1)
+KLIENTURA_WEBFORM_WINDOW = env_int("KLIENTURA_WEBFORM_WINDOW", 600, min_value=1)
+KLIENTURA_ALTCHA_COST = env_int("KLIENTURA_ALTCHA_COST", 5000, min_value=1)
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -286,6 +292,7 @@ SPECTACULAR_SETTINGS = {
         "PropertyKindEnum": "core.models.PropertyKind",
         "CalendarEventKindEnum": "activities.api.serializers.EVENT_KIND_CHOICES",
         "DocumentKindEnum": "sales.models.DocumentKind",
+        "FieldModeEnum": "marketing.models.FieldMode",
     },
 }
 

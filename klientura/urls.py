@@ -8,6 +8,7 @@ urlpatterns = [
     path("sales/", include("sales.urls")),
     path("analytics/", include("analytics.urls")),
     path("marketing/", include("marketing.urls")),
+    path("f/", include("marketing.public_urls")),  # web forms on the company's site (no login)
     path("api/", include("klientura.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -11,6 +11,6 @@ class MarketingConfig(AppConfig):
 
         from . import demo, models, ui
 
-        register_trash(models.Campaign, models.CampaignCost, models.Inquiry, models.DealCampaign)
+        register_trash(models.Campaign, models.CampaignCost, models.Inquiry, models.DealCampaign, models.WebForm)
         for part in (demo, ui):  # demo data; navigation, the deal card's campaign panel, deal filter
             part.register()

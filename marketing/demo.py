@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from core.dashboard import month_start
 from sales.models import Deal, LeadSource
 
-from .models import Campaign, CampaignCost, DealCampaign, Inquiry
+from .models import Campaign, CampaignCost, DealCampaign, Inquiry, WebForm
 
 REASON = "Демо-данные"
 # name, kind, channel, months ago it started, length in days, budget, cost lines (description, share)
@@ -77,7 +77,8 @@ def load(stdout=None, now=None):
             stdout.write("Demo campaigns are already loaded.")
         return {}
     today = timezone.localdate(now or timezone.now())
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=["marketer", "head", "admin"])}
+    User = get_user_model()  # noqa: N806
+    users = {u.username: u for u in User.objects.filter(username__in=["marketer", "head", "admin"])}
     author = users.get("marketer") or users.get("head") or users.get("admin")
     rng = random.Random(11)
     sources = {s.code: s for s in LeadSource.objects.exclude(code="")}
@@ -103,6 +104,11 @@ def load(stdout=None, now=None):
         links = link_deals(saved, rng)
         bulk_create_with_history(links, DealCampaign, default_user=author, default_change_reason=REASON)
         inquiries = load_inquiries(saved, today, rng)
+        summer = next(c for c in saved if c.channel == Campaign.Channel.WEBSITE)
+        bulk_create_with_history([WebForm(name="Заявка с сайта", campaign=summer, lead_source=summer.lead_source,
+                                          responsible=User.objects.filter(username="manager1").first(),
+                                          success_message="Спасибо! Мы перезвоним в течение рабочего дня.")],
+                                 WebForm, default_user=author, default_change_reason=REASON)
     return {"campaigns": len(saved), "costs": len(costs), "deals": len(links), "inquiries": inquiries}
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filtersets import BaseFilterSet
 from sales.models import LeadSource
 
-from .models import Campaign, Inquiry
+from .models import Campaign, Inquiry, WebForm
 
 
 class CampaignFilterSet(BaseFilterSet):
@@ -55,3 +55,13 @@ class InquiryFilterSet(BaseFilterSet):
         return queryset.filter(Q(company__icontains=value) | Q(person_name__icontains=value)
                                | Q(email__icontains=value) | Q(phone__icontains=value)
                                | Q(message__icontains=value))
+
+
+class WebFormFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+    campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=Campaign.objects.all())
+
+    class Meta:
+        model = WebForm
+        fields = []

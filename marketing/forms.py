@@ -7,7 +7,7 @@ from clients.forms import SoftDeleteInlineFormSet
 from clients.models import CounterpartyKind
 from core.forms import BaseModelForm, BootstrapMixin, DateInput, DateTimeInput
 
-from .models import Campaign, CampaignCost, Inquiry
+from .models import Campaign, CampaignCost, Inquiry, WebForm
 
 
 class CampaignForm(BaseModelForm):
@@ -93,3 +93,16 @@ class ConvertForm(BootstrapMixin, forms.Form):
         if data.get("create_deal") and not (data.get("deal_title") or "").strip():
             self.add_error("deal_title", _("Give the deal a title."))
         return data
+
+
+class WebFormForm(BaseModelForm):
+    class Meta:
+        model = WebForm
+        fields = ["name", "is_active", "campaign", "lead_source", "responsible", "person_name_field", "company_field",
+                  "phone_field", "email_field", "message_field", "allowed_origins", "success_message"]
+        widgets = {"allowed_origins": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["campaign"].queryset = Campaign.objects.all()

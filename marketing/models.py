@@ -1,5 +1,7 @@
 """Marketing campaigns, their costs, and the campaign a deal came from (SPEC §6, seed 002)."""
 
+import re
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -256,3 +258,103 @@ class Inquiry(BaseModel):
             errors["reject_reason"] = _("Say why the inquiry is rejected.")
         if errors:
             raise ValidationError(errors)
+
+
+def new_token():
+    return secrets.token_urlsafe(24)
+
+
+class FieldMode(models.TextChoices):
+    HIDDEN = "hidden", _("Not asked")
+    OPTIONAL = "optional", _("Optional")
+    REQUIRED = "required", _("Required")
+
+
+class WebForm(BaseModel):
+    """A lead form for the company's site: its submissions become inquiries (channel "web form").
+
+    The site posts to ``/f/<token>/`` (marketing/public.py); only this token is accepted there."""
+
+    editor_roles = MARKETING_ROLES
+    # The inquiry fields a form may ask, in the order the snippet shows them.
+    ASKED = ("person_name", "company", "phone", "email", "message")
+
+    name = models.CharField(_("name"), max_length=200)
+    token = models.CharField(_("token"), max_length=40, unique=True, default=new_token, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="web_forms")
+    lead_source = models.ForeignKey(LeadSource, verbose_name=_("lead source"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="web_forms")
+    responsible = models.ForeignKey(USER, verbose_name=_("responsible"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="web_forms",
+                                    help_text=_("Gets the inquiries of the form."))
+    person_name_field = models.CharField(_("name field"), max_length=8, choices=FieldMode.choices,
+                                         default=FieldMode.REQUIRED)
+    company_field = models.CharField(_("company field"), max_length=8, choices=FieldMode.choices,
+                                     default=FieldMode.OPTIONAL)
+    phone_field = models.CharField(_("phone field"), max_length=8, choices=FieldMode.choices,
+                                   default=FieldMode.REQUIRED)
+    email_field = models.CharField(_("email field"), max_length=8, choices=FieldMode.choices,
+                                   default=FieldMode.OPTIONAL)
+    message_field = models.CharField(_("message field"), max_length=8, choices=FieldMode.choices,
+                                     default=FieldMode.OPTIONAL)
+    allowed_origins = models.TextField(
+        _("sites allowed to post"), blank=True,
+        help_text=_("One origin per line, e.g. https://www.example.ru. Empty: any site."))
+    success_message = models.CharField(_("message after sending"), max_length=300,
+                                       default=_("Thank you! We will contact you shortly."))
+
+    class Meta:
+        verbose_name = _("web form")
+        verbose_name_plural = _("web forms")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("marketing:webform", args=[self.pk])
+
+    def mode(self, field):
+        return getattr(self, f"{field}_field")
+
+    def asked(self):
+        return [(field, self.mode(field)) for field in self.ASKED if self.mode(field) != FieldMode.HIDDEN]
+
+    def origins(self):
+        return [line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()]
+
+    def clean(self):
+        errors = {}
+        if self.phone_field == FieldMode.HIDDEN and self.email_field == FieldMode.HIDDEN:
+            errors["phone_field"] = _("Ask for a phone or an email: the inquiry must be answerable.")
+        bad = [o for o in self.origins() if not re.fullmatch(r"https?://[^/\s]+", o)]
+        if bad:
+            errors["allowed_origins"] = _("Not an origin (scheme and host only): %(value)s") % {"value": ", ".join(bad)}
+        if errors:
+            raise ValidationError(errors)
+
+
+class WebFormHit(models.Model):
+    """A post to a web form from an address: the rate limit counts them (pruned as they age)."""
+
+    web_form = models.ForeignKey(WebForm, on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["web_form", "address", "at"], name="webformhit_window")]
+
+    def __str__(self):
+        return f"{self.address} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class UsedChallenge(models.Model):
+    """A solved proof-of-work challenge already spent: the same solution cannot post twice."""
+
+    signature = models.CharField(max_length=128, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.signature

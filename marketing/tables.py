@@ -30,3 +30,13 @@ class InquiryTable(Table):
     campaign = Column(_("Campaign"))
     state = Column(_("State"))
     responsible = Column(_("Responsible"))
+
+
+class WebFormTable(Table):
+    default_sort = "name"
+
+    name = Column(_("Web form"), order_by="name", linkify=True)
+    is_active = Column(_("Active"))
+    campaign = Column(_("Campaign"))
+    responsible = Column(_("Responsible"))
+    created_at = Column(_("Created"), order_by="created_at", css="text-nowrap")

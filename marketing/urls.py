@@ -16,3 +16,5 @@ urlpatterns += [
                edit=views.InquiryEditView, delete=views.InquiryDeleteView, history=views.InquiryHistoryView),
     path("inquiries/<int:pk>/convert/", views.InquiryConvertView.as_view(), name="inquiry_convert"),
 ]
+urlpatterns += crud_urls("web-forms", "webform", list=views.WebFormListView, detail=views.WebFormDetailView,
+                         edit=views.WebFormEditView, delete=views.WebFormDeleteView, history=views.WebFormHistoryView)

@@ -17,10 +17,11 @@ from core.views import generic
 from sales.models import Deal
 
 from . import conversion, services
-from .filtersets import CampaignFilterSet, InquiryFilterSet
-from .forms import CampaignCostFormSet, CampaignForm, ConvertForm, DealCampaignForm, InquiryForm
-from .models import Campaign, Inquiry
-from .tables import CampaignTable, InquiryTable
+from .filtersets import CampaignFilterSet, InquiryFilterSet, WebFormFilterSet
+from .forms import CampaignCostFormSet, CampaignForm, ConvertForm, DealCampaignForm, InquiryForm, WebFormForm
+from .models import Campaign, Inquiry, WebForm
+from .snippet import snippet
+from .tables import CampaignTable, InquiryTable, WebFormTable
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -191,3 +192,45 @@ class InquiryConvertView(generic.RestrictedMixin, View):
 
     def show(self, inquiry, form, status=200):
         return render(self.request, self.template_name, {"object": inquiry, "form": form}, status=status)
+
+
+class WebFormListView(generic.ObjectListView):
+    model = WebForm
+    filterset_class = WebFormFilterSet
+    table_class = WebFormTable
+    add_url_name = "marketing:webform_add"
+
+    def get_base_queryset(self):
+        return self.get_queryset().select_related("campaign", "responsible")
+
+
+class WebFormDetailView(generic.ObjectDetailView):
+    model = WebForm
+    template_name = "marketing/webform_detail.html"
+
+    def get_extra_context(self, obj):
+        base_url = self.request.build_absolute_uri("/")
+        return {"snippet": snippet(obj, base_url), "can_change": access.can(self.request.user, access.CHANGE, WebForm),
+                "inquiries": Inquiry.objects.restrict(self.request.user).filter(
+                    channel=Inquiry.Channel.WEB_FORM, campaign=obj.campaign).count() if obj.campaign_id else None}
+
+
+class WebFormEditView(generic.ObjectEditView):
+    model = WebForm
+    form_class = WebFormForm
+    delete_url_name = "marketing:webform_delete"
+
+
+class WebFormDeleteView(generic.ObjectDeleteView):
+    model = WebForm
+    success_url_name = "marketing:webform_list"
+
+
+class WebFormHistoryView(generic.ObjectDetailView):
+    model = WebForm
+    template_name = "marketing/history.html"
+
+    def get_extra_context(self, obj):
+        records = list(WebForm.history.filter(id=obj.pk).order_by("history_date")[:500])
+        return {"entries": history.entries(records), "list_url": reverse("marketing:webform_list"),
+                "list_label": _("Web forms")}

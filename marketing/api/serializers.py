@@ -4,7 +4,7 @@ from rest_framework import serializers
 from clients.models import CounterpartyKind
 from core.api.serializers import BaseModelSerializer
 
-from ..models import Campaign, CampaignCost, DealCampaign, Inquiry
+from ..models import Campaign, CampaignCost, DealCampaign, Inquiry, WebForm
 
 
 class CampaignSerializer(BaseModelSerializer):
@@ -57,3 +57,9 @@ class ConvertSerializer(serializers.Serializer):
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     create_deal = serializers.BooleanField(required=False, default=True)
     deal_title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class WebFormSerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = WebForm
+        read_only_fields = (*BaseModelSerializer.Meta.read_only_fields, "token")

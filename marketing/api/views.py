@@ -13,7 +13,7 @@ from core.filtersets import BaseFilterSet
 
 from .. import conversion
 from ..filtersets import CampaignFilterSet, InquiryFilterSet
-from ..models import Campaign, CampaignCost, DealCampaign, Inquiry
+from ..models import Campaign, CampaignCost, DealCampaign, Inquiry, WebForm
 from ..views import with_cost
 from . import serializers
 
@@ -96,3 +96,10 @@ class InquiryViewSet(BaseModelViewSet):
             raise ValidationError(exc.message_dict if hasattr(exc, "error_dict")
                                   else {"non_field_errors": exc.messages}) from None
         return Response(serializers.InquirySerializer(inquiry, context=self.get_serializer_context()).data)
+
+
+class WebFormViewSet(BaseModelViewSet):
+    """Web forms for the company's site (the token is what the site posts with)."""
+
+    model = WebForm
+    serializer_class = serializers.WebFormSerializer
