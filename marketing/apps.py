@@ -9,8 +9,11 @@ class MarketingConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import demo, models, ui
+        from . import bench, demo, models, segments, ui
 
-        register_trash(models.Campaign, models.CampaignCost, models.Inquiry, models.DealCampaign, models.WebForm)
-        for part in (demo, ui):  # demo data; navigation, the deal card's campaign panel, deal filter
+        register_trash(models.Campaign, models.CampaignCost, models.Inquiry, models.DealCampaign, models.WebForm,
+                       models.Segment)
+        # demo data, bench cases; navigation, the deal card's campaign panel, deal filter; the
+        # client list's activity filters (segments use them)
+        for part in (demo, bench, ui, segments):
             part.register()

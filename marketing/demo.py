@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from core.dashboard import month_start
 from sales.models import Deal, LeadSource
 
-from .models import Campaign, CampaignCost, DealCampaign, Inquiry, WebForm
+from .models import Campaign, CampaignCost, DealCampaign, Inquiry, Segment, WebForm
 
 REASON = "Демо-данные"
 # name, kind, channel, months ago it started, length in days, budget, cost lines (description, share)
@@ -37,6 +37,17 @@ CAMPAIGNS = [
      [("Полоса в журнале, два номера", "1.00")]),
 ]
 DEALS_PER_CAMPAIGN = 3
+def SEGMENTS(today):  # noqa: N802  (name, description, the client list's filters)
+    quarter_ago = (today - dt.timedelta(days=90)).isoformat()
+    return [
+        ("A-клиенты без контакта 30 дней", "Кому позвонить в первую очередь.",
+         f"abc=A&no_contact_since={(today - dt.timedelta(days=30)).isoformat()}"),
+        ("Покупали за квартал от 100 000 ₽", "Для летней акции «Витрина + монтаж».",
+         f"is_client=true&ordered_from={quarter_ago}&ordered_sum_min=100000"),
+        ("Клиенты с эл. почтой", "Для рассылок.", "is_client=true&has_email=true"),
+    ]
+
+
 SOURCE_OF_CHANNEL = {"search": "advertising", "print": "advertising", "event": "exhibition", "email": "email",
                      "phone": "cold_call", "website": "website", "social": "social"}
 # company, person, phone, email, message
@@ -105,6 +116,9 @@ def load(stdout=None, now=None):
         bulk_create_with_history(links, DealCampaign, default_user=author, default_change_reason=REASON)
         inquiries = load_inquiries(saved, today, rng)
         summer = next(c for c in saved if c.channel == Campaign.Channel.WEBSITE)
+        segments = [Segment(name=name, description=text, query=query) for name, text, query in SEGMENTS(today)]
+        bulk_create_with_history(segments, Segment, default_user=author, default_change_reason=REASON)
+        Campaign.objects.filter(pk=summer.pk).update(target_segment=Segment.objects.get(name=SEGMENTS(today)[1][0]))
         bulk_create_with_history([WebForm(name="Заявка с сайта", campaign=summer, lead_source=summer.lead_source,
                                           responsible=User.objects.filter(username="manager1").first(),
                                           success_message="Спасибо! Мы перезвоним в течение рабочего дня.")],

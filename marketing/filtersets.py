@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filtersets import BaseFilterSet
 from sales.models import LeadSource
 
-from .models import Campaign, Inquiry, WebForm
+from .models import Campaign, Inquiry, Segment, WebForm
 
 
 class CampaignFilterSet(BaseFilterSet):
@@ -64,4 +64,12 @@ class WebFormFilterSet(BaseFilterSet):
 
     class Meta:
         model = WebForm
+        fields = []
+
+
+class SegmentFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = Segment
         fields = []

@@ -7,14 +7,14 @@ from clients.forms import SoftDeleteInlineFormSet
 from clients.models import CounterpartyKind
 from core.forms import BaseModelForm, BootstrapMixin, DateInput, DateTimeInput
 
-from .models import Campaign, CampaignCost, Inquiry, WebForm
+from .models import Campaign, CampaignCost, Inquiry, Segment, WebForm
 
 
 class CampaignForm(BaseModelForm):
     class Meta:
         model = Campaign
         fields = ["name", "kind", "channel", "state", "start", "end", "budget", "currency", "responsible",
-                  "lead_source", "description"]
+                  "lead_source", "target_segment", "description"]
         widgets = {"start": DateInput, "end": DateInput, "description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -106,3 +106,12 @@ class WebFormForm(BaseModelForm):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = get_user_model().objects.filter(is_active=True)
         self.fields["campaign"].queryset = Campaign.objects.all()
+
+
+class SegmentForm(BaseModelForm):
+    """Name and description; ``query`` is built from the client filters posted with them."""
+
+    class Meta:
+        model = Segment
+        fields = ["name", "description", "query"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "query": forms.HiddenInput}

@@ -75,6 +75,8 @@ class Campaign(BaseModel):
                                 help_text=_("Of the budget and of every cost line."))
     responsible = models.ForeignKey(USER, verbose_name=_("responsible"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="campaigns")
+    target_segment = models.ForeignKey("Segment", verbose_name=_("target segment"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="campaigns")
     lead_source = models.ForeignKey(LeadSource, verbose_name=_("lead source"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="campaigns",
                                     help_text=_("Given to the inquiries and deals of the campaign."))
@@ -358,3 +360,31 @@ class UsedChallenge(models.Model):
 
     def __str__(self):
         return self.signature
+
+
+class Segment(BaseModel):
+    """A named, dynamic selection of clients: the client list's filter query (marketing.segments)."""
+
+    editor_roles = MARKETING_ROLES
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    query = models.TextField(_("conditions"), blank=True, help_text=_("The client list's filters, as in its URL."))
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("marketing:segment", args=[self.pk])
+
+    def clean(self):
+        from .segments import query_errors
+
+        errors = query_errors(self.query)
+        if errors:
+            raise ValidationError({"query": errors})

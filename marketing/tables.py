@@ -40,3 +40,11 @@ class WebFormTable(Table):
     campaign = Column(_("Campaign"))
     responsible = Column(_("Responsible"))
     created_at = Column(_("Created"), order_by="created_at", css="text-nowrap")
+
+
+class SegmentTable(Table):
+    default_sort = "name"
+
+    name = Column(_("Segment"), order_by="name", linkify=True)
+    description = Column(_("Description"))
+    updated_at = Column(_("Updated"), order_by="updated_at", css="text-nowrap")

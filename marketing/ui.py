@@ -42,6 +42,8 @@ def register():
                                                  icon="megaphone", testid="nav-campaigns"), 10)
     register_item("marketing:inquiries", NavItem(MARKETING, _("Inquiries"), "marketing:inquiry_list",
                                                  icon="inbox", testid="nav-inquiries"), 20)
+    register_item("marketing:segments", NavItem(MARKETING, _("Segments"), "marketing:segment_list",
+                                                icon="funnel", testid="nav-segments"), 25)
     register_item("marketing:webforms", NavItem(MARKETING, _("Web forms"), "marketing:webform_list",
                                                 icon="ui-checks", testid="nav-webforms"), 30)
     register_panel(CardPanel("campaign", "marketing/deal_campaign_panel.html",

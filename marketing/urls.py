@@ -18,3 +18,5 @@ urlpatterns += [
 ]
 urlpatterns += crud_urls("web-forms", "webform", list=views.WebFormListView, detail=views.WebFormDetailView,
                          edit=views.WebFormEditView, delete=views.WebFormDeleteView, history=views.WebFormHistoryView)
+urlpatterns += crud_urls("segments", "segment", list=views.SegmentListView, detail=views.SegmentDetailView,
+                         edit=views.SegmentEditView, delete=views.SegmentDeleteView, history=views.SegmentHistoryView)

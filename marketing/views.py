@@ -5,23 +5,32 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from clients.filtersets import CounterpartyFilterSet
 from clients.models import Counterparty, CounterpartyKind
 from core import access, history
 from core.views import generic
 from sales.models import Deal
 
-from . import conversion, services
-from .filtersets import CampaignFilterSet, InquiryFilterSet, WebFormFilterSet
-from .forms import CampaignCostFormSet, CampaignForm, ConvertForm, DealCampaignForm, InquiryForm, WebFormForm
-from .models import Campaign, Inquiry, WebForm
+from . import conversion, segments, services
+from .filtersets import CampaignFilterSet, InquiryFilterSet, SegmentFilterSet, WebFormFilterSet
+from .forms import (
+    CampaignCostFormSet,
+    CampaignForm,
+    ConvertForm,
+    DealCampaignForm,
+    InquiryForm,
+    SegmentForm,
+    WebFormForm,
+)
+from .models import Campaign, Inquiry, Segment, WebForm
 from .snippet import snippet
-from .tables import CampaignTable, InquiryTable, WebFormTable
+from .tables import CampaignTable, InquiryTable, SegmentTable, WebFormTable
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -234,3 +243,54 @@ class WebFormHistoryView(generic.ObjectDetailView):
         records = list(WebForm.history.filter(id=obj.pk).order_by("history_date")[:500])
         return {"entries": history.entries(records), "list_url": reverse("marketing:webform_list"),
                 "list_label": _("Web forms")}
+
+
+class SegmentListView(generic.ObjectListView):
+    model = Segment
+    filterset_class = SegmentFilterSet
+    table_class = SegmentTable
+    add_url_name = "marketing:segment_add"
+
+
+class SegmentDetailView(generic.ObjectDetailView):
+    model = Segment
+    template_name = "marketing/segment_detail.html"
+
+    def get_extra_context(self, obj):
+        clients, _filterset = segments.segment_queryset(obj.query, self.request.user)
+        return {"conditions": segments.conditions(obj.query), "count": clients.count(),
+                "list_url": f"{reverse('clients:counterparty_list')}?{obj.query}",
+                "can_change": access.can(self.request.user, access.CHANGE, Segment)}
+
+
+class SegmentEditView(generic.ObjectEditView):
+    model = Segment
+    form_class = SegmentForm
+    template_name = "marketing/segment_edit.html"
+    delete_url_name = "marketing:segment_delete"
+
+    def get_form(self, obj, data=None):
+        if data is not None:
+            data = data.copy()
+            data["query"] = segments.query_from(data)
+        return self.form_class(data, instance=obj, user=self.request.user)
+
+    def form_context(self, obj, form):
+        data = form.data if form.is_bound else QueryDict(obj.query or "")
+        filterset = CounterpartyFilterSet(data, queryset=Counterparty.objects.none())
+        return {"filters": filterset.form}
+
+
+class SegmentDeleteView(generic.ObjectDeleteView):
+    model = Segment
+    success_url_name = "marketing:segment_list"
+
+
+class SegmentHistoryView(generic.ObjectDetailView):
+    model = Segment
+    template_name = "marketing/history.html"
+
+    def get_extra_context(self, obj):
+        records = list(Segment.history.filter(id=obj.pk).order_by("history_date")[:500])
+        return {"entries": history.entries(records), "list_url": reverse("marketing:segment_list"),
+                "list_label": _("Segments")}

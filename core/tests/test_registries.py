@@ -30,7 +30,7 @@ MSK = ZoneInfo("Europe/Moscow")
 def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing"]
-    assert registry.bench_cases.keys() == ["clients", "sales", "analytics"]
+    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "supplier", "history"]

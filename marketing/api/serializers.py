@@ -4,7 +4,7 @@ from rest_framework import serializers
 from clients.models import CounterpartyKind
 from core.api.serializers import BaseModelSerializer
 
-from ..models import Campaign, CampaignCost, DealCampaign, Inquiry, WebForm
+from ..models import Campaign, CampaignCost, DealCampaign, Inquiry, Segment, WebForm
 
 
 class CampaignSerializer(BaseModelSerializer):
@@ -63,3 +63,13 @@ class WebFormSerializer(BaseModelSerializer):
     class Meta(BaseModelSerializer.Meta):
         model = WebForm
         read_only_fields = (*BaseModelSerializer.Meta.read_only_fields, "token")
+
+
+class SegmentSerializer(BaseModelSerializer):
+    clients_url = serializers.SerializerMethodField(help_text="The segment's clients: the client API with its filters.")
+
+    class Meta(BaseModelSerializer.Meta):
+        model = Segment
+
+    def get_clients_url(self, obj) -> str:
+        return f"/api/counterparties/?{obj.query}"

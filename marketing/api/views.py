@@ -13,7 +13,7 @@ from core.filtersets import BaseFilterSet
 
 from .. import conversion
 from ..filtersets import CampaignFilterSet, InquiryFilterSet
-from ..models import Campaign, CampaignCost, DealCampaign, Inquiry, WebForm
+from ..models import Campaign, CampaignCost, DealCampaign, Inquiry, Segment, WebForm
 from ..views import with_cost
 from . import serializers
 
@@ -103,3 +103,10 @@ class WebFormViewSet(BaseModelViewSet):
 
     model = WebForm
     serializer_class = serializers.WebFormSerializer
+
+
+class SegmentViewSet(BaseModelViewSet):
+    """Client segments: ``query`` holds the client list's filters (the client API takes them too)."""
+
+    model = Segment
+    serializer_class = serializers.SegmentSerializer

@@ -1,0 +1,128 @@
+"""Segments: named, dynamic selections of clients over the client list's one FilterSet.
+
+A segment stores the client list's filter query (any client field, custom property, the ABC /
+XYZ class and stage analytics registers, and the activity filters below); it is evaluated when
+used, always within the reader's scope (a sales manager: their clients). The activity filters
+are contributed to the client list too, so a segment can be tried out there first.
+"""
+
+import django_filters
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Subquery, Sum
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Interaction
+from clients.filtersets import CounterpartyFilterSet
+from clients.models import Counterparty
+from core.filtersets import register_filter
+from sales.models import Order
+
+COUNTERPARTY = "clients.counterparty"
+LEFT_OUT = (Order.State.DRAFT, Order.State.FAILED)
+
+
+def contacts_since(day):
+    return Interaction.objects.filter(counterparty=OuterRef("pk"), state=Interaction.State.DONE, start__date__gte=day)
+
+
+def filter_no_contact_since(queryset, name, value):
+    """No done interaction on or after the day (silent clients)."""
+    return queryset.filter(~Exists(contacts_since(value))) if value else queryset
+
+
+def filter_contact_since(queryset, name, value):
+    return queryset.filter(Exists(contacts_since(value))) if value else queryset
+
+
+def orders_between(start, end):
+    orders = Order.objects.filter(counterparty=OuterRef("pk")).exclude(state__in=LEFT_OUT)
+    if start:
+        orders = orders.filter(date__gte=start)
+    if end:
+        orders = orders.filter(date__lte=end)
+    return orders
+
+
+class OrdersFilter:
+    """Orders in a period (``ordered_from`` … ``ordered_to``) and their sum (``ordered_sum_min``,
+    in the company currency): each of the three applies the whole condition, read from the form,
+    so any one of them alone works and together they agree."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        data = self.parent.form.cleaned_data
+        orders = orders_between(data.get("ordered_from"), data.get("ordered_to"))
+        minimum = data.get("ordered_sum_min")
+        if minimum is None:
+            return qs.filter(Exists(orders))
+        total = (orders.filter(currency=settings.KLIENTURA_CURRENCY).order_by().values("counterparty")
+                 .annotate(s=Sum("amount")).values("s"))
+        return qs.annotate(_ordered_sum=Subquery(total)).filter(_ordered_sum__gte=minimum)
+
+
+class OrderDateFilter(OrdersFilter, django_filters.DateFilter):
+    pass
+
+
+class OrderSumFilter(OrdersFilter, django_filters.NumberFilter):
+    pass
+
+
+def register():
+    register_filter(COUNTERPARTY, "no_contact_since", lambda: django_filters.DateFilter(
+        label=_("No contact since"), method=filter_no_contact_since,
+        help_text=_("No done interaction on or after this day.")))
+    register_filter(COUNTERPARTY, "contact_since", lambda: django_filters.DateFilter(
+        label=_("Contacted since"), method=filter_contact_since))
+    register_filter(COUNTERPARTY, "ordered_from", lambda: OrderDateFilter(label=_("Ordered from")))
+    register_filter(COUNTERPARTY, "ordered_to", lambda: OrderDateFilter(label=_("Ordered to")))
+    register_filter(COUNTERPARTY, "ordered_sum_min", lambda: OrderSumFilter(
+        label=_("Orders in the period, sum from"), min_value=0,
+        help_text=_("In the company currency; with the period above (none: all time).")))
+
+
+def segment_queryset(query, user):
+    """(clients of the segment ``user`` may see, the filterset) for a stored filter query."""
+    data = QueryDict(query or "")
+    filterset = CounterpartyFilterSet(data, queryset=Counterparty.objects.restrict(user))
+    return (filterset.qs if filterset.is_valid() else Counterparty.objects.none()), filterset
+
+
+def query_errors(query):
+    """Messages naming the filters of ``query`` that are not valid, e.g. ["Region: …"]."""
+    filterset = CounterpartyFilterSet(QueryDict(query or ""), queryset=Counterparty.objects.none())
+    if filterset.is_valid():
+        return []
+    form = filterset.form
+    return [f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+            for name, errors in filterset.errors.items()]
+
+
+def query_from(data):
+    """The canonical query of the filters in ``data`` (a QueryDict), in the FilterSet's order:
+    the same choices always give the same text (an unchanged form saves nothing)."""
+    from urllib.parse import urlencode
+
+    names = CounterpartyFilterSet.base_filters.keys()
+    pairs = [(name, value) for name in names for value in data.getlist(name) if value not in ("", None)]
+    return urlencode(pairs)
+
+
+def conditions(query):
+    """[(label, value as the user chose it)] of a stored query, for the segment's page."""
+    filterset = CounterpartyFilterSet(QueryDict(query or ""), queryset=Counterparty.objects.none())
+    form = filterset.form
+    form.is_valid()
+    shown = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        if value in (None, "", [], ()) or (hasattr(value, "exists") and not value.exists()):
+            continue
+        if hasattr(value, "__iter__") and not isinstance(value, str):
+            value = ", ".join(str(dict(getattr(field, "choices", [])).get(v, v)) for v in value)
+        elif getattr(field, "choices", None) and not hasattr(value, "pk"):
+            value = dict(field.choices).get(value, value)
+        shown.append((field.label, value))
+    return shown
