@@ -101,12 +101,18 @@ def query_errors(query):
 
 
 def query_from(data):
-    """The canonical query of the filters in ``data`` (a QueryDict), in the FilterSet's order:
-    the same choices always give the same text (an unchanged form saves nothing)."""
+    """The canonical query of the filters in ``data`` (a QueryDict), in the FilterSet's order and
+    without the ones left empty (a yes / no filter posts "unknown"): the same choices always give
+    the same text, so an unchanged form saves nothing."""
     from urllib.parse import urlencode
 
-    names = CounterpartyFilterSet.base_filters.keys()
-    pairs = [(name, value) for name in names for value in data.getlist(name) if value not in ("", None)]
+    form = CounterpartyFilterSet(data, queryset=Counterparty.objects.none()).form
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    pairs = []
+    for name in form.fields:
+        if name in cleaned and cleaned[name] in (None, "", [], ()):
+            continue
+        pairs += [(name, value) for value in data.getlist(name) if value not in ("", None)]
     return urlencode(pairs)
 
 
