@@ -50,16 +50,24 @@ class OrdersFilter:
     so any one of them alone works and together they agree."""
 
     def filter(self, qs, value):
-        if value in (None, ""):
+        if value in (None, "") or self.field_name != self.applier(self.parent.form.cleaned_data):
             return qs
         data = self.parent.form.cleaned_data
-        orders = orders_between(data.get("ordered_from"), data.get("ordered_to"))
+        orders = orders_between(data.get("ordered_from"), data.get("ordered_to")).order_by()
         minimum = data.get("ordered_sum_min")
         if minimum is None:
             return qs.filter(Exists(orders))
-        total = (orders.filter(currency=settings.KLIENTURA_CURRENCY).order_by().values("counterparty")
-                 .annotate(s=Sum("amount")).values("s"))
+        total = orders.filter(currency=settings.KLIENTURA_CURRENCY).values("counterparty").annotate(
+            s=Sum("amount")).values("s")
         return qs.annotate(_ordered_sum=Subquery(total)).filter(_ordered_sum__gte=minimum)
+
+    @staticmethod
+    def applier(data):
+        """The one filter that applies the condition (the sum implies an order in the period)."""
+        for name in ("ordered_sum_min", "ordered_from", "ordered_to"):
+            if data.get(name) not in (None, ""):
+                return name
+        return None
 
 
 class OrderDateFilter(OrdersFilter, django_filters.DateFilter):
@@ -76,10 +84,12 @@ def register():
         help_text=_("No done interaction on or after this day.")))
     register_filter(COUNTERPARTY, "contact_since", lambda: django_filters.DateFilter(
         label=_("Contacted since"), method=filter_contact_since))
-    register_filter(COUNTERPARTY, "ordered_from", lambda: OrderDateFilter(label=_("Ordered from")))
-    register_filter(COUNTERPARTY, "ordered_to", lambda: OrderDateFilter(label=_("Ordered to")))
+    register_filter(COUNTERPARTY, "ordered_from", lambda: OrderDateFilter(field_name="ordered_from",
+                                                                          label=_("Ordered from")))
+    register_filter(COUNTERPARTY, "ordered_to", lambda: OrderDateFilter(field_name="ordered_to",
+                                                                        label=_("Ordered to")))
     register_filter(COUNTERPARTY, "ordered_sum_min", lambda: OrderSumFilter(
-        label=_("Orders in the period, sum from"), min_value=0,
+        field_name="ordered_sum_min", label=_("Orders in the period, sum from"), min_value=0,
         help_text=_("In the company currency; with the period above (none: all time).")))
 
 
