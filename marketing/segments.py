@@ -8,6 +8,7 @@ are contributed to the client list too, so a segment can be tried out there firs
 
 import django_filters
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -35,8 +36,10 @@ def filter_contact_since(queryset, name, value):
     return queryset.filter(Exists(contacts_since(value))) if value else queryset
 
 
-def orders_between(start, end):
-    orders = Order.objects.filter(counterparty=OuterRef("pk")).exclude(state__in=LEFT_OUT)
+def orders_between(start, end, correlated=True):
+    orders = Order.objects.exclude(state__in=LEFT_OUT).order_by()
+    if correlated:
+        orders = orders.filter(counterparty=OuterRef("pk"))
     if start:
         orders = orders.filter(date__gte=start)
     if end:
@@ -53,13 +56,25 @@ class OrdersFilter:
         if value in (None, "") or self.field_name != self.applier(self.parent.form.cleaned_data):
             return qs
         data = self.parent.form.cleaned_data
-        orders = orders_between(data.get("ordered_from"), data.get("ordered_to")).order_by()
-        minimum = data.get("ordered_sum_min")
+        start, end, minimum = data.get("ordered_from"), data.get("ordered_to"), data.get("ordered_sum_min")
+        if connection.vendor == "postgresql":
+            # One hashed pass over the period's orders: PostgreSQL runs a correlated subquery once a
+            # client (100 000 clients: 350 ms against 90 ms). SQLite is faster the other way round.
+            orders = orders_between(start, end, correlated=False)
+            if minimum is None:
+                return qs.filter(pk__in=orders.values("counterparty_id"))
+            return qs.filter(pk__in=self.buyers(orders, minimum))
+        orders = orders_between(start, end)
         if minimum is None:
             return qs.filter(Exists(orders))
         total = orders.filter(currency=settings.KLIENTURA_CURRENCY).values("counterparty").annotate(
             s=Sum("amount")).values("s")
         return qs.annotate(_ordered_sum=Subquery(total)).filter(_ordered_sum__gte=minimum)
+
+    @staticmethod
+    def buyers(orders, minimum):
+        return (orders.filter(currency=settings.KLIENTURA_CURRENCY).values("counterparty_id")
+                .annotate(s=Sum("amount")).filter(s__gte=minimum).values("counterparty_id"))
 
     @staticmethod
     def applier(data):
