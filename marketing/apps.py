@@ -12,7 +12,7 @@ class MarketingConfig(AppConfig):
         from . import bench, demo, models, segments, ui
 
         register_trash(models.Campaign, models.CampaignCost, models.Inquiry, models.DealCampaign, models.WebForm,
-                       models.Segment)
+                       models.Segment, models.MailingGroup, models.GroupMember)
         # demo data, bench cases; navigation, the deal card's campaign panel, deal filter; the
         # client list's activity filters (segments use them)
         for part in (demo, bench, ui, segments):

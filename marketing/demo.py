@@ -10,10 +10,20 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from clients.models import Counterparty
 from core.dashboard import month_start
 from sales.models import Deal, LeadSource
 
-from .models import Campaign, CampaignCost, DealCampaign, Inquiry, Segment, WebForm
+from .models import (
+    Campaign,
+    CampaignCost,
+    DealCampaign,
+    GroupMember,
+    Inquiry,
+    MailingGroup,
+    Segment,
+    WebForm,
+)
 
 REASON = "Демо-данные"
 # name, kind, channel, months ago it started, length in days, budget, cost lines (description, share)
@@ -119,6 +129,12 @@ def load(stdout=None, now=None):
         segments = [Segment(name=name, description=text, query=query) for name, text, query in SEGMENTS(today)]
         bulk_create_with_history(segments, Segment, default_user=author, default_change_reason=REASON)
         Campaign.objects.filter(pk=summer.pk).update(target_segment=Segment.objects.get(name=SEGMENTS(today)[1][0]))
+        group = MailingGroup(name="Новости и акции", description="Клиенты, согласные получать новости.")
+        bulk_create_with_history([group], MailingGroup, default_user=author, default_change_reason=REASON)
+        group = MailingGroup.objects.get(name=group.name)
+        members = [GroupMember(group=group, counterparty_id=pk) for pk in
+                   Counterparty.objects.filter(is_client=True).order_by("pk").values_list("pk", flat=True)[:25]]
+        bulk_create_with_history(members, GroupMember, default_user=author, default_change_reason=REASON)
         bulk_create_with_history([WebForm(name="Заявка с сайта", campaign=summer, lead_source=summer.lead_source,
                                           responsible=User.objects.filter(username="manager1").first(),
                                           success_message="Спасибо! Мы перезвоним в течение рабочего дня.")],

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filtersets import BaseFilterSet
 from sales.models import LeadSource
 
-from .models import Campaign, Inquiry, Segment, WebForm
+from .models import Campaign, Inquiry, MailingGroup, Segment, WebForm
 
 
 class CampaignFilterSet(BaseFilterSet):
@@ -72,4 +72,12 @@ class SegmentFilterSet(BaseFilterSet):
 
     class Meta:
         model = Segment
+        fields = []
+
+
+class MailingGroupFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = MailingGroup
         fields = []

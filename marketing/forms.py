@@ -4,10 +4,10 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import SoftDeleteInlineFormSet
-from clients.models import CounterpartyKind
+from clients.models import ContactPerson, CounterpartyKind
 from core.forms import BaseModelForm, BootstrapMixin, DateInput, DateTimeInput
 
-from .models import Campaign, CampaignCost, Inquiry, Segment, WebForm
+from .models import Campaign, CampaignCost, Inquiry, MailingGroup, Segment, WebForm
 
 
 class CampaignForm(BaseModelForm):
@@ -115,3 +115,24 @@ class SegmentForm(BaseModelForm):
         model = Segment
         fields = ["name", "description", "query"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}), "query": forms.HiddenInput}
+
+
+class MailingGroupForm(BaseModelForm):
+    class Meta:
+        model = MailingGroup
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class AddToGroupForm(BootstrapMixin, forms.Form):
+    """The client card's tab: put the client, or one of its contact persons, into a group."""
+
+    group = forms.ModelChoiceField(label=_("Mailing group"), queryset=MailingGroup.objects.none())
+    contact_person = forms.ModelChoiceField(label=_("Contact person"), queryset=ContactPerson.objects.none(),
+                                            required=False, empty_label=_("— the client itself —"))
+
+    def __init__(self, *args, counterparty, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = MailingGroup.objects.all()
+        self.fields["contact_person"].queryset = ContactPerson.objects.filter(counterparty=counterparty)
+        self._style()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients import validators
-from clients.models import Counterparty, counterparty_scope
+from clients.models import ContactPerson, Counterparty, counterparty_scope
 from core.access import Role
 from core.models import BaseModel, not_trashed
 from sales.models import Deal, LeadSource
@@ -388,3 +388,67 @@ class Segment(BaseModel):
         errors = query_errors(self.query)
         if errors:
             raise ValidationError({"query": errors})
+
+
+class MailingGroup(BaseModel):
+    """A static list of clients and contact persons to notify (a mailing's recipients)."""
+
+    editor_roles = MARKETING_ROLES
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("mailing group")
+        verbose_name_plural = _("mailing groups")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("marketing:group", args=[self.pk])
+
+
+class GroupMember(BaseModel):
+    """A client (or one of its contact persons) in a mailing group; a manager sees their clients'."""
+
+    owner_scoped = True
+
+    group = models.ForeignKey(MailingGroup, verbose_name=_("mailing group"), on_delete=models.CASCADE,
+                              related_name="members")
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
+                                     related_name="mailing_memberships")
+    contact_person = models.ForeignKey(ContactPerson, verbose_name=_("contact person"), null=True, blank=True,
+                                       on_delete=models.CASCADE, related_name="mailing_memberships")
+
+    class Meta:
+        verbose_name = _("mailing group member")
+        verbose_name_plural = _("mailing group members")
+        ordering = ["group", "counterparty", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "counterparty"], condition=Q(deleted_at__isnull=True,
+                                    contact_person__isnull=True), name="groupmember_one_client"),
+            models.UniqueConstraint(fields=["group", "contact_person"], condition=Q(deleted_at__isnull=True),
+                                    name="groupmember_one_person"),
+        ]
+
+    def __str__(self):
+        who = self.contact_person or self.counterparty
+        return f"{self.group}: {who}"
+
+    def get_absolute_url(self):
+        return reverse("clients:counterparty", args=[self.counterparty_id]) + "?tab=groups"
+
+    @classmethod
+    def own_q(cls, user):
+        return counterparty_scope(user)
+
+    @classmethod
+    def visible_filter(cls, qs):
+        return qs.filter(not_trashed("counterparty", Counterparty), not_trashed("group", MailingGroup))
+
+    def clean(self):
+        if self.contact_person_id and self.counterparty_id and \
+                self.contact_person.counterparty_id != self.counterparty_id:
+            raise ValidationError({"contact_person": _("The contact person works for another client.")})

@@ -48,3 +48,11 @@ class SegmentTable(Table):
     name = Column(_("Segment"), order_by="name", linkify=True)
     description = Column(_("Description"))
     updated_at = Column(_("Updated"), order_by="updated_at", css="text-nowrap")
+
+
+class MailingGroupTable(Table):
+    default_sort = "name"
+
+    name = Column(_("Mailing group"), order_by="name", linkify=True)
+    description = Column(_("Description"))
+    updated_at = Column(_("Updated"), order_by="updated_at", css="text-nowrap")

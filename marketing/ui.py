@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from core.cards import CardPanel, register_panel
+from core.cards import CardPanel, CardTab, register_panel, register_tab
 from core.filtersets import register_filter
 from core.navigation import MARKETING, NavItem, register_item
 from core.tables import Column, register_column
@@ -44,6 +44,10 @@ def register():
                                                  icon="inbox", testid="nav-inquiries"), 20)
     register_item("marketing:segments", NavItem(MARKETING, _("Segments"), "marketing:segment_list",
                                                 icon="funnel", testid="nav-segments"), 25)
+    register_item("marketing:groups", NavItem(MARKETING, _("Mailing groups"), "marketing:group_list",
+                                              icon="people", testid="nav-groups"), 27)
+    register_tab(CardTab("groups", _("Mailing groups"), url_name="marketing:card_groups",
+                         testid="mailing-groups-tab"), 75)
     register_item("marketing:webforms", NavItem(MARKETING, _("Web forms"), "marketing:webform_list",
                                                 icon="ui-checks", testid="nav-webforms"), 30)
     register_panel(CardPanel("campaign", "marketing/deal_campaign_panel.html",

@@ -20,3 +20,12 @@ urlpatterns += crud_urls("web-forms", "webform", list=views.WebFormListView, det
                          edit=views.WebFormEditView, delete=views.WebFormDeleteView, history=views.WebFormHistoryView)
 urlpatterns += crud_urls("segments", "segment", list=views.SegmentListView, detail=views.SegmentDetailView,
                          edit=views.SegmentEditView, delete=views.SegmentDeleteView, history=views.SegmentHistoryView)
+
+from . import groups  # noqa: E402  (the mailing groups' views live in their own module)
+
+urlpatterns += [
+    *crud_urls("groups", "group", list=groups.GroupListView, detail=groups.GroupDetailView,
+               edit=groups.GroupEditView, delete=groups.GroupDeleteView, history=groups.GroupHistoryView),
+    *crud_urls("group-members", "groupmember", delete=groups.MemberDeleteView),
+    path("card/<int:pk>/groups/", groups.CardGroupsView.as_view(), name="card_groups"),
+]

@@ -33,7 +33,8 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
-        "main", "properties", "interactions", "deals", "orders", "documents", "persons", "supplier", "history"]
+        "main", "properties", "interactions", "deals", "orders", "documents", "persons", "groups",
+        "supplier", "history"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
     assert registry.navbar_widgets.keys() == ["activities:bell"]
@@ -144,7 +145,8 @@ def test_client_card_shows_the_registered_tabs(manager, client_for):
     cp = CounterpartyFactory(main_manager=manager, is_supplier=False)
     html = client_for(manager).get(cp.get_absolute_url() + "?tab=deals").content.decode()
     tabs = re.findall(r'data-bs-target="#tab-([a-z]+)"', html)
-    assert tabs == ["main", "properties", "interactions", "deals", "orders", "documents", "persons", "history"]
+    assert tabs == ["main", "properties", "interactions", "deals", "orders", "documents", "persons",
+                    "groups", "history"]
     assert 'data-testid="deals-tab"' in html
     # The active tab loads at once, the others when scrolled into view.
     assert f'hx-get="{reverse("sales:card_deals", args=[cp.pk])}" hx-trigger="load"' in html

@@ -4,7 +4,16 @@ from rest_framework import serializers
 from clients.models import CounterpartyKind
 from core.api.serializers import BaseModelSerializer
 
-from ..models import Campaign, CampaignCost, DealCampaign, Inquiry, Segment, WebForm
+from ..models import (
+    Campaign,
+    CampaignCost,
+    DealCampaign,
+    GroupMember,
+    Inquiry,
+    MailingGroup,
+    Segment,
+    WebForm,
+)
 
 
 class CampaignSerializer(BaseModelSerializer):
@@ -73,3 +82,15 @@ class SegmentSerializer(BaseModelSerializer):
 
     def get_clients_url(self, obj) -> str:
         return f"/api/counterparties/?{obj.query}"
+
+
+class MailingGroupSerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = MailingGroup
+
+
+class GroupMemberSerializer(BaseModelSerializer):
+    counterparty_name = serializers.CharField(source="counterparty.name", read_only=True)
+
+    class Meta(BaseModelSerializer.Meta):
+        model = GroupMember

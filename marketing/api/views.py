@@ -13,7 +13,16 @@ from core.filtersets import BaseFilterSet
 
 from .. import conversion
 from ..filtersets import CampaignFilterSet, InquiryFilterSet
-from ..models import Campaign, CampaignCost, DealCampaign, Inquiry, Segment, WebForm
+from ..models import (
+    Campaign,
+    CampaignCost,
+    DealCampaign,
+    GroupMember,
+    Inquiry,
+    MailingGroup,
+    Segment,
+    WebForm,
+)
 from ..views import with_cost
 from . import serializers
 
@@ -110,3 +119,28 @@ class SegmentViewSet(BaseModelViewSet):
 
     model = Segment
     serializer_class = serializers.SegmentSerializer
+
+
+class MailingGroupViewSet(BaseModelViewSet):
+    """Mailing groups (static lists): marketers, heads and administrators keep them."""
+
+    model = MailingGroup
+    serializer_class = serializers.MailingGroupSerializer
+
+
+class GroupMemberFilterSet(BaseFilterSet):
+    group = django_filters.NumberFilter(field_name="group_id")
+    counterparty = django_filters.NumberFilter(field_name="counterparty_id")
+
+    class Meta:
+        model = GroupMember
+        fields = []
+
+
+class GroupMemberViewSet(BaseModelViewSet):
+    """Members of the mailing groups; a sales manager sees and changes their clients' memberships."""
+
+    model = GroupMember
+    serializer_class = serializers.GroupMemberSerializer
+    filterset_class = GroupMemberFilterSet
+    select_related = ("counterparty",)

@@ -4,11 +4,12 @@ import datetime
 
 import factory
 
+from clients.models import Counterparty
 from core import access
 from core.tests import samples
 from sales.models import Deal
 
-from ..models import Campaign, CampaignCost, DealCampaign, Inquiry
+from ..models import Campaign, CampaignCost, DealCampaign, GroupMember, Inquiry, MailingGroup
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -68,3 +69,14 @@ samples.probe("marketing:inquiry_convert", method="post", action=access.CHANGE, 
               data=lambda world, inquiry: CONVERT)
 samples.probe("api:inquiry-convert", method="post", action=access.CHANGE, target=Inquiry,
               data=lambda world, inquiry: {"name": "New client from the probe", "deal_title": "Probe deal"})
+
+
+@samples.sample(GroupMember)
+def group_member_sample(world):
+    # Groups are company-wide: no owner's token in their name; the member's client carries it.
+    group = MailingGroup.objects.get_or_create(name="Shared group")[0]
+    return GroupMember.objects.create(group=group, counterparty=world.get(Counterparty))
+
+
+samples.probe("marketing:card_groups", method="post", action=access.CHANGE, target=Counterparty,
+              data=lambda world, client: {"group": MailingGroup.objects.get_or_create(name="Another group")[0].pk})
