@@ -4,12 +4,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from clients.models import Counterparty
-from core import access, history
+from core import access
 from core.views import generic
 
 from .filtersets import MailingGroupFilterSet
@@ -50,14 +49,9 @@ class GroupDeleteView(generic.ObjectDeleteView):
     success_url_name = "marketing:group_list"
 
 
-class GroupHistoryView(generic.ObjectDetailView):
+class GroupHistoryView(generic.ObjectHistoryView):
     model = MailingGroup
-    template_name = "marketing/history.html"
-
-    def get_extra_context(self, obj):
-        records = list(MailingGroup.history.filter(id=obj.pk).order_by("history_date")[:500])
-        return {"entries": history.entries(records), "list_url": reverse("marketing:group_list"),
-                "list_label": _("Mailing groups")}
+    list_url_name = "marketing:group_list"
 
 
 class MemberDeleteView(generic.ObjectDeleteView):

@@ -13,7 +13,7 @@ from django.views import View
 
 from clients.filtersets import CounterpartyFilterSet
 from clients.models import Counterparty, CounterpartyKind
-from core import access, history
+from core import access
 from core.views import generic
 from sales.models import Deal
 
@@ -79,15 +79,13 @@ class CampaignDeleteView(generic.ObjectDeleteView):
     success_url_name = "marketing:campaign_list"
 
 
-class CampaignHistoryView(generic.ObjectDetailView):
+class CampaignHistoryView(generic.ObjectHistoryView):
     model = Campaign
-    template_name = "marketing/history.html"
+    list_url_name = "marketing:campaign_list"
 
-    def get_extra_context(self, obj):
-        records = list(Campaign.history.filter(id=obj.pk).order_by("history_date")[:500])
-        records += obj.costs.model.history.filter(campaign_id=obj.pk).order_by("history_date")[:500]
-        return {"entries": history.entries(sorted(records, key=lambda r: r.history_date)),
-                "list_url": reverse("marketing:campaign_list"), "list_label": _("Campaigns")}
+    def records(self, obj):
+        costs = obj.costs.model.history.filter(campaign_id=obj.pk).order_by("history_date")[:500]
+        return super().records(obj) + list(costs)
 
 
 class DealCampaignView(generic.RestrictedMixin, View):
@@ -145,14 +143,9 @@ class InquiryDeleteView(generic.ObjectDeleteView):
     success_url_name = "marketing:inquiry_list"
 
 
-class InquiryHistoryView(generic.ObjectDetailView):
+class InquiryHistoryView(generic.ObjectHistoryView):
     model = Inquiry
-    template_name = "marketing/history.html"
-
-    def get_extra_context(self, obj):
-        records = list(Inquiry.history.filter(id=obj.pk).order_by("history_date")[:500])
-        return {"entries": history.entries(records), "list_url": reverse("marketing:inquiry_list"),
-                "list_label": _("Inquiries")}
+    list_url_name = "marketing:inquiry_list"
 
 
 class InquiryConvertView(generic.RestrictedMixin, View):
@@ -235,14 +228,9 @@ class WebFormDeleteView(generic.ObjectDeleteView):
     success_url_name = "marketing:webform_list"
 
 
-class WebFormHistoryView(generic.ObjectDetailView):
+class WebFormHistoryView(generic.ObjectHistoryView):
     model = WebForm
-    template_name = "marketing/history.html"
-
-    def get_extra_context(self, obj):
-        records = list(WebForm.history.filter(id=obj.pk).order_by("history_date")[:500])
-        return {"entries": history.entries(records), "list_url": reverse("marketing:webform_list"),
-                "list_label": _("Web forms")}
+    list_url_name = "marketing:webform_list"
 
 
 class SegmentListView(generic.ObjectListView):
@@ -286,11 +274,6 @@ class SegmentDeleteView(generic.ObjectDeleteView):
     success_url_name = "marketing:segment_list"
 
 
-class SegmentHistoryView(generic.ObjectDetailView):
+class SegmentHistoryView(generic.ObjectHistoryView):
     model = Segment
-    template_name = "marketing/history.html"
-
-    def get_extra_context(self, obj):
-        records = list(Segment.history.filter(id=obj.pk).order_by("history_date")[:500])
-        return {"entries": history.entries(records), "list_url": reverse("marketing:segment_list"),
-                "list_label": _("Segments")}
+    list_url_name = "marketing:segment_list"

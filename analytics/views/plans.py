@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core import history
 from core.filtersets import BaseFilterSet
 from core.forms import BaseModelForm, DateInput
 from core.tables import Column, Table
@@ -97,10 +96,6 @@ class PlanDeleteView(generic.ObjectDeleteView):
     success_url_name = "analytics:plan_list"
 
 
-class PlanHistoryView(generic.ObjectDetailView):
+class PlanHistoryView(generic.ObjectHistoryView):
     model = SalesPlan
-    template_name = "analytics/plan_history.html"
-
-    def get_extra_context(self, obj):
-        records = list(SalesPlan.history.filter(id=obj.pk).order_by("history_date")[:500])
-        return {"entries": history.entries(records)}
+    list_url_name = "analytics:plan_list"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from core import access, registry
+from core import access, history, registry
 from core.export import csv_response, xlsx_response
 from core.models import ConflictError, SavedFilter
 from core.pagination import paginate
@@ -140,6 +140,22 @@ class ObjectDetailView(RestrictedMixin, View):
 
     def get_extra_context(self, obj):
         return {}
+
+
+class ObjectHistoryView(ObjectDetailView):
+    """A record's changes, oldest first, with a link back to ``list_url_name``; ``records(obj)``
+    may add the history of rows edited with it (a campaign's cost lines)."""
+
+    template_name = "core/object_history.html"
+    list_url_name = None
+
+    def records(self, obj):
+        return list(self.model.history.filter(id=obj.pk).order_by("history_date")[:500])
+
+    def get_extra_context(self, obj):
+        records = sorted(self.records(obj), key=lambda r: r.history_date)
+        return {"entries": history.entries(records), "opts": self.model._meta,
+                "list_url": reverse(self.list_url_name) if self.list_url_name else None}
 
 
 class ObjectEditView(RestrictedMixin, View):
