@@ -68,7 +68,8 @@ class CounterpartyForm(CustomPropertiesMixin, BaseModelForm):
 class ContactInfoForm(BaseModelForm):
     class Meta:
         model = ContactInfo
-        fields = ["kind", "value", "comment"]
+        fields = ["kind", "value", "comment", "consent_date", "consent_source"]
+        widgets = {"consent_date": DateInput}
 
 
 class ContactPersonInlineForm(BaseModelForm):

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -344,6 +345,11 @@ class ContactInfo(OwnedByCounterparty):
     kind = models.CharField(_("type"), max_length=20, choices=ContactKind.choices)
     value = models.CharField(_("value"), max_length=500)
     comment = models.CharField(_("comment"), max_length=200, blank=True)
+    # Consent to mailings on this address or phone (SPEC §6): given on a date, from a source;
+    # an unsubscribe link sets opted_out_at on every row with the same address.
+    consent_date = models.DateField(_("consent to mailings"), null=True, blank=True)
+    consent_source = models.CharField(_("consent source"), max_length=200, blank=True)
+    opted_out_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact information")
@@ -373,6 +379,28 @@ class ContactInfo(OwnedByCounterparty):
             self.contact_person.counterparty_id != self.counterparty_id
         ):
             raise ValidationError({"contact_person": _("This person works for another counterparty.")})
+        self.clean_consent()
+
+    CONSENT_KINDS = frozenset({ContactKind.EMAIL, ContactKind.MOBILE, ContactKind.PHONE})
+
+    def clean_consent(self):
+        if self.consent_date is None:
+            if self.consent_source:
+                raise ValidationError({"consent_date": _("Enter the date the consent was given.")})
+            return
+        if self.kind not in self.CONSENT_KINDS:
+            raise ValidationError({"consent_date": _("Consent to mailings is kept for email addresses and phones.")})
+        if self.consent_date > timezone.localdate():
+            raise ValidationError({"consent_date": _("The consent date cannot be in the future.")})
+        if not self.consent_source.strip():
+            raise ValidationError({"consent_source": _("Say where the consent comes from (a signed form, "
+                                                       "the web site, a call…).")})
+        if self.opted_out_at and self.consent_date > timezone.localtime(self.opted_out_at).date():
+            self.opted_out_at = None  # consent given again, on a later day than the unsubscribe
+
+    @property
+    def may_mail(self):
+        return self.consent_date is not None and self.opted_out_at is None
 
 
 class SuppliedItem(OwnedByCounterparty):

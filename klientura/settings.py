@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env, env_bool, env_int, env_list
@@ -239,6 +240,49 @@ EMAIL_BACKEND = env(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 
+# --- SMS (marketing/sms.py) ---------------------------------------------------------------
+
+
+def _sms_choice(name, default, allowed):
+    value = env(name, default).strip()
+    if value.lower() not in allowed:
+        raise ImproperlyConfigured(f"{name}={value!r}: use one of {', '.join(sorted(allowed - {''}))}.")
+    return value.lower()
+
+
+def _sms_pairs(name, keys=None):
+    """``a=b,c=d`` → {"a": "b", "c": "d"}; ``keys`` limits the names on the left."""
+    pairs = {}
+    for item in env_list(name):
+        key, sep, value = item.partition("=")
+        if not sep or (keys is not None and key.strip() not in keys):
+            raise ImproperlyConfigured(f"{name}: {item!r} is not name=value"
+                                       + (f" with a name among {', '.join(keys)}." if keys else "."))
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+# console: print (demo, development); http: the generic HTTP gateway below; or a class path.
+KLIENTURA_SMS_BACKEND = env("KLIENTURA_SMS_BACKEND", "console").strip() or "console"
+if KLIENTURA_SMS_BACKEND not in ("console", "http") and "." not in KLIENTURA_SMS_BACKEND:
+    raise ImproperlyConfigured(f"KLIENTURA_SMS_BACKEND={KLIENTURA_SMS_BACKEND!r}: use console, http or a class path.")
+KLIENTURA_SMS_SENDER = env("KLIENTURA_SMS_SENDER", "")
+KLIENTURA_SMS_HTTP_URL = env("KLIENTURA_SMS_HTTP_URL", "")
+if KLIENTURA_SMS_BACKEND == "http" and not KLIENTURA_SMS_HTTP_URL:
+    raise ImproperlyConfigured("KLIENTURA_SMS_BACKEND=http needs KLIENTURA_SMS_HTTP_URL.")
+KLIENTURA_SMS_HTTP_METHOD = _sms_choice("KLIENTURA_SMS_HTTP_METHOD", "POST", {"get", "post", "put"}).upper()
+KLIENTURA_SMS_HTTP_FORMAT = _sms_choice("KLIENTURA_SMS_HTTP_FORMAT", "form", {"form", "json"})
+# Our field → the provider's name ("" leaves it out), e.g. "to=phone,text=message,reference=".
+KLIENTURA_SMS_HTTP_FIELDS = _sms_pairs("KLIENTURA_SMS_HTTP_FIELDS", ("to", "text", "sender", "reference"))
+KLIENTURA_SMS_HTTP_EXTRA_FIELDS = _sms_pairs("KLIENTURA_SMS_HTTP_EXTRA_FIELDS")  # constant fields, e.g. api_id=…
+KLIENTURA_SMS_HTTP_AUTH = _sms_choice("KLIENTURA_SMS_HTTP_AUTH", "", {"", "bearer", "basic"})
+KLIENTURA_SMS_HTTP_TOKEN = env("KLIENTURA_SMS_HTTP_TOKEN", "")
+KLIENTURA_SMS_HTTP_USER = env("KLIENTURA_SMS_HTTP_USER", "")
+KLIENTURA_SMS_HTTP_PASSWORD = env("KLIENTURA_SMS_HTTP_PASSWORD", "")
+KLIENTURA_SMS_HTTP_TIMEOUT = env_int("KLIENTURA_SMS_HTTP_TIMEOUT", 10, min_value=1)
+KLIENTURA_SMS_HTTP_ID_PATH = env("KLIENTURA_SMS_HTTP_ID_PATH", "")  # in a JSON response: "messages.0.id"
+KLIENTURA_SMS_HTTP_REFERENCE_HEADER = env("KLIENTURA_SMS_HTTP_REFERENCE_HEADER", "Idempotency-Key")
+
 # --- Background tasks ---------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Birthday reminders go out this many days before a contact person's birthday.
@@ -248,6 +292,10 @@ KLIENTURA_BIRTHDAY_DAYS_AHEAD = env_int("KLIENTURA_BIRTHDAY_DAYS_AHEAD", 3, min_
 KLIENTURA_WEBFORM_RATE = env_int("KLIENTURA_WEBFORM_RATE", 5, min_value=1)
 KLIENTURA_WEBFORM_WINDOW = env_int("KLIENTURA_WEBFORM_WINDOW", 600, min_value=1)
 KLIENTURA_ALTCHA_COST = env_int("KLIENTURA_ALTCHA_COST", 5000, min_value=1)
+# Mailings: messages per second per worker (0: no limit), and how long a worker may hold a
+# claimed batch before another worker takes it over (seconds).
+KLIENTURA_MAILING_RATE = env_int("KLIENTURA_MAILING_RATE", 20, min_value=0)
+KLIENTURA_MAILING_LEASE = env_int("KLIENTURA_MAILING_LEASE", 300, min_value=1)
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -18,3 +18,14 @@ from .campaigns import (  # noqa: F401
     company_currency,
     new_token,
 )
+from .calls import CallList, CallListEntry, CallQuestion, CallScript  # noqa: F401
+from .mailings import (  # noqa: F401
+    DELIVERED,
+    FINAL_STATES,
+    Audience,
+    Channel,
+    Mailing,
+    MailingRecipient,
+    RecipientState,
+)
+from .sms import OutgoingSms  # noqa: F401
