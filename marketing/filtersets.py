@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filtersets import BaseFilterSet
 from sales.models import LeadSource
 
-from .models import Campaign, Inquiry, MailingGroup, Segment, WebForm
+from .models import Campaign, Inquiry, Mailing, MailingGroup, MailingRecipient, Segment, WebForm
 
 
 class CampaignFilterSet(BaseFilterSet):
@@ -81,3 +81,31 @@ class MailingGroupFilterSet(BaseFilterSet):
     class Meta:
         model = MailingGroup
         fields = []
+
+
+class MailingFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Mailing._meta.get_field("channel").choices)
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Mailing.State.choices)
+    campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=Campaign.objects.all())
+
+    class Meta:
+        model = Mailing
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(subject__icontains=value))
+
+
+class MailingRecipientFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    mailing = django_filters.ModelChoiceFilter(label=_("Mailing"), queryset=Mailing.objects.all())
+    state = django_filters.MultipleChoiceFilter(label=_("State"),
+                                                choices=MailingRecipient._meta.get_field("state").choices)
+
+    class Meta:
+        model = MailingRecipient
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(address__icontains=value) | Q(counterparty__name__icontains=value))

@@ -7,7 +7,7 @@ from clients.forms import SoftDeleteInlineFormSet
 from clients.models import ContactPerson, CounterpartyKind
 from core.forms import BaseModelForm, BootstrapMixin, DateInput, DateTimeInput
 
-from .models import Campaign, CampaignCost, Inquiry, MailingGroup, Segment, WebForm
+from .models import Campaign, CampaignCost, Inquiry, Mailing, MailingGroup, Segment, WebForm
 
 
 class CampaignForm(BaseModelForm):
@@ -136,3 +136,27 @@ class AddToGroupForm(BootstrapMixin, forms.Form):
         self.fields["group"].queryset = MailingGroup.objects.all()
         self.fields["contact_person"].queryset = ContactPerson.objects.filter(counterparty=counterparty)
         self._style()
+
+
+class MailingForm(BaseModelForm):
+    class Meta:
+        model = Mailing
+        fields = ["name", "channel", "campaign", "segment", "group", "audience", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+    def clean(self):
+        from .personalize import unknown_variables
+
+        data = super().clean()
+        unknown = unknown_variables(data.get("subject", "")) + unknown_variables(data.get("body", ""))
+        if unknown:
+            self.add_error("body", _("Unknown variables: %(names)s. They would be sent as written.")
+                           % {"names": ", ".join(sorted(set(unknown)))})
+        return data
+
+
+class PreviewForm(BootstrapMixin, forms.Form):
+    """The recipient whose personalised message the mailing page shows."""
+
+    client = forms.IntegerField(label=_("Client"), required=False, min_value=1, max_value=2**63 - 1)
+    person = forms.IntegerField(label=_("Contact person"), required=False, min_value=1, max_value=2**63 - 1)

@@ -1,12 +1,13 @@
 """Background tasks of mailings (to be merged into marketing/tasks.py)."""
 
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from core import scheduling
 
 from . import mailing_sender
-from .models import Mailing, MailingRecipient, RecipientState
+from .models import DELIVERED, Mailing, MailingRecipient, RecipientState
 
 
 @task()
@@ -18,9 +19,9 @@ def send_mailing(mailing_id):
 def mailings_due():
     """A mailing being sent has a due recipient, or one whose worker's lease ran out."""
     now = timezone.now()
-    return MailingRecipient.objects.filter(
-        mailing__state=Mailing.State.SENDING, next_attempt_at__lte=now,
-        state__in=[RecipientState.QUEUED, RecipientState.SENDING]).exists()
+    waiting = Q(state__in=[RecipientState.QUEUED, RecipientState.SENDING]) | (DELIVERED & Q(interaction__isnull=True))
+    return MailingRecipient.objects.filter(waiting, mailing__state=Mailing.State.SENDING,
+                                           next_attempt_at__lte=now).exists()
 
 
 @task()

@@ -6,6 +6,7 @@ The recipients are fixed when the mailing starts (one row per distinct address);
 """
 
 import dataclasses
+import functools
 
 import phonenumbers
 from django.core import signing
@@ -182,8 +183,13 @@ def unsubscribe_token(recipient_id):
     return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(recipient_id))
 
 
+@functools.cache
+def _unsubscribe_path():
+    return reverse("marketing_public:unsubscribe", args=["TOKEN"])
+
+
 def unsubscribe_url(mailing, recipient_id):
-    return f"{mailing.site_url}{reverse('marketing_public:unsubscribe', args=[unsubscribe_token(recipient_id)])}"
+    return mailing.site_url + _unsubscribe_path().replace("TOKEN", unsubscribe_token(recipient_id))
 
 
 def recipient_for_token(token):

@@ -56,3 +56,14 @@ class MailingGroupTable(Table):
     name = Column(_("Mailing group"), order_by="name", linkify=True)
     description = Column(_("Description"))
     updated_at = Column(_("Updated"), order_by="updated_at", css="text-nowrap")
+
+
+class MailingTable(Table):
+    default_sort = "-created_at"
+
+    name = Column(_("Mailing"), order_by="name", linkify=True)
+    channel = Column(_("Channel"))
+    state = Column(_("State"))
+    campaign = Column(_("Campaign"))
+    started_at = Column(_("Started"), order_by="started_at", css="text-nowrap")
+    created_at = Column(_("Created"), order_by="created_at", css="text-nowrap")

@@ -48,8 +48,14 @@ def register():
                                               icon="people", testid="nav-groups"), 27)
     register_tab(CardTab("groups", _("Mailing groups"), url_name="marketing:card_groups",
                          testid="mailing-groups-tab"), 75)
+    register_item("marketing:mailings", NavItem(MARKETING, _("Mailings"), "marketing:mailing_list",
+                                                icon="envelope-paper", testid="nav-mailings"), 28)
     register_item("marketing:webforms", NavItem(MARKETING, _("Web forms"), "marketing:webform_list",
                                                 icon="ui-checks", testid="nav-webforms"), 30)
+    register_item("marketing:call_lists", NavItem(MARKETING, _("Call lists"), "marketing:calllist_list",
+                                                  icon="telephone-outbound", testid="nav-call-lists"), 40)
+    register_item("marketing:call_scripts", NavItem(MARKETING, _("Call scripts"), "marketing:callscript_list",
+                                                    icon="card-checklist", testid="nav-call-scripts"), 41)
     register_panel(CardPanel("campaign", "marketing/deal_campaign_panel.html",
                              lambda request, deal: services.panel_context(request, deal), card=DEAL), order=10)
     register_filter(DEAL, "campaign", _campaign_filter)

@@ -12,3 +12,14 @@ router.register("web-forms", views.WebFormViewSet)
 router.register("segments", views.SegmentViewSet)
 router.register("mailing-groups", views.MailingGroupViewSet)
 router.register("mailing-group-members", views.GroupMemberViewSet)
+
+from . import sms  # noqa: E402
+
+router.register("sms", sms.OutgoingSmsViewSet)
+
+from . import calls  # noqa: E402  (telemarketing)
+
+router.register("call-scripts", calls.CallScriptViewSet)
+router.register("call-questions", calls.CallQuestionViewSet)
+router.register("call-lists", calls.CallListViewSet)
+router.register("call-list-entries", calls.CallListEntryViewSet)

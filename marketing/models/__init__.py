@@ -1,6 +1,7 @@
 """Marketing models, one module per part: campaigns, inquiries, forms, segments and groups in
 ``campaigns``; mailings and consent in ``mailings``; call lists in ``calls``."""
 
+from .calls import CallList, CallListEntry, CallQuestion, CallScript  # noqa: F401
 from .campaigns import (  # noqa: F401
     MARKETING_ROLES,
     USER,
@@ -18,7 +19,6 @@ from .campaigns import (  # noqa: F401
     company_currency,
     new_token,
 )
-from .calls import CallList, CallListEntry, CallQuestion, CallScript  # noqa: F401
 from .mailings import (  # noqa: F401
     DELIVERED,
     FINAL_STATES,

@@ -80,3 +80,91 @@ def group_member_sample(world):
 
 samples.probe("marketing:card_groups", method="post", action=access.CHANGE, target=Counterparty,
               data=lambda world, client: {"group": MailingGroup.objects.get_or_create(name="Another group")[0].pk})
+
+
+# --- Mailings -------------------------------------------------------------------------------
+
+
+def shared_mailing():
+    # Mailings are company-wide; the recipient's client and address carry the owner's token.
+    from ..models import Mailing
+
+    group = MailingGroup.objects.get_or_create(name="Shared group")[0]
+    return Mailing.objects.get_or_create(name="Shared mailing", defaults={
+        "group": group, "subject": "News", "body": "Hello, {{ first_name }}!"})[0]
+
+
+def mailing_recipient_sample(world):
+    from ..models import MailingRecipient
+
+    return MailingRecipient.objects.create(mailing=shared_mailing(), counterparty=world.get(Counterparty),
+                                           address=f"{world.token.lower().replace(' ', '-')}@example.com")
+
+
+def register_mailing_samples():
+    from ..models import MailingRecipient
+
+    samples.sample(MailingRecipient)(mailing_recipient_sample)
+
+
+register_mailing_samples()
+
+
+# --- SMS ------------------------------------------------------------------------------------
+
+
+def sms_sample(world):
+    from .. import services_sms
+
+    return services_sms.queue_sms("+79161234567", world.text("sms"), counterparty=world.get(Counterparty),
+                                  created_by=world.owner)
+
+
+def register_sms_samples():
+    import secrets
+
+    from ..models import OutgoingSms
+
+    samples.sample(OutgoingSms)(sms_sample)
+    samples.probe("marketing:card_sms", method="post", action=access.CHANGE, target=Counterparty,
+                  data=lambda world, client: {"number": "+7 916 765-43-21", "text": "Probe SMS",
+                                              "key": secrets.token_urlsafe(18)})
+
+
+register_sms_samples()
+
+
+# --- Call lists -----------------------------------------------------------------------------
+
+
+def shared_call_list(world):
+    # Lists and scripts are company-wide; the entry's client carries the owner's token. The owner
+    # is one of the list's operators (each world adds its own).
+    from ..models import CallList, CallScript
+
+    script = CallScript.objects.get_or_create(name="Shared script")[0]
+    group = MailingGroup.objects.get_or_create(name="Shared group")[0]
+    call_list = CallList.objects.get_or_create(name="Shared call list", defaults={
+        "script": script, "group": group, "state": CallList.State.ACTIVE})[0]
+    call_list.operators.add(world.owner)
+    return call_list
+
+
+def call_entry_sample(world):
+    from ..models import CallListEntry
+
+    return CallListEntry.objects.create(call_list=shared_call_list(world), counterparty=world.get(Counterparty),
+                                        phone="+74951234567")
+
+
+def register_call_samples():
+    from ..models import CallListEntry
+
+    samples.sample(CallListEntry)(call_entry_sample)
+    for name in ("marketing:calllistentry_result", "api:calllistentry-result"):
+        samples.probe(name, method="post", action=access.CHANGE, target=CallListEntry,
+                      data=lambda world, entry: {"result": "no_answer"})
+    samples.probe("marketing:calllistentry_release", method="post", action=access.CHANGE, target=CallListEntry)
+
+
+register_call_samples()
