@@ -9,28 +9,23 @@ class MarketingConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import (  # noqa: F401  (tasks register)
+        from . import (
             bench,
             demo,
+            demo_calls,
             demo_sms,
-            mailing_tasks,
             models,
             reports,
             segments,
             sms_views,
-            tasks,
+            tasks,  # noqa: F401  (registers the periodic tasks)
             ui,
         )
 
         register_trash(models.Campaign, models.CampaignCost, models.Inquiry, models.DealCampaign, models.WebForm,
-                       models.Segment, models.MailingGroup, models.GroupMember, models.Mailing)
-        register_trash(models.OutgoingSms)
-        # demo data, bench cases; navigation, the deal card's campaign panel, deal filter; the
+                       models.Segment, models.MailingGroup, models.GroupMember, models.Mailing, models.OutgoingSms,
+                       models.CallScript, models.CallQuestion, models.CallList, models.CallListEntry)
+        # demo data, bench cases, reports; navigation, card tabs and panels, the deal filter; the
         # client list's activity filters (segments use them)
-        for part in (demo, bench, ui, segments, demo_sms, reports, sms_views):
+        for part in (demo, demo_sms, demo_calls, bench, reports, ui, sms_views, segments):
             part.register()
-        # Telemarketing: call scripts, call lists and their entries; the demo call list.
-        from . import demo_calls
-
-        register_trash(models.CallScript, models.CallQuestion, models.CallList, models.CallListEntry)
-        demo_calls.register()

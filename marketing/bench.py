@@ -99,8 +99,9 @@ def mailing_audience(user, size):
         clients = Counterparty.objects.bulk_create(
             [Counterparty(name=f"{MAILING_CLIENTS} {i}", main_manager=user) for i in range(size)], batch_size=2000)
         ContactInfo.objects.bulk_create(
-            [ContactInfo(counterparty=c, kind="email", value=f"bench{i}@example.com", consent_date=datetime.date.today(),
-                         consent_source="bench") for i, c in enumerate(clients)], batch_size=2000)
+            [ContactInfo(counterparty=c, kind="email", value=f"bench{i}@example.com",
+                         consent_date=datetime.date.today(), consent_source="bench") for i, c in enumerate(clients)],
+            batch_size=2000)
         group = MailingGroup.objects.create(name=MAILING_CLIENTS)
         GroupMember.objects.bulk_create([GroupMember(group=group, counterparty=c) for c in clients], batch_size=2000)
         return Mailing.objects.create(name=MAILING_CLIENTS, group=group, subject="Акция для {{ client_name }}",

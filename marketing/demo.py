@@ -139,7 +139,36 @@ def load(stdout=None, now=None):
                                           responsible=User.objects.filter(username="manager1").first(),
                                           success_message="Спасибо! Мы перезвоним в течение рабочего дня.")],
                                  WebForm, default_user=author, default_change_reason=REASON)
-    return {"campaigns": len(saved), "costs": len(costs), "deals": len(links), "inquiries": inquiries}
+    sent = load_mailings(author, group, saved, today)
+    return {"campaigns": len(saved), "costs": len(costs), "deals": len(links), "inquiries": inquiries,
+            "mailed": sent}
+
+
+def load_mailings(author, group, campaigns, today):
+    """Consent on the group's email addresses, a mailing already sent to them (through the dummy
+    email backend: the demo writes to nobody) and a draft for a segment."""
+    from clients.models import ContactInfo, ContactKind
+
+    from . import mailing_sender, mailings
+    from .models import Mailing
+
+    if author is None:
+        return 0
+    ContactInfo.objects.filter(counterparty__in=group.members.values("counterparty_id"), kind=ContactKind.EMAIL
+                               ).update(consent_date=today - dt.timedelta(days=200), consent_source="Анкета клиента")
+    spring = next((c for c in campaigns if c.kind == Campaign.Kind.MAILING), None)
+    Mailing.objects.create(name="Приглашение на семинар", segment=Segment.objects.order_by("pk").first(),
+                           audience="persons", subject="Приглашаем на семинар, {{ first_name }}",
+                           body="Добрый день, {{ first_name }} {{ middle_name }}!\n\nПриглашаем вас на семинар "
+                                "для технологов общепита.")
+    news = Mailing.objects.create(
+        name="Новости «Лидера»: сервисное обслуживание", group=group, campaign=spring,
+        subject="{{ client_name }}: скидка 15 % на сервисное обслуживание",
+        body="Добрый день, {{ first_name }}!\n\nДо конца месяца обслуживание холодильного оборудования — со скидкой "
+             "15 %. Ваш менеджер {{ manager_name }} подберёт удобное время.\n\nС уважением, компания «Лидер»")
+    mailings.start(news, author)
+    sent = mailing_sender.send_mailing(news.pk, email_backend="django.core.mail.backends.dummy.EmailBackend")
+    return sent
 
 
 def load_inquiries(campaigns, today, rng):

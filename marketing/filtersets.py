@@ -85,7 +85,8 @@ class MailingGroupFilterSet(BaseFilterSet):
 
 class MailingFilterSet(BaseFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Mailing._meta.get_field("channel").choices)
+    channel = django_filters.MultipleChoiceFilter(label=_("Channel"),
+                                                  choices=Mailing._meta.get_field("channel").choices)
     state = django_filters.MultipleChoiceFilter(label=_("State"), choices=Mailing.State.choices)
     campaign = django_filters.ModelChoiceFilter(label=_("Campaign"), queryset=Campaign.objects.all())
 

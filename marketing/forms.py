@@ -144,6 +144,15 @@ class MailingForm(BaseModelForm):
         fields = ["name", "channel", "campaign", "segment", "group", "audience", "subject", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 
+    # Once started, the recipients and the text are fixed: only these may still change.
+    AFTER_START = ("name", "campaign")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.instance.editable:
+            for name in [f for f in self.fields if f not in (*self.AFTER_START, "version")]:
+                del self.fields[name]
+
     def clean(self):
         from .personalize import unknown_variables
 

@@ -32,6 +32,7 @@ import uuid
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.db.models import F, Q
@@ -131,21 +132,35 @@ def fail(pk, token, states, error):
 
 
 class EmailChannel:
-    """SMTP in two steps: ``prepare`` sends everything but the end of DATA, ``complete`` ends it."""
+    """SMTP in two steps: ``prepare`` sends everything but the end of DATA, ``complete`` ends it.
 
-    def __init__(self):
+    Other Django backends (console, locmem, dummy: development, tests, the demo) have no two
+    steps: ``complete`` hands them the whole message.
+    """
+
+    def __init__(self, backend=None):
+        self.backend = backend
         self.connection = None
+        self.pending = None
+
+    def open(self):
+        if self.connection is None:
+            self.connection = get_connection(self.backend, fail_silently=False,
+                                             timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT)
+            self.connection.open()
+            if self.two_phase:
+                # The end of DATA is a write of its own: without this, Nagle's algorithm holds it
+                # until the server's delayed ACK (40 ms a message).
+                self.connection.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return self.connection
+
+    @property
+    def two_phase(self):
+        return isinstance(self.connection, SmtpBackend)
 
     @property
     def smtp(self):
-        if self.connection is None:
-            self.connection = get_connection(fail_silently=False,
-                                             timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT)
-            self.connection.open()
-            # The end of DATA is a write of its own: without this, Nagle's algorithm holds it until
-            # the server's delayed ACK (40 ms a message).
-            self.connection.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return self.connection.connection
+        return self.open().connection
 
     def message(self, mailing, recipient, text):
         msg = EmailMessage(subject=text["subject"], body=text["body"], from_email=settings.DEFAULT_FROM_EMAIL,
@@ -161,6 +176,14 @@ class EmailChannel:
 
     def prepare(self, mailing, recipient, text):
         msg = self.message(mailing, recipient, text)
+        try:
+            self.open()
+        except (OSError, smtplib.SMTPException) as exc:
+            self.reset()
+            raise Temporary(f"{type(exc).__name__}: {exc}") from exc
+        if not self.two_phase:
+            self.pending = msg
+            return
         data = LEADING_DOT.sub(b"..", CRLF.sub(b"\r\n", msg.message().as_bytes(linesep="\r\n")))
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
@@ -188,6 +211,13 @@ class EmailChannel:
 
     def complete(self):
         """End DATA; the server's answer decides. Returns the server's reply text."""
+        if self.pending is not None:
+            msg, self.pending = self.pending, None
+            try:
+                self.connection.send_messages([msg])
+            except Exception as exc:  # noqa: BLE001 — whatever the backend raises: try again later
+                raise Temporary(f"{type(exc).__name__}: {exc}") from exc
+            return ""
         smtp = self.smtp
         try:
             smtp.send(b".\r\n")
@@ -205,20 +235,21 @@ class EmailChannel:
         self.reset()
 
     def reset(self):
-        if self.connection is not None:
+        self.pending = None
+        if self.connection is not None and self.two_phase and self.connection.connection is not None:
             try:
                 self.connection.connection.close()
             except Exception:  # noqa: BLE001 — a broken socket is what we are getting rid of
-                pass
+                logger.debug("Closing a broken SMTP connection failed", exc_info=True)
             self.connection.connection = None
-            self.connection = None
+        self.connection = None
 
     def close(self):
         if self.connection is not None:
             try:
                 self.connection.close()
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception:  # noqa: BLE001 — the messages are recorded; a failed QUIT changes nothing
+                logger.debug("Closing the SMTP connection failed", exc_info=True)
             self.connection = None
 
 
@@ -257,6 +288,10 @@ class Unknown(Exception):
 
 
 CHANNELS = {Channel.EMAIL: EmailChannel, Channel.SMS: SmsChannel}
+
+
+def channel_for(mailing, email_backend=None):
+    return EmailChannel(email_backend) if mailing.channel == Channel.EMAIL else SmsChannel()
 
 
 # --- The loop -------------------------------------------------------------------------------------
@@ -324,14 +359,14 @@ def deliver(channel, mailing, recipient, token, now):
     return True
 
 
-def send_mailing(mailing_id, token=None, max_batches=None):
+def send_mailing(mailing_id, token=None, max_batches=None, email_backend=None):
     """Send what is due of one mailing; several workers may run this at once. Returns the
     number of messages this call got accepted."""
     token = token or uuid.uuid4().hex
     mailing = Mailing.objects.filter(pk=mailing_id).first()
     if mailing is None:
         return 0
-    channel = CHANNELS[mailing.channel]()
+    channel = channel_for(mailing, email_backend)
     throttle = Throttle(settings.KLIENTURA_MAILING_RATE)
     sent = batches = 0
     try:

@@ -96,12 +96,6 @@ class MailingEditView(generic.ObjectEditView):
     template_name = "marketing/mailing_edit.html"
     delete_url_name = "marketing:mailing_delete"
 
-    def get_object(self, pk):
-        obj = super().get_object(pk)
-        if obj.pk and not obj.editable:
-            raise Http404(_("A mailing that has been started cannot be edited."))
-        return obj
-
     def form_context(self, obj, form):
         return {"variables": personalize.VARIABLES}
 

@@ -55,8 +55,8 @@ def clients_of(mailing, user):
 
 def audience_filter(mailing, clients):
     """Q over ContactInfo: the addresses of ``clients`` the mailing is for."""
-    live_person = (Q(contact_person__deleted_at__isnull=True)
-                   & (Q(contact_person__linked_to__isnull=True) | Q(contact_person__linked_to__gte=timezone.localdate())))
+    current = Q(contact_person__linked_to__isnull=True) | Q(contact_person__linked_to__gte=timezone.localdate())
+    live_person = Q(contact_person__deleted_at__isnull=True) & current
     own = Q(contact_person__isnull=True)
     persons = Q(contact_person__isnull=False) & live_person
     by_audience = {Audience.CLIENTS: own, Audience.PERSONS: persons, Audience.BOTH: own | persons}
@@ -132,7 +132,7 @@ def start(mailing, user, site_url=""):
 
 
 def enqueue_sender(mailing_id):
-    from .mailing_tasks import send_mailing
+    from .tasks import send_mailing
 
     send_mailing.enqueue(mailing_id)
 

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.models import Interaction, InteractionType
-from analytics.services.sales import COST, SALE, sale_shipments
 from clients.models import Counterparty
 from core.reports import (
     Chart,
@@ -33,6 +32,7 @@ from core.reports import (
 )
 from core.reports import register as register_report
 from sales.models import Deal, LeadSource, Shipment, Stage
+from sales.services.sold import COST, SALE, sale_shipments
 
 from .models import Campaign, CampaignCost, DealCampaign, Inquiry
 from .segments import segment_queryset

@@ -18,9 +18,9 @@ from core import access
 from core.dashboard import month_start
 from core.reports import Period
 from sales.models import Order, Payment, PlanFact
+from sales.services.sold import AMOUNT, SALE, sale_shipments
 
 from ..models import STAGE_RANK, AnalysisRun, AnalysisSettings, Indicator, SalesPlan, Stage
-from .sales import AMOUNT, SALE, sale_shipments
 
 ADDITIVE = ("contacts", "stage_ups", "stage_downs", "orders", "revenue", "profit", "payments")
 RATIOS = ("completeness", "retention")

@@ -30,9 +30,9 @@ from core.reports import (
     register,
 )
 from sales.models import Shipment
+from sales.services.sold import COST, SALE, sale_shipments
 
 from ..models import ABC, ABC_RANK, XYZ, AnalysisRun, AnalysisSettings, ClientAnalysis, Measure, Stage
-from ..services.sales import COST, SALE, sale_shipments
 
 GROUP = gettext_lazy("Analytics")
 PARETO_TOP = 50  # clients drawn one by one on the Pareto chart; the rest are one "Others" bar

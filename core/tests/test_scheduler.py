@@ -58,7 +58,7 @@ def test_scheduler_once_enqueues_and_worker_delivers_everything(manager, sales_h
 def test_apps_register_their_periodic_tasks():
     assert [item.name for item in registry.periodic_tasks] == [
         "deliver_reminders", "check_overdue", "birthdays", "send_emails", "send_sms_queue", "payment_reminders",
-        "nightly_analysis"]
+        "nightly_analysis", "resume_mailings"]
     assert registry.periodic_tasks[scheduling.EMAIL_QUEUE].task is tasks.send_emails
     assert registry.periodic_tasks["sales.tasks.payment_reminders"].due is not None
 

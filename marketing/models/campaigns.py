@@ -383,7 +383,7 @@ class Segment(BaseModel):
         return reverse("marketing:segment", args=[self.pk])
 
     def clean(self):
-        from .segments import query_errors
+        from ..segments import query_errors
 
         errors = query_errors(self.query)
         if errors:

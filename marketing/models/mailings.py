@@ -103,9 +103,6 @@ class MailingRecipient(models.Model):
     settings_model = False
     derived = True  # written by the sender, never edited: no trash, no version, no history
 
-    objects = RestrictedQuerySet.as_manager()
-    all_objects = RestrictedQuerySet.as_manager()
-
     mailing = models.ForeignKey(Mailing, verbose_name=_("mailing"), on_delete=models.CASCADE,
                                 related_name="recipients")
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), on_delete=models.CASCADE,
@@ -124,6 +121,9 @@ class MailingRecipient(models.Model):
     provider_id = models.CharField(max_length=200, blank=True)
     interaction = models.ForeignKey("activities.Interaction", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+
+    objects = RestrictedQuerySet.as_manager()
+    all_objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("mailing recipient")

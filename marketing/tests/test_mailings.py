@@ -241,8 +241,13 @@ def test_pause_resume_cancel(base, marketer, client_for, settings):
     mailing.refresh_from_db()
     assert mailing.state == Mailing.State.CANCELLED
     assert [h.state for h in mailing.history.order_by("history_id")][-3:] == ["paused", "sending", "cancelled"]
-    # Started: no longer editable; starting twice is refused.
-    assert c.get(reverse("marketing:mailing_edit", args=[mailing.pk])).status_code == 404
+    # Started: only the name and the campaign can change; starting twice is refused.
+    form = c.get(reverse("marketing:mailing_edit", args=[mailing.pk])).context["form"]
+    assert set(form.fields) == {"name", "campaign", "version"}
+    c.post(reverse("marketing:mailing_edit", args=[mailing.pk]),
+           {"name": "Переименована", "version": mailing.version, "body": "{% changed %}"})
+    mailing.refresh_from_db()
+    assert (mailing.name, mailing.body) == ("Переименована", "Добрый день, {{ first_name }}!\nСкидка 10 %.")
     with pytest.raises(mailings.MailingStateError):
         mailings.start(mailing, marketer)
 

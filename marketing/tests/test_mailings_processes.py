@@ -12,7 +12,6 @@ import os
 import signal
 import time
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from activities.tests.background import ProcessDB, free_port
@@ -25,7 +24,7 @@ SETUP = """
 from django.contrib.auth import get_user_model
 from clients.models import ContactInfo, Counterparty
 from marketing import mailings
-from marketing.mailing_tasks import send_mailing
+from marketing.tasks import send_mailing
 from marketing.models import GroupMember, Mailing, MailingGroup
 import datetime
 user = get_user_model().objects.create(username="marketer", role="marketer")
@@ -73,9 +72,9 @@ def test_exactly_once_with_two_workers_and_one_killed(tmp_path):
     db = process_database(tmp_path)
     procs = []
     try:
-        db.env.update(KLIENTURA_TEST_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
-                      EMAIL_PORT=str(controller.port), EMAIL_USE_TLS="0", KLIENTURA_MAILING_RATE="0",
-                      KLIENTURA_MAILING_LEASE="3")
+        db.env.update(KLIENTURA_TEST_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                      EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(controller.port), EMAIL_USE_TLS="0",
+                      KLIENTURA_MAILING_RATE="0", KLIENTURA_MAILING_LEASE="3")
         out = db.shell(SETUP.format(n=N), timeout=300).stdout
         mailing_id, recipients = (int(x) for x in out.split("MAILING")[1].split())
         assert recipients == N

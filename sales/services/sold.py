@@ -1,9 +1,9 @@
-"""What counts as a sale (docs/analytics.md), in one place for the ORM-side figures: manager
-indicators, plans and a client's purchase dynamics (the engine spells the same in SQL)."""
+"""What counts as a sale (docs/analytics.md), in one place for the ORM-side figures: analytics' manager
+indicators, plans and purchase dynamics, marketing's reports (the analysis engine spells the same in SQL)."""
 
 from django.db.models import DecimalField, ExpressionWrapper, F
 
-from sales.models import Order, PlanFact, Shipment
+from ..models import Order, PlanFact, Shipment
 
 LEFT_OUT_STATES = (Order.State.DRAFT, Order.State.FAILED)
 AMOUNT = DecimalField(max_digits=32, decimal_places=5)  # quantity (3 places) × price (2)
