@@ -14,7 +14,7 @@ from clients.models import ContactPerson, Counterparty
 from core import access
 from core.views import generic
 
-from . import mailings, personalize
+from . import mailings, personalize, sms
 from .filtersets import MailingFilterSet
 from .forms import MailingForm, PreviewForm
 from .models import Channel, Mailing, MailingRecipient
@@ -33,8 +33,9 @@ class MailingListView(generic.ObjectListView):
         return self.get_queryset().select_related("campaign")
 
 
-def preview(mailing, user, data):
-    """(form, counterparty, person, texts) for the recipient chosen in ``data`` (or the first one)."""
+def preview(mailing, user, data, first=None):
+    """(form, counterparty, person, texts) for the recipient chosen in ``data``, else the first
+    one: of the started mailing, or ``first`` (counterparty id, person id) of a draft's audit."""
     form = PreviewForm(data or None)
     clients = Counterparty.objects.restrict(user)
     client = person = None
@@ -42,6 +43,9 @@ def preview(mailing, user, data):
         client = clients.filter(pk=form.cleaned_data["client"]).select_related("main_manager").first()
         if client and form.cleaned_data.get("person"):
             person = ContactPerson.objects.filter(counterparty=client, pk=form.cleaned_data["person"]).first()
+    if client is None and first is not None:
+        client = clients.filter(pk=first[0]).select_related("main_manager").first()
+        person = ContactPerson.objects.filter(pk=first[1]).first() if first[1] else None
     if client is None:
         first = MailingRecipient.objects.restrict(user).filter(mailing=mailing).select_related(
             "counterparty__main_manager", "contact_person").order_by("pk").first()
@@ -68,13 +72,16 @@ class MailingDetailView(generic.ObjectDetailView):
             else recipients
         page = Paginator(shown.select_related("counterparty", "contact_person").order_by("pk"),
                          RECIPIENTS_PER_PAGE).get_page(self.request.GET.get("page"))
-        form, client, person, texts = preview(obj, user, self.request.GET)
+        audit = mailings.audit(obj, user) if obj.editable else None
+        first = audit.recipients[0][:2] if audit and audit.recipients else None
+        form, client, person, texts = preview(obj, user, self.request.GET, first)
         return {
             "progress": mailings.progress(obj, recipients), "page": page, "state_filter": state,
-            "audit": mailings.audit(obj, user).as_dict() if obj.editable else obj.stats,
+            "audit": audit.as_dict() if audit else obj.stats,
             "preview_form": form, "preview_client": client, "preview_person": person, "preview": texts,
             "can_change": access.can(user, access.CHANGE, Mailing),
             "variables": personalize.VARIABLES, "is_email": obj.channel == Channel.EMAIL,
+            "sms_segments": sms.segments(texts["body"]) if texts and obj.channel == Channel.SMS else None,
         }
 
 
