@@ -69,7 +69,9 @@ class ContactInfoForm(BaseModelForm):
     class Meta:
         model = ContactInfo
         fields = ["kind", "value", "comment", "consent_date", "consent_source"]
-        widgets = {"consent_date": DateInput}
+        widgets = {"consent_date": DateInput(attrs={"title": _("Consent to mailings given on")}),
+                   "consent_source": forms.TextInput(attrs={"placeholder": _("Consent source"),
+                                                            "title": _("Where the consent comes from")})}
 
 
 class ContactPersonInlineForm(BaseModelForm):

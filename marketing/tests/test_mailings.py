@@ -286,3 +286,29 @@ def test_the_mailing_form_and_preview(base, marketer, client_for):
     assert 'data-testid="audit-recipients">2<' in page.content.decode()
     both = c.post(reverse("marketing:mailing_add"), {**data, "segment": Segment.objects.create(name="x").pk})
     assert both.status_code == 400 and "segment" in both.context["form"].errors
+
+
+@time_machine.travel(NOW, tick=False)
+def test_consent_is_validated_on_the_contact(manager):
+    from django.core.exceptions import ValidationError
+
+    cp = CounterpartyFactory(main_manager=manager)
+
+    def errors(**kw):
+        info = ContactInfo(counterparty=cp, kind=kw.pop("kind", ContactKind.EMAIL), value="a@b.ru", **kw)
+        with pytest.raises(ValidationError) as exc:
+            info.full_clean()
+        return exc.value.message_dict
+
+    assert "consent_source" in errors(consent_date=datetime.date(2026, 1, 1))
+    assert "consent_date" in errors(consent_date=datetime.date(2026, 12, 24), consent_source="форма")
+    assert "consent_date" in errors(consent_source="форма")
+    assert "consent_date" in errors(kind=ContactKind.WEBSITE, consent_date=datetime.date(2026, 1, 1),
+                                    consent_source="форма")
+    # Given again on a later day than the unsubscribe: mailings may go there again.
+    info = address(cp, "back@b.ru", opted_out_at=NOW - datetime.timedelta(days=10))
+    info.full_clean()
+    assert info.opted_out_at is not None and not info.may_mail
+    info.consent_date = datetime.date(2026, 12, 1)
+    info.full_clean()
+    assert info.opted_out_at is None and info.may_mail
