@@ -341,6 +341,8 @@ SPECTACULAR_SETTINGS = {
         "CalendarEventKindEnum": "activities.api.serializers.EVENT_KIND_CHOICES",
         "DocumentKindEnum": "sales.models.DocumentKind",
         "FieldModeEnum": "marketing.models.FieldMode",
+        "MailingStateEnum": "marketing.models.Mailing.State",
+        "MailingRecipientStateEnum": "marketing.models.RecipientState",
     },
 }
 

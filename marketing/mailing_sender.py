@@ -34,7 +34,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import make_msgid
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -91,14 +91,17 @@ def release_stale(mailing_id, now):
 
 
 def claim_batch(mailing_id, token, now, size=BATCH):
-    """queued → sending for up to ``size`` due rows; returns the ids this worker got."""
-    due = list(MailingRecipient.objects.filter(mailing_id=mailing_id, state=S.QUEUED, next_attempt_at__lte=now)
-               .order_by("pk").values_list("pk", flat=True)[:size])
-    if not due:
-        return []
-    MailingRecipient.objects.filter(pk__in=due, state=S.QUEUED).update(
-        state=S.SENDING, claimed_by=token, next_attempt_at=now + lease())
-    return list(MailingRecipient.objects.filter(pk__in=due, state=S.SENDING, claimed_by=token)
+    """queued → sending for up to ``size`` due rows; returns the ids this worker got (empty only
+    when nothing is due). PostgreSQL skips rows another worker is claiming; SQLite's immediate
+    transactions take turns."""
+    due = MailingRecipient.objects.filter(mailing_id=mailing_id, state=S.QUEUED, next_attempt_at__lte=now)
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True)
+    with transaction.atomic():
+        ids = list(due.order_by("pk").values_list("pk", flat=True)[:size])
+        MailingRecipient.objects.filter(pk__in=ids, state=S.QUEUED).update(
+            state=S.SENDING, claimed_by=token, next_attempt_at=now + lease())
+    return list(MailingRecipient.objects.filter(pk__in=ids, state=S.SENDING, claimed_by=token)
                 .order_by("pk").values_list("pk", flat=True))
 
 
@@ -425,7 +428,7 @@ def record_history(mailing, token, adopt=False):
     mine = (MailingRecipient.objects.filter(mailing_id=mailing.pk, claimed_by=token, interaction__isnull=True)
             .filter(Q(state=S.SENT) | Q(state=S.HANDED_OVER)))
     with transaction.atomic():
-        rows = list(mine.select_for_update().select_related("counterparty__main_manager", "contact_person"))
+        rows = list(mine.select_for_update(of=("self",)).select_related("counterparty__main_manager", "contact_person"))
         if not rows:
             return 0
         kind = InteractionType.by_code("email" if mailing.channel == Channel.EMAIL else "sms")

@@ -16,7 +16,7 @@ from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Sub
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from activities.models import Interaction, InteractionType
 from clients.models import Counterparty
@@ -153,7 +153,7 @@ def effect_columns(first):
         Column("won", gettext_lazy("Won deals"), "int", total=True),
         Column("revenue", gettext_lazy("Revenue"), "money", currency_key="currency", total=True),
         Column("profit", gettext_lazy("Profit"), "money", currency_key="currency", total=True),
-        Column("cost", gettext_lazy("Cost"), "money", currency_key="currency", total=True),
+        Column("cost", pgettext_lazy("marketing", "Cost"), "money", currency_key="currency", total=True),
         Column("cost_per_lead", gettext_lazy("Cost per lead"), "money", currency_key="currency"),
         Column("roi", gettext_lazy("ROI, %"), "percent"),
     ]

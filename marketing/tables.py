@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.tables import Column, Table
 
@@ -13,7 +14,7 @@ class CampaignTable(Table):
     start = Column(_("Start"), order_by="start", css="text-nowrap")
     end = Column(_("End"), order_by="end", css="text-nowrap")
     budget = Column(_("Budget"), order_by="budget", css="text-end text-nowrap")
-    cost_total = Column(_("Cost"), css="text-end text-nowrap")
+    cost_total = Column(pgettext_lazy("marketing", "Cost"), css="text-end text-nowrap")
     currency = Column(_("Currency"))
     responsible = Column(_("Responsible"))
 
@@ -21,7 +22,7 @@ class CampaignTable(Table):
 class InquiryTable(Table):
     default_sort = "-received_at"
 
-    received_at = Column(_("Received"), order_by="received_at", linkify=True, css="text-nowrap")
+    received_at = Column(pgettext_lazy("inquiry", "Received"), order_by="received_at", linkify=True, css="text-nowrap")
     channel = Column(_("Channel"))
     company = Column(_("Company"))
     person_name = Column(_("Person"))

@@ -23,3 +23,8 @@ router.register("call-scripts", calls.CallScriptViewSet)
 router.register("call-questions", calls.CallQuestionViewSet)
 router.register("call-lists", calls.CallListViewSet)
 router.register("call-list-entries", calls.CallListEntryViewSet)
+
+from . import mailings  # noqa: E402  (email and SMS mailings)
+
+router.register("mailings", mailings.MailingViewSet)
+router.register("mailing-recipients", mailings.MailingRecipientViewSet)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activities.models import Interaction
 from clients.models import ContactPerson, Counterparty, counterparty_scope
@@ -52,7 +53,7 @@ class CallQuestion(BaseModel):
                                related_name="questions")
     order = models.PositiveIntegerField(_("order"), default=0)
     text = models.CharField(_("question"), max_length=300)
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    kind = models.CharField(pgettext_lazy("question", "kind"), max_length=8, choices=Kind.choices, default=Kind.TEXT)
     options = models.TextField(_("options"), blank=True, help_text=_("Choice questions: one option per line."))
     required = models.BooleanField(_("required"), default=False,
                                    help_text=_("Must be answered when the client is reached."))
@@ -146,7 +147,7 @@ class CallListEntry(BaseModel):
     class State(models.TextChoices):
         PENDING = "pending", _("To call")
         IN_PROGRESS = "in_progress", _("Calling")
-        REACHED = "reached", _("Reached")
+        REACHED = "reached", pgettext_lazy("call", "Reached")
         NO_ANSWER = "no_answer", _("No answer")
         CALL_BACK = "call_back", _("Call back")
         REFUSED = "refused", _("Refused")
