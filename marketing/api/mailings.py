@@ -49,7 +49,7 @@ class MailingSerializer(BaseModelSerializer):
         instance = self.instance
         if instance is not None and not instance.editable:
             # Started: the recipients and the text are fixed (a PUT may repeat them unchanged).
-            errors = {name: ["The mailing has been started: only its name and campaign may change."]
+            errors = {name: [_("The mailing has been started: only its name and campaign may change.")]
                       for name, value in attrs.items()
                       if name not in (*MailingForm.AFTER_START, "version") and value != getattr(instance, name)}
             if errors:
