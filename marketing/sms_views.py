@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -26,6 +27,7 @@ from . import services_sms
 from .models import OutgoingSms
 from .models.sms import MAX_TEXT
 from .sms import segments
+from .tasks import send_sms
 
 ROWS = 100
 KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -140,6 +142,19 @@ class CardSmsView(generic.RestrictedMixin, View):
         return render(self.request, self.template_name, {
             "counterparty": counterparty, "messages_sent": rows[:ROWS], "more": len(rows) > ROWS, "form": form,
             "can_send": self.may_send(counterparty), "counter": segments(text)}, status=status)
+
+
+class SmsRetryView(generic.RestrictedMixin, View):
+    """A failed SMS back to the queue with fresh attempts (whoever may change it)."""
+
+    model = OutgoingSms
+
+    def post(self, request, pk):
+        sms = get_object_or_404(self.get_queryset(access.CHANGE), pk=pk)
+        if services_sms.retry(sms):
+            transaction.on_commit(lambda: send_sms.enqueue(sms.pk))
+            messages.success(request, _("The SMS to %(to)s is queued again.") % {"to": format_phone(sms.to)})
+        return HttpResponseRedirect(sms.get_absolute_url())
 
 
 @login_required

@@ -59,4 +59,5 @@ from . import sms_views  # noqa: E402  (the client card's SMS tab and its segmen
 urlpatterns += [
     path("card/<int:pk>/sms/", sms_views.CardSmsView.as_view(), name="card_sms"),
     path("sms/counter/", sms_views.counter, name="sms_counter"),
+    path("sms/<int:pk>/retry/", sms_views.SmsRetryView.as_view(), name="sms_retry"),
 ]

@@ -129,6 +129,7 @@ def register_sms_samples():
     samples.probe("marketing:card_sms", method="post", action=access.CHANGE, target=Counterparty,
                   data=lambda world, client: {"number": "+7 916 765-43-21", "text": "Probe SMS",
                                               "key": secrets.token_urlsafe(18)})
+    samples.probe("marketing:sms_retry", method="post", action=access.CHANGE, target=OutgoingSms)
 
 
 register_sms_samples()

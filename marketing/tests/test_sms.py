@@ -468,3 +468,18 @@ def test_demo_sms_are_sent_through_the_console(manager, teammate, client_with_ph
     row = OutgoingSms.objects.get()
     assert row.state == "sent" and row.interaction.counterparty == client_with_phones[0]
     assert demo_sms.load() == 0
+
+
+def test_a_failed_sms_is_sent_again_from_the_card(manager, teammate, client_for, client_with_phones):
+    from django.urls import reverse
+
+    cp = client_with_phones[0]
+    sms = queued(cp)
+    OutgoingSms.objects.filter(pk=sms.pk).update(state=OutgoingSms.State.FAILED, attempts=8, last_error="400 bad")
+    page = client_for(manager).get(card_url(cp)).content.decode()
+    assert 'data-testid="sms-retry"' in page
+    url = reverse("marketing:sms_retry", args=[sms.pk])
+    assert client_for(teammate).post(url).status_code == 404
+    assert client_for(manager).post(url).status_code == 302
+    sms.refresh_from_db()
+    assert (sms.state, sms.attempts, sms.last_error) == (OutgoingSms.State.QUEUED, 0, "")
