@@ -168,6 +168,10 @@ def load_mailings(author, group, campaigns, today):
              "15 %. Ваш менеджер {{ manager_name }} подберёт удобное время.\n\nС уважением, компания «Лидер»")
     mailings.start(news, author)
     sent = mailing_sender.send_mailing(news.pk, email_backend="django.core.mail.backends.dummy.EmailBackend")
+    from activities.models import Interaction
+
+    Interaction.history.filter(basis_type__model="mailing", basis_id=news.pk).update(
+        history_change_reason=REASON, history_user=author)
     return sent
 
 

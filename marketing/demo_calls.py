@@ -5,10 +5,14 @@ outgoing call in the client's interactions."""
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from activities.models import Interaction
+
 from . import call_lists
+from .demo import REASON
 from .models import CallList, CallListEntry, CallQuestion, CallScript, Campaign, MailingGroup
 
 SCRIPT = "Сервисный договор: опрос"
@@ -63,6 +67,7 @@ def load(stdout=None, now=None):
         call_list.operators.set([u for name, u in users.items() if name != "admin"])
         call_lists.fill(call_list, users["admin"], now=now - dt.timedelta(days=2))
         called = call_half(call_list, users, author, now)
+        mark_demo_history(Interaction, basis=call_list)
     return {"call_entries": call_list.entries.count(), "calls": called}
 
 
@@ -87,6 +92,20 @@ def call_half(call_list, users, fallback, now):
             comment="Просили прислать КП на почту." if outcome == "reached" and i % 2 else "",
             call_back_at=now + dt.timedelta(days=1, hours=i % 5) if outcome == "call_back" else None)
     return len(half)
+
+
+def mark_demo_history(model, basis):
+    """The history of the interactions the demo recorded says who (their responsible) and why."""
+    rows = model.objects.filter(basis_type=ContentType.objects.get_for_model(basis), basis_id=basis.pk)
+    for responsible_id, pks in _by_responsible(rows).items():
+        model.history.filter(id__in=pks).update(history_change_reason=REASON, history_user_id=responsible_id)
+
+
+def _by_responsible(rows):
+    found = {}
+    for pk, responsible_id in rows.values_list("pk", "responsible_id"):
+        found.setdefault(responsible_id, []).append(pk)
+    return found
 
 
 def register():
