@@ -290,9 +290,6 @@ class Unknown(Exception):
     """The connection broke after the message was completed: it may have been delivered."""
 
 
-CHANNELS = {Channel.EMAIL: EmailChannel, Channel.SMS: SmsChannel}
-
-
 def channel_for(mailing, email_backend=None):
     return EmailChannel(email_backend) if mailing.channel == Channel.EMAIL else SmsChannel()
 
@@ -398,10 +395,12 @@ def send_mailing(mailing_id, token=None, max_batches=None, email_backend=None):
     return sent
 
 
+# Rows still to send, or sent but not yet in the client's history.
+WAITING = Q(state__in=[S.QUEUED, S.SENDING]) | (DELIVERED & Q(interaction__isnull=True))
+
+
 def unfinished(mailing_id):
-    """Rows still to send, or sent but not yet in the client's history."""
-    return MailingRecipient.objects.filter(
-        Q(state__in=[S.QUEUED, S.SENDING]) | (DELIVERED & Q(interaction__isnull=True)), mailing_id=mailing_id)
+    return MailingRecipient.objects.filter(WAITING, mailing_id=mailing_id)
 
 
 def finish_if_complete(mailing_id):

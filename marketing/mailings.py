@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from clients.models import ContactInfo, ContactKind, Counterparty
 from clients.validators import parse_phone
 
-from .models import Audience, Channel, GroupMember, Mailing, MailingRecipient, RecipientState
+from .models import FINAL_STATES, Audience, Channel, GroupMember, Mailing, MailingRecipient, RecipientState
 from .segments import segment_queryset
 
 INSERT_BATCH = 2000
@@ -168,8 +168,7 @@ def progress(mailing, recipients=None):
     qs = recipients if recipients is not None else mailing.recipients.all()
     counts = dict(qs.order_by().values_list("state").annotate(n=Count("pk")))
     total = sum(counts.values())
-    done = sum(counts.get(s, 0) for s in (RecipientState.SENT, RecipientState.HANDED_OVER,
-                                          RecipientState.FAILED, RecipientState.UNSUBSCRIBED))
+    done = sum(counts.get(s, 0) for s in FINAL_STATES)
     delivered = counts.get(RecipientState.SENT, 0) + counts.get(RecipientState.HANDED_OVER, 0)
     return {"counts": counts, "total": total, "done": done, "delivered": delivered,
             "percent": int(done * 100 / total) if total else 100,

@@ -1,14 +1,13 @@
 """Background tasks of marketing run by ``manage.py db_worker``; ``manage.py scheduler`` enqueues
 the periodic ones. State lives in the business tables (conditional updates), not in the tasks."""
 
-from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from core import scheduling
 
 from . import mailing_sender, services_sms
-from .models import DELIVERED, Mailing, MailingRecipient, RecipientState
+from .models import Mailing, MailingRecipient
 
 # Key of the task that sends the queued SMS (scheduling.run_soon(SMS_QUEUE) sends them now).
 SMS_QUEUE = "sms_queue"
@@ -38,8 +37,7 @@ def send_mailing(mailing_id):
 def mailings_due():
     """A mailing being sent has a due recipient, one whose worker's lease ran out, or a
     delivered message not yet in the client's history."""
-    waiting = Q(state__in=[RecipientState.QUEUED, RecipientState.SENDING]) | (DELIVERED & Q(interaction__isnull=True))
-    return MailingRecipient.objects.filter(waiting, mailing__state=Mailing.State.SENDING,
+    return MailingRecipient.objects.filter(mailing_sender.WAITING, mailing__state=Mailing.State.SENDING,
                                            next_attempt_at__lte=timezone.now()).exists()
 
 

@@ -148,8 +148,7 @@ class MailingRecipient(models.Model):
 
     @property
     def done(self):
-        return self.state in {RecipientState.SENT, RecipientState.HANDED_OVER, RecipientState.FAILED,
-                              RecipientState.UNSUBSCRIBED}
+        return self.state in FINAL_STATES
 
 
 # States a recipient is finished in (the mailing is done when none is left outside them).
