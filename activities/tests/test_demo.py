@@ -1,6 +1,7 @@
 """Demo activities: idempotent, deterministic, valid, and a calendar that looks alive today."""
 
 import datetime as dt
+import time
 from io import StringIO
 
 import pytest
@@ -11,7 +12,6 @@ from django.utils import timezone
 
 from activities import demo
 from activities.models import Interaction, Reminder, Task
-from core.tests.demo import PASSWORD, demo_for_module
 
 MANAGERS = ["manager1", "manager2", "manager3"]  # the clients' demo managers (no sibling demo import)
 
@@ -20,10 +20,15 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 3, 12, 7, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Moscow
 
 
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    with demo_for_module(django_db_blocker, NOW) as result:
-        yield result
+@pytest.fixture
+def loaded(settings):
+    settings.DEMO_MODE = True
+    with time_machine.travel(NOW, tick=False):
+        out = StringIO()
+        started = time.monotonic()
+        call_command("load_demo", stdout=out)
+        elapsed = time.monotonic() - started
+    return out.getvalue(), elapsed
 
 
 def counts():
@@ -51,7 +56,7 @@ def test_load_twice_adds_nothing(loaded):
     assert elapsed < 30  # the whole demo, clients included: bulk inserts, not row by row
     with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
         output = StringIO()
-        call_command("load_demo", stdout=output, password=PASSWORD)
+        call_command("load_demo", stdout=output)
     assert "already loaded" in output.getvalue()
     assert counts() == first
 

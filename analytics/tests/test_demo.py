@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count, F
 
 from analytics import demo
@@ -22,7 +23,6 @@ from analytics.models import (
     SalesPlan,
     Stage,
 )
-from core.tests.demo import demo_for_module
 from sales.models import Order, PlanFact, Shipment
 
 NOW = dt.datetime(2025, 3, 12, 7, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Moscow
@@ -32,8 +32,13 @@ MANAGERS = ["manager1", "manager2", "manager3"]  # the clients' demo managers (n
 
 @pytest.fixture(scope="module")
 def demo_company(django_db_setup, django_db_blocker):
-    with demo_for_module(django_db_blocker, NOW) as (output, _elapsed):
-        yield output
+    """The whole demo, loaded once for the module and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(NOW, tick=False):
+            out = io.StringIO()
+            call_command("load_demo", password="demo-password-1", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 def counter(run, field):

@@ -1,12 +1,9 @@
-import datetime as dt
 from io import StringIO
 
 import phonenumbers
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.test import override_settings
 from stdnum.ru import inn, ogrn
 
 from clients import demo
@@ -23,7 +20,6 @@ from clients.services import build_search_text
 from clients.validators import okpo_is_valid
 from core.access import Role
 from core.models import CustomProperty
-from core.tests.demo import demo_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -43,31 +39,16 @@ def counts():
     return counts
 
 
-def test_demo_passwords_need_demo_mode(settings):
-    # First in the module: it needs an empty database, before the module's demo is loaded.
-    settings.DEMO_MODE = False
-    with pytest.raises(CommandError, match="KLIENTURA_DEMO"):
-        load()
-    assert not get_user_model().objects.exists()
-    load(password="Long-demo-pass-2024")
-    assert get_user_model().objects.get(username="manager1").check_password("Long-demo-pass-2024")
-
-
-NOW = dt.datetime(2025, 3, 12, 7, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def demo_company(django_db_setup, django_db_blocker):
-    with override_settings(DEMO_MODE=True), demo_for_module(django_db_blocker, NOW, password=None) as loaded:
-        yield loaded[0]
-
-
-def test_load_twice_changes_nothing(demo_company, settings):
+@pytest.fixture
+def demo_mode(settings):
     settings.DEMO_MODE = True
+
+
+def test_load_twice_changes_nothing(demo_mode):
+    output = load()
     first = counts()
-    assert "admin / admin" in demo_company and "http://127.0.0.1:8000" in demo_company
-    with time_machine.travel(NOW, tick=False):
-        load()
+    assert "admin / admin" in output and "http://127.0.0.1:8000" in output
+    load()
     assert counts() == first
     assert first["Counterparty"] == sum(n for _c, n in demo.DEMO_PLAN) == 300
     assert first["history"] >= first["Counterparty"] + first["ContactInfo"]  # the History tab has rows
@@ -88,7 +69,8 @@ def test_load_twice_changes_nothing(demo_company, settings):
     assert set(demo.MANAGERS) <= set(calendar_users(users["saleshead"]).values_list("username", flat=True))
 
 
-def test_counterparties_are_valid(demo_company):
+def test_counterparties_are_valid(demo_mode):
+    load()
     cps = list(Counterparty.objects.all())
     assert len({cp.tax_id for cp in cps}) == len(cps)  # unique tax ids
     for cp in cps:
@@ -112,7 +94,8 @@ def test_counterparties_are_valid(demo_company):
     assert Counterparty.objects.filter(main_manager__isnull=True, is_client=True).exists()
 
 
-def test_managers_see_only_their_clients(demo_company):
+def test_managers_see_only_their_clients(demo_mode):
+    load()
     assert CounterpartyShare.objects.exists()
     everything = set(Counterparty.objects.values_list("pk", flat=True))
     seen = {}
@@ -126,3 +109,12 @@ def test_managers_see_only_their_clients(demo_company):
     assert len(seen["manager1"] | seen["manager2"] | seen["manager3"]) < len(everything)
     head = get_user_model().objects.get(username="head")
     assert set(Counterparty.objects.restrict(head).values_list("pk", flat=True)) == everything
+
+
+def test_demo_passwords_need_demo_mode(settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="KLIENTURA_DEMO"):
+        load()
+    assert not get_user_model().objects.exists()
+    load(password="Long-demo-pass-2024")
+    assert get_user_model().objects.get(username="manager1").check_password("Long-demo-pass-2024")
