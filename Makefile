@@ -7,8 +7,9 @@ PORT   ?= 8000
 DEMO_ENV := KLIENTURA_DEMO=1 DEBUG=0
 # PostgreSQL for the second test pass; .ci/run sets it, developers may too.
 KLIENTURA_TEST_POSTGRES ?=
-# Extra pytest options for both passes, e.g. `make test PYTEST_ARGS="-n 2 -x"` (pytest-xdist).
-PYTEST_ARGS ?=
+# pytest options for both passes: two pytest-xdist workers, each test module on one worker (its
+# module-level fixtures, e.g. the demo company, load once). `make test PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n 2 --dist loadscope
 
 .PHONY: install run test test-sqlite test-postgres lint bench demo worker messages clean
 

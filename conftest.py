@@ -21,4 +21,36 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_database_copies(django_db_setup, django_db_blocker):
+    """Keep what the freshly migrated test database holds: a copy for tests that start real
+    processes, and the seeded rows for after a flush."""
+    from core.tests import dbtemplate, seeds
+
+    with django_db_blocker.unblock():
+        seeds.save()
+        dbtemplate.capture()
+
+
+def _flushes(item):
+    marker = item.get_closest_marker("django_db")
+    return ("transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+            or (marker is not None and marker.kwargs.get("transaction", False)))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, the migrations' seeded rows are put back (see
+    core.tests.seeds): any test module may run next on this xdist worker."""
+    result = yield
+    if _flushes(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        from core.tests import seeds
+
+        with item.config.stash[blocking_manager_key].unblock():
+            seeds.restore()
+    return result
+
+
 pytest_plugins = ["core.tests.fixtures"]

@@ -21,6 +21,7 @@ Each delivered message is recorded as an interaction in the client's history, in
 guarded by ``interaction IS NULL`` so a re-run never writes two.
 """
 
+import collections
 import datetime
 import logging
 import re
@@ -329,8 +330,10 @@ def still_sending(mailing_id):
     return Mailing.objects.filter(pk=mailing_id, state=Mailing.State.SENDING).exists()
 
 
-def deliver(channel, mailing, recipient, token, now):
-    """Send one claimed recipient; returns True if the server accepted it."""
+def deliver(channel, mailing, recipient, token, now, accepted=None):
+    """Send one claimed recipient; returns True if the server accepted it. ``accepted`` collects
+    the row with the server's reply, to be marked sent with the rest of the batch (see
+    ``mark_sent``); without it the row is marked at once."""
     text = texts(mailing, recipient)
     try:
         channel.prepare(mailing, recipient, text)
@@ -354,9 +357,25 @@ def deliver(channel, mailing, recipient, token, now):
     except Permanent as exc:
         fail(recipient.pk, token, [S.HANDED_OVER], str(exc))
         return False
-    MailingRecipient.objects.filter(pk=recipient.pk, state=S.HANDED_OVER, claimed_by=token).update(
-        state=S.SENT, provider_id=provider_id)
+    recipient.state, recipient.provider_id = S.SENT, provider_id
+    if accepted is None:
+        mark_sent([recipient], token)
+    else:
+        accepted.append(recipient)
     return True
+
+
+def mark_sent(recipients, token):
+    """handed → sent with the server's reply, one statement per distinct reply (a test server
+    answers each message alike) in one transaction. A worker killed before this leaves the rows
+    handed over, which count as sent."""
+    by_reply = collections.defaultdict(list)
+    for r in recipients:
+        by_reply[r.provider_id].append(r.pk)
+    with transaction.atomic():
+        for reply, pks in by_reply.items():
+            MailingRecipient.objects.filter(pk__in=pks, state=S.HANDED_OVER, claimed_by=token).update(
+                state=S.SENT, provider_id=reply)
 
 
 def send_mailing(mailing_id, token=None, max_batches=None, email_backend=None):
@@ -379,14 +398,15 @@ def send_mailing(mailing_id, token=None, max_batches=None, email_backend=None):
             batches += 1
             rows = list(MailingRecipient.objects.filter(pk__in=ids).order_by("pk").select_related(
                 "counterparty__main_manager", "contact_person"))
-            gone = withdrawn(mailing, rows)
+            gone, accepted = withdrawn(mailing, rows), []
             for recipient in rows:
                 if recipient.address in gone:
                     MailingRecipient.objects.filter(pk=recipient.pk, state=S.SENDING, claimed_by=token).update(
                         state=S.UNSUBSCRIBED, claimed_by="")
                     continue
                 throttle.wait()
-                sent += deliver(channel, mailing, recipient, token, timezone.now())
+                sent += deliver(channel, mailing, recipient, token, timezone.now(), accepted)
+            mark_sent(accepted, token)
             record_history(mailing, token)
     finally:
         channel.close()
@@ -448,6 +468,6 @@ def record_history(mailing, token, adopt=False):
                  for i, r in zip(created, rows, strict=True) if r.contact_person_id]
         Interaction.contact_persons.through.objects.bulk_create(links)
         for interaction, r in zip(created, rows, strict=True):
-            MailingRecipient.objects.filter(pk=r.pk, interaction__isnull=True).update(
-                interaction=interaction, claimed_by="")
+            r.interaction, r.claimed_by = interaction, ""
+        MailingRecipient.objects.filter(interaction__isnull=True).bulk_update(rows, ["interaction", "claimed_by"])
     return len(rows)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from activities.models import Reminder, Task
+from core.tests import dbtemplate
 
 
 def free_port():
@@ -113,6 +114,8 @@ class ProcessDB:
 
     def __init__(self, directory):
         global _template_db
+        if _template_db is None:
+            _template_db = dbtemplate.sqlite_copy()  # the test database as migrated, if saved
         if _template_db is None:
             template_dir = Path(tempfile.mkdtemp(prefix="klientura-worker-db-"))
             atexit.register(shutil.rmtree, template_dir, True)

@@ -21,7 +21,7 @@ CASES = ["list, admin", "list, manager", "list, next page", "filter: property (c
 def bench(**options):
     out = StringIO()
     # The mailing speed needs a worker process on a database of its own: measured by make bench only.
-    call_command("bench", stdout=out, stderr=StringIO(), **{"repeat": 2, "warmup": 1, "mailing_size": 0, **options})
+    call_command("bench", stdout=out, stderr=StringIO(), **{"repeat": 1, "warmup": 1, "mailing_size": 0, **options})
     return out.getvalue()
 
 

