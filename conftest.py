@@ -43,7 +43,7 @@ def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush, the migrations' seeded rows are put back (see
     core.tests.seeds): any test module may run next on this xdist worker."""
     result = yield
-    if _flushes(item):
+    if _flushes(item) and nextitem is not None:  # after the last test the test database is gone
         from pytest_django.plugin import blocking_manager_key
 
         from core.tests import seeds
