@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -142,8 +142,11 @@ def counterparty_scope(user, path="counterparty"):
         managed = Counterparty.all_objects.filter(main_manager=user).values("pk")
         shared = CounterpartyShare.objects.filter(user=user).values("counterparty_id")
         return Q(**{f"{path}__in": managed}) | Q(**{f"{path}__in": shared})
-    shared = CounterpartyShare.objects.filter(counterparty=OuterRef("pk"), user=user)
-    return Q(main_manager=user) | Q(Exists(shared))
+    # One id list (the manager's own plus shared) instead of an OR with a correlated EXISTS:
+    # PostgreSQL then probes the small list per row rather than giving up on the index.
+    mine = Counterparty.all_objects.filter(main_manager=user).order_by().values("pk")
+    shared = CounterpartyShare.objects.filter(user=user).order_by().values("counterparty_id")
+    return Q(pk__in=mine.union(shared, all=True))
 
 
 class OwnedByCounterparty(BaseModel):

@@ -89,7 +89,7 @@ def _publish(run, sql):
                           f"FROM {table(ClientAnalysis)} WHERE run_id = %s", [run.pk])
     AnalysisRun.objects.filter(pk=run.pk).update(
         status=AnalysisRun.Status.DONE, progress=100, step="", finished_at=timezone.now(),
-        clients=totals[0], total=Decimal(str(totals[1] or 0)).quantize(Decimal("0.01")), skipped=sql.skipped(),
+        clients=totals[0], total=Decimal(str(totals[1] or 0)).quantize(Decimal("0.01")), skipped=sql.skipped,
         counts=class_counts(run))
 
 
@@ -138,6 +138,7 @@ class Sql:
     def __init__(self, run):
         self.run = run
         self.pg = connection.vendor == "postgresql"
+        self.skipped = {}  # {currency: shipment lines}, filled by collect()
         self.true, self.false = ("TRUE", "FALSE") if self.pg else ("1", "0")
         p = run.params
         self.a, self.b = self.num(p["a_threshold"]), self.num(p["b_threshold"])
@@ -264,7 +265,7 @@ class Sql:
 
     # --- step 1: sales reduced to per-client figures --------------------------------------------
 
-    def sale_filter(self, currency_test):
+    def sale_filter(self):
         return f"""
             FROM {table(Shipment)} s
             JOIN {table(OrderLine)} l ON l.id = s.line_id
@@ -272,19 +273,19 @@ class Sql:
             WHERE s.kind = 'actual' AND s.deleted_at IS NULL AND l.deleted_at IS NULL AND o.deleted_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM {table(Counterparty)} x
                               WHERE x.id = o.counterparty_id AND x.deleted_at IS NOT NULL)
-              AND o.state NOT IN (%s, %s) AND s.date <= {self.param_date()} AND {currency_test}"""
-
-    def sale_params(self):
-        return [*LEFT_OUT_STATES, self.date(self.run.analysis_date), self.run.currency]
+              AND o.state NOT IN (%s, %s) AND s.date <= {self.param_date()}"""
 
     def collect(self):
         run = self.run
         self.tune()
         self.analyze_if_unknown(Shipment, OrderLine, Order, Counterparty, Interaction)
+        # Sales in other currencies are read in the same pass (``other``), counted, then set aside.
         self.temp("an_sale", f"""
             SELECT o.counterparty_id AS cp, s.order_id AS oid, s.date AS d,
-                   {self.kopecks("s.quantity * l.price")} AS amt, {self.kopecks("s.quantity * l.cost")} AS cst
-            {self.sale_filter("o.currency = %s")}""", self.sale_params(), index="")
+                   {self.kopecks("s.quantity * l.price")} AS amt, {self.kopecks("s.quantity * l.cost")} AS cst,
+                   CASE WHEN o.currency = %s THEN NULL ELSE o.currency END AS other
+            {self.sale_filter()}""", [run.currency, *LEFT_OUT_STATES, self.date(run.analysis_date)], index="")
+        self.skipped = self.set_aside()
         # A purchase is an order with a shipment, dated by its first one.
         self.temp("an_purchase", "SELECT cp, oid, MIN(d) AS d FROM an_sale GROUP BY cp, oid", index="")
         self.buyers()
@@ -343,12 +344,20 @@ class Sql:
             return "CASE WHEN a.rev > 0 THEN (a.rev - a.cst) * 100.0 / a.rev END"
         return "a.rev"
 
-    def skipped(self):
-        """{currency: shipment lines left out} — sales the analysis could not add up."""
+    def set_aside(self):
+        """{currency: shipment lines left out}, the sales the analysis cannot add up, removed
+        from ``an_sale``."""
+        count = "SELECT other, COUNT(*) FROM {} GROUP BY other ORDER BY other"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT o.currency, COUNT(*) {self.sale_filter('o.currency <> %s')} "
-                           f"GROUP BY o.currency ORDER BY o.currency", self.sale_params())
-            return {currency: count for currency, count in cursor.fetchall()}
+            if self.pg:  # one scan: the deleted rows are counted
+                cursor.execute("WITH d AS (DELETE FROM an_sale WHERE other IS NOT NULL RETURNING other) "
+                               + count.format("d"))
+                return dict(cursor.fetchall())
+            cursor.execute(count.format("an_sale WHERE other IS NOT NULL"))
+            skipped = dict(cursor.fetchall())
+            if skipped:
+                cursor.execute("DELETE FROM an_sale WHERE other IS NOT NULL")
+            return skipped
 
     # --- step 2: a row per client ---------------------------------------------------------------
 
