@@ -378,15 +378,16 @@ def mark_sent(recipients, token):
                 state=S.SENT, provider_id=reply)
 
 
-def send_mailing(mailing_id, token=None, max_batches=None, email_backend=None):
+def send_mailing(mailing_id, token=None, max_batches=None, email_backend=None, rate=None):
     """Send what is due of one mailing; several workers may run this at once. Returns the
-    number of messages this call got accepted."""
+    number of messages this call got accepted. ``rate``: messages per second, default
+    ``KLIENTURA_MAILING_RATE``; 0 does not pace."""
     token = token or uuid.uuid4().hex
     mailing = Mailing.objects.filter(pk=mailing_id).first()
     if mailing is None:
         return 0
     channel = channel_for(mailing, email_backend)
-    throttle = Throttle(settings.KLIENTURA_MAILING_RATE)
+    throttle = Throttle(settings.KLIENTURA_MAILING_RATE if rate is None else rate)
     sent = batches = 0
     try:
         while still_sending(mailing_id) and (max_batches is None or batches < max_batches):

@@ -1,13 +1,9 @@
 """Demo analysis: every class, stage, XYZ class and risk reason has clients; runs computed; idempotent."""
 
 import datetime as dt
-import io
 from collections import Counter
 
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F
 
 from analytics import demo
@@ -23,6 +19,7 @@ from analytics.models import (
     SalesPlan,
     Stage,
 )
+from core.tests.demo import load, load_once
 from sales.models import Order, PlanFact, Shipment
 
 NOW = dt.datetime(2025, 3, 12, 7, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Moscow
@@ -33,12 +30,7 @@ MANAGERS = ["manager1", "manager2", "manager3"]  # the clients' demo managers (n
 @pytest.fixture(scope="module")
 def demo_company(django_db_setup, django_db_blocker):
     """The whole demo, loaded once for the module and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with time_machine.travel(NOW, tick=False):
-            out = io.StringIO()
-            call_command("load_demo", password="demo-password-1", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
+    yield from load_once(django_db_blocker, now=NOW, password="demo-password-1")
 
 
 def counter(run, field):
@@ -103,10 +95,7 @@ def test_plans_override_and_valid_orders(demo_company, db):
 
 def test_load_again_adds_nothing(demo_company, db):
     before = (Order.objects.count(), AnalysisRun.objects.count(), SalesPlan.objects.count())
-    with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
-        out = io.StringIO()
-        call_command("load_demo", password="demo-password-1", stdout=out)
-    assert "Demo analysis is already loaded." in out.getvalue()
+    assert "Demo analysis is already loaded." in load(NOW + dt.timedelta(days=1), password="demo-password-1")
     assert (Order.objects.count(), AnalysisRun.objects.count(), SalesPlan.objects.count()) == before
 
 

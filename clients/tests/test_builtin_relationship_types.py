@@ -1,12 +1,10 @@
 """Built-in relationship types read in the user's language until renamed (issue 9, item 8)."""
 
 import importlib
-from io import StringIO
 
 import pytest
 from django.apps import apps as global_apps
 from django.conf import settings
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
@@ -106,14 +104,3 @@ def test_migration_marks_rows_named_as_the_russian_defaults(builtins):
 def test_migration_reverse_restores_russian_names(builtins):
     MIGRATION.remove_builtins(global_apps, None)
     assert stored_name(builtins["regular"]) == "Постоянный"
-
-
-def test_demo_uses_the_builtins_by_code(settings):
-    settings.DEMO_MODE = True
-    call_command("load_demo", stdout=StringIO())
-    assert RelationshipType.objects.count() == 4
-    regular = RelationshipType.objects.get(code="regular")
-    assert stored_name(regular) == "Regular" and regular.description
-    assert Counterparty.objects.filter(relationship_type=regular).exists()
-    with translation.override("en"):
-        assert {str(r) for r in RelationshipType.objects.all()} == {"VIP", "Regular", "Potential", "One-off"}

@@ -1,9 +1,7 @@
-from io import StringIO
-
 import phonenumbers
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
+from django.utils import translation
 from stdnum.ru import inn, ogrn
 
 from clients import demo
@@ -14,23 +12,19 @@ from clients.models import (
     Counterparty,
     CounterpartyGroup,
     CounterpartyShare,
+    RelationshipType,
     SuppliedItem,
 )
 from clients.services import build_search_text
 from clients.validators import okpo_is_valid
 from core.access import Role
 from core.models import CustomProperty
+from core.tests.demo import load, load_once
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [get_user_model(), Counterparty, ContactPerson, ContactInfo, SuppliedItem, CounterpartyShare,
           CounterpartyGroup, CustomProperty]
-
-
-def load(**options):
-    out = StringIO()
-    call_command("load_demo", stdout=out, **options)
-    return out.getvalue()
 
 
 def counts():
@@ -39,13 +33,15 @@ def counts():
     return counts
 
 
-@pytest.fixture
-def demo_mode(settings):
+@pytest.fixture(scope="module")
+def demo_company(django_db_setup, django_db_blocker):
+    """The demo in demo mode (passwords = user names), loaded once for the module."""
+    yield from load_once(django_db_blocker)
+
+
+def test_load_twice_changes_nothing(demo_company, db, settings):
+    output = demo_company
     settings.DEMO_MODE = True
-
-
-def test_load_twice_changes_nothing(demo_mode):
-    output = load()
     first = counts()
     assert "admin / admin" in output and "http://127.0.0.1:8000" in output
     load()
@@ -69,8 +65,7 @@ def test_load_twice_changes_nothing(demo_mode):
     assert set(demo.MANAGERS) <= set(calendar_users(users["saleshead"]).values_list("username", flat=True))
 
 
-def test_counterparties_are_valid(demo_mode):
-    load()
+def test_counterparties_are_valid(demo_company, db):
     cps = list(Counterparty.objects.all())
     assert len({cp.tax_id for cp in cps}) == len(cps)  # unique tax ids
     for cp in cps:
@@ -94,8 +89,7 @@ def test_counterparties_are_valid(demo_mode):
     assert Counterparty.objects.filter(main_manager__isnull=True, is_client=True).exists()
 
 
-def test_managers_see_only_their_clients(demo_mode):
-    load()
+def test_managers_see_only_their_clients(demo_company, db):
     assert CounterpartyShare.objects.exists()
     everything = set(Counterparty.objects.values_list("pk", flat=True))
     seen = {}
@@ -111,10 +105,11 @@ def test_managers_see_only_their_clients(demo_mode):
     assert set(Counterparty.objects.restrict(head).values_list("pk", flat=True)) == everything
 
 
-def test_demo_passwords_need_demo_mode(settings):
-    settings.DEMO_MODE = False
-    with pytest.raises(CommandError, match="KLIENTURA_DEMO"):
-        load()
-    assert not get_user_model().objects.exists()
-    load(password="Long-demo-pass-2024")
-    assert get_user_model().objects.get(username="manager1").check_password("Long-demo-pass-2024")
+def test_demo_uses_the_builtin_relationship_types_by_code(demo_company, db):
+    assert RelationshipType.objects.count() == 4
+    regular = RelationshipType.objects.get(code="regular")
+    stored = RelationshipType.all_objects.filter(pk=regular.pk).values_list("name", flat=True).get()
+    assert stored == "Regular" and regular.description  # the English msgid, shown translated
+    assert Counterparty.objects.filter(relationship_type=regular).exists()
+    with translation.override("en"):
+        assert {str(r) for r in RelationshipType.objects.all()} == {"VIP", "Regular", "Potential", "One-off"}

@@ -1,7 +1,11 @@
 """Demo passwords (password = user name) are refused outside demo mode (issue 8, defect 7)."""
 
+from io import StringIO
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from core.access import Role
@@ -72,3 +76,10 @@ def test_real_passwords_still_work_outside_demo_mode(client, demo_users, setting
     manager.set_password("Long-real-pass-2024")
     manager.save()
     assert client.post("/login/", {"username": "manager1", "password": "Long-real-pass-2024"}).status_code == 302
+
+
+def test_load_demo_refuses_name_passwords_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="KLIENTURA_DEMO"):
+        call_command("load_demo", stdout=StringIO())
+    assert not get_user_model().objects.exists()

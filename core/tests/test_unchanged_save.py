@@ -98,6 +98,13 @@ def sample(model):
     return max(rows, key=_filled) if rows else None
 
 
+def test_the_demo_users_have_the_given_password(demo_company, db):
+    """Outside demo mode ``load_demo`` takes ``--password`` for the users it creates."""
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.get(username="manager1").check_password("demo-password-1")
+
+
 def test_every_edit_route_has_a_sample(demo_company, db):
     assert len(ROUTES) >= 15, ROUTES  # the walk found the edit routes
     missing = [name for name, view in ROUTES if sample(view.model) is None]

@@ -227,6 +227,24 @@ def test_an_email_message_is_dot_stuffed_and_complete(base, marketer, settings):
     assert body.splitlines()[:4] == ["Строка", ".", "..точки", "конец"]
 
 
+def test_sending_is_paced_by_the_rate_unless_told_otherwise(base, marketer, settings, monkeypatch):
+    """KLIENTURA_MAILING_RATE spaces the messages; ``rate=0`` (the demo's mailing) does not wait."""
+    waits = []
+    monkeypatch.setattr(mailing_sender.time, "sleep", waits.append)
+    settings.KLIENTURA_MAILING_RATE = 1
+    backend = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(NOW, tick=True):
+        paced = make_mailing(base, marketer)
+        mailings.start(paced, marketer)
+        assert mailing_sender.send_mailing(paced.pk, email_backend=backend) == 2
+        assert len(waits) == 1 and 0 < waits[0] <= 1  # the second message waited for its second
+        waits.clear()
+        unpaced = make_mailing(base, marketer)
+        mailings.start(unpaced, marketer)
+        assert mailing_sender.send_mailing(unpaced.pk, email_backend=backend, rate=0) == 2
+    assert waits == []
+
+
 def test_pause_resume_cancel(base, marketer, client_for, settings):
     mailing = make_mailing(base, marketer)
     c = client_for(marketer)
