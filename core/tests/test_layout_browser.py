@@ -8,7 +8,6 @@ context per user and language; the viewport changes inside it.
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from activities.tests.factories import InteractionFactory, TaskFactory
 from clients.tests.factories import CounterpartyFactory
@@ -21,17 +20,27 @@ SIZES = [(1280, 800), (390, 844)]
 LANGUAGES = ["ru", "en", "ro"]
 PASSWORD = "Secret-pass-123"
 
-# The page scrolls sideways when the document is wider than the viewport.
-OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
-FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"  # a function: the CSP forbids eval
 MENU_LINKS = """() => [...new Set([...document.querySelectorAll(
     '#nav a.dropdown-item, #nav a.nav-link:not(.dropdown-toggle)')]
     .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/')))]"""
-# The bar's height and the vertical extent of its items: on one row, no item is taller than a row.
-BAR = """() => { const items = [...document.querySelectorAll('#nav > *, #nav > ul > li')]
-    .map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
-    return {height: document.querySelector('nav.navbar').getBoundingClientRect().height,
-            top: Math.min(...items.map(r => r.top)), bottom: Math.max(...items.map(r => r.bottom))}; }"""
+# Everything checked at one viewport size, in one round trip (a function: the CSP forbids eval).
+# The page scrolls sideways when the document is wider than the viewport; charts follow a
+# viewport change a frame or two later (Chart.js resizes on a ResizeObserver callback), so the
+# page gets up to a second to reflow first. The bar: its height and the vertical extent of its
+# items (on one row, no item is taller than a row). The filters: visible as Playwright means it.
+MEASURE = """async () => {
+    const overflow = () => document.documentElement.scrollWidth - window.innerWidth;
+    for (let i = 0; i < 20 && overflow() > 0; i++) await new Promise(done => setTimeout(done, 50));
+    const nav = document.querySelector('nav.navbar');
+    const items = [...document.querySelectorAll('#nav > *, #nav > ul > li')]
+        .map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
+    const form = document.querySelector('#filter-form');
+    const box = form && form.getBoundingClientRect();
+    return {overflow: overflow(),
+            bar: nav && {height: nav.getBoundingClientRect().height,
+                         top: Math.min(...items.map(r => r.top)), bottom: Math.max(...items.map(r => r.bottom))},
+            filters: !!box && box.width > 0 && box.height > 0 && getComputedStyle(form).visibility !== 'hidden'};
+}"""
 ONE_ROW = 64  # px: a Bootstrap navbar with small controls is 57 px high
 
 
@@ -51,28 +60,18 @@ def _pages(page, extra):
     return [*page.evaluate(MENU_LINKS), *extra]
 
 
-def _settled_overflow(page):
-    """Charts follow a viewport change a frame or two later (Chart.js resizes on a ResizeObserver
-    callback): give the page up to a second to reflow before measuring."""
-    try:
-        page.wait_for_function(FITS, timeout=1000)
-    except PlaywrightTimeoutError:
-        pass
-    return page.evaluate(OVERFLOW)
-
-
 def _problems(page, where, width, url, errors):
     found = []
-    overflow = _settled_overflow(page)
-    if overflow > 0:
-        found.append(f"{where}: scrolls sideways by {overflow}px")
+    seen = page.evaluate(MEASURE)
+    if seen["overflow"] > 0:
+        found.append(f"{where}: scrolls sideways by {seen['overflow']}px")
     if errors:
         found.append(f"{where}: console errors {errors}")
+    bar = seen["bar"]
     if width >= 992 and not url.startswith("/admin/"):
-        bar = page.evaluate(BAR)
-        if bar["height"] > ONE_ROW or bar["bottom"] - bar["top"] > ONE_ROW - 16:
+        if bar is None or bar["height"] > ONE_ROW or bar["bottom"] - bar["top"] > ONE_ROW - 16:
             found.append(f"{where}: the bar is not one row {bar}")
-    if width < 992 and page.locator("#filter-form").count() and page.locator("#filter-form").is_visible():
+    if width < 992 and seen["filters"]:
         found.append(f"{where}: the filters are not folded")
     return found
 
@@ -96,14 +95,17 @@ def _check_every_page(browser, live_server, username, extra, languages=LANGUAGES
         page.wait_for_url(lambda url: "/login/" not in url)
         urls = _pages(page, extra)
         assert len(urls) >= 8, urls
-        for url in urls:
+        size = SIZES[0]
+        for n, url in enumerate(urls):
             # One load per page; the layout reflows when the viewport changes (the folding of the
-            # filters and the bar are CSS), so each size is checked on the same document.
-            page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+            # filters and the bar are CSS), so each size is checked on the same document. Every
+            # other page starts from the narrow size: the page loads at the size the last one ended.
             errors.clear()
             page.goto(url)
-            for width, height in SIZES:
-                page.set_viewport_size({"width": width, "height": height})
+            for width, height in SIZES if n % 2 == 0 else SIZES[::-1]:
+                if (width, height) != size:
+                    page.set_viewport_size({"width": width, "height": height})
+                    size = (width, height)
                 problems.extend(_problems(page, f"{username} {lang} {width}px {url}", width, url, errors))
         context.close()
     return problems
