@@ -40,8 +40,13 @@ def create(model, run_id):
 
 
 def next_id(model):
-    """The expression of the parent table's next id."""
-    return f"nextval(pg_get_serial_sequence('{model._meta.db_table}', 'id'))"
+    """The expression of the parent table's next id. The sequence is looked up here, once: inside
+    the statement ``pg_get_serial_sequence`` would be called per row (130 000 risk flags: 0.5 s of
+    catalog lookups)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", [model._meta.db_table])
+        (oid,) = cursor.fetchone()
+    return f"nextval({int(oid)}::regclass)"
 
 
 def attach(model, run_id):
