@@ -21,12 +21,24 @@ def _default_language():
     translation.deactivate()
 
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def _uses_database(items):
+    return any(item.get_closest_marker("django_db") or DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+               for item in items)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _fresh_database_copies(django_db_setup, django_db_blocker):
+def _fresh_database_copies(request, django_db_setup, django_db_blocker):
     """Keep what the freshly migrated test database holds: a copy for tests that start real
-    processes, and the seeded rows for after a flush."""
+    processes, and the seeded rows for after a flush. pytest-django sets up no test database when
+    no collected test uses one (a run of only process tests): then there is nothing to keep, and
+    the configured database must not be touched."""
     from core.tests import dbtemplate, seeds
 
+    if not _uses_database(request.session.items):
+        return
     with django_db_blocker.unblock():
         seeds.save()
         dbtemplate.capture()

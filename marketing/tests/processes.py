@@ -44,11 +44,8 @@ class PostgresProcesses(SqliteProcesses):
         self.env = self._pg_env(self.name)
         self.url = self.env["DATABASE_URL"]
 
-    def admin(self):
-        return psycopg.connect(dbname="postgres", autocommit=True, **self.server)
-
     def create(self, name, template=None):
-        with self.admin() as conn:
+        with dbtemplate.postgres_admin() as conn:
             conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         PostgresProcesses.created.append(name)
 
@@ -67,10 +64,7 @@ class PostgresProcesses(SqliteProcesses):
 def _drop_databases():
     if not PostgresProcesses.created:
         return
-    db = settings.DATABASES["default"]
-    server = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"],
-              "password": db["PASSWORD"]}
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as conn:
+    with dbtemplate.postgres_admin() as conn:
         for name in reversed(PostgresProcesses.created):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -1,7 +1,11 @@
 """Exactly-once mailing with real processes: 10 000 recipients, a real SMTP server (aiosmtpd) on
 loopback, two ``manage.py worker`` processes sending at once, one of them killed with SIGKILL
-half-way and a third started, plus the scheduler. Every address must get the message exactly
-once and every recipient must end up in the client's history once.
+half-way and a third started, plus the scheduler. No address may get the message twice, every
+recipient must end up in the client's history once, and every address must get the message —
+except, at most, the one message the killed worker was completing: if the SIGKILL lands between
+the database's commit of its hand-over and the worker's write of the end of DATA (the commit's
+round trip, under a millisecond of the ~10 ms a message takes), that message is counted as sent
+but the server discarded it (see marketing/mailing_sender.py). Any other loss fails the test.
 
 The processes share a database of their own: a SQLite file (WAL) in the SQLite pass, a fresh
 PostgreSQL database in the PostgreSQL pass.
@@ -101,7 +105,13 @@ def test_exactly_once_with_two_workers_and_one_killed(tmp_path):
     assert set(states) <= {"sent", "handed"} and sum(states.values()) == N, states
     duplicates = {a: n for a, n in inbox.received.items() if n > 1}
     assert not duplicates, f"{len(duplicates)} addresses got it more than once"
-    assert len(inbox.received) == N  # nobody missed it
+    missed = [i for i in range(N) if f"client{i}@example.com" not in inbox.received]
+    # Nobody else missed it: at most the killed worker's message in flight, still "handed".
+    assert len(missed) <= 1, f"{len(missed)} addresses never got it"
+    if missed:
+        row = db.rows("SELECT state FROM marketing_mailingrecipient WHERE address = %s",
+                      f"client{missed[0]}@example.com")
+        assert row == [("handed",)], row
     assert db.rows("SELECT count(*), count(DISTINCT interaction_id) FROM marketing_mailingrecipient") == [(N, N)]
     assert db.value("SELECT count(*) FROM activities_interaction") == N
 
