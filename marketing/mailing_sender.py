@@ -14,8 +14,9 @@ worker send the ``.``. So a worker killed before that commit leaves a row that t
 sends again (the server never got it), and one killed after it leaves a row that is never sent
 again. The only way to lose a message is to die between the database's commit and writing the
 ``.`` — the commit's round trip (about 0.4 ms on PostgreSQL with a local disk, of ~10 ms a
-message), after which the row counts as sent though the server discarded the message; the only way to duplicate one is for the server to accept a DATA it never saw
-end, which SMTP forbids. An SMS is handed over before the gateway is called, with the recipient's
+message), after which the row counts as sent though the server discarded the message; the
+only way to duplicate one is for the server to accept a DATA it never saw end, which SMTP
+forbids. An SMS is handed over before the gateway is called, with the recipient's
 id as the gateway's idempotency key.
 
 Each delivered message is recorded as an interaction in the client's history, in batches,
