@@ -1,5 +1,6 @@
-"""Sending a mailing: each recipient gets it exactly once, with any number of workers, and a
-worker may be killed at any moment.
+"""Sending a mailing: no recipient gets it twice and none is skipped, with any number of workers,
+and a worker may be killed at any moment (at the cost, at most, of the one message it was
+completing: see below).
 
 A recipient row moves only by conditional UPDATEs:
 

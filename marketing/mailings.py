@@ -2,7 +2,7 @@
 pausing and cancelling it, its progress, and unsubscribing (SPEC §6).
 
 The recipients are fixed when the mailing starts (one row per distinct address); the sender
-(marketing/mailing_sender.py) then moves each row queued → sending → handed over → sent exactly once.
+(marketing/mailing_sender.py) then moves each row queued → sending → handed over → sent, never twice.
 """
 
 import dataclasses

@@ -46,6 +46,8 @@ def next_id(model):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", [model._meta.db_table])
         (oid,) = cursor.fetchone()
+    if oid is None:
+        raise RuntimeError(f"{model._meta.db_table}.id has no sequence")
     return f"nextval({int(oid)}::regclass)"
 
 
