@@ -9,13 +9,11 @@ from django.utils import timezone
 
 from activities import demo
 from activities.models import Interaction, Reminder, Task
-from core.tests.demo import load, load_once
+from core.tests.demo import NOW, load, load_once
 
 MANAGERS = ["manager1", "manager2", "manager3"]  # the clients' demo managers (no sibling demo import)
 
 pytestmark = pytest.mark.django_db
-
-NOW = dt.datetime(2025, 3, 12, 7, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Moscow
 
 
 @pytest.fixture(scope="module")

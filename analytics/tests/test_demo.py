@@ -19,10 +19,9 @@ from analytics.models import (
     SalesPlan,
     Stage,
 )
-from core.tests.demo import load, load_once
+from core.tests.demo import NOW, load, load_once
 from sales.models import Order, PlanFact, Shipment
 
-NOW = dt.datetime(2025, 3, 12, 7, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Moscow
 TODAY = dt.date(2025, 3, 12)
 MANAGERS = ["manager1", "manager2", "manager3"]  # the clients' demo managers (no sibling demo import)
 

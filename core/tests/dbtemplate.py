@@ -57,13 +57,18 @@ def postgres_template():
     return _postgres_template
 
 
+def postgres_server(db=None):
+    """psycopg's connection arguments for the test database's server (no database named)."""
+    db = db or settings.DATABASES["default"]
+    return {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"],
+            "password": db["PASSWORD"]}
+
+
 def postgres_admin(db=None):
     """An autocommit connection to the server's ``postgres`` database."""
     import psycopg
 
-    db = db or settings.DATABASES["default"]
-    return psycopg.connect(dbname="postgres", autocommit=True, host=db["HOST"] or "127.0.0.1",
-                           port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"])
+    return psycopg.connect(dbname="postgres", autocommit=True, **postgres_server(db))
 
 
 def create_postgres_template():

@@ -28,9 +28,7 @@ class PostgresProcesses(SqliteProcesses):
     created = []
 
     def __init__(self, directory):
-        db = settings.DATABASES["default"]
-        self.server = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"],
-                       "password": db["PASSWORD"]}
+        self.server = dbtemplate.postgres_server()
         self.dir = Path(directory)
         if PostgresProcesses.template is None:
             PostgresProcesses.template = dbtemplate.postgres_template()  # the test database as migrated
