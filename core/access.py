@@ -53,11 +53,16 @@ def can(user, action, model=None):
     ``settings_model = True``: only administrators write. ``head_managed = True`` (sales plans):
     only those who may assign (heads, administrators) write; everyone else reads their scope.
     ``editor_roles`` (a set of roles): only those roles write, within their own actions.
+    ``writer_roles`` (a set of roles): these roles write it even where their role only reads.
     """
     if model is not None and getattr(model, "settings_model", False) and action != VIEW:
         return can_manage_settings(user)
     if model is not None and getattr(model, "head_managed", False) and action != VIEW:
         return can_assign(user) and action in rule_for(user)[1]
+    writers = getattr(model, "writer_roles", ()) if model is not None else ()
+    if writers and action != VIEW and user and user.is_authenticated and user.role in writers:
+        # Roles that otherwise only read, writing their own domain (quality specialists: complaints).
+        return True
     editors = getattr(model, "editor_roles", None) if model is not None else None
     if editors is not None and action != VIEW:
         # Models a few roles keep (campaigns: marketers and heads); the others read them.

@@ -7,8 +7,10 @@ import activities.api.urls  # noqa: F401  registers interaction, task, reminder,
 import analytics.api.urls  # noqa: F401  registers analysis viewsets
 import clients.api.urls  # noqa: F401  registers client-base viewsets
 import core.api.urls  # noqa: F401  registers core viewsets
+import knowledge.api.urls  # noqa: F401  registers knowledge-base viewsets
 import marketing.api.urls  # noqa: F401  registers campaign viewsets
 import sales.api.urls  # noqa: F401  registers pipeline and deal viewsets
+import service.api.urls  # noqa: F401  registers complaint, equipment and survey viewsets
 from core.api.router import router
 from core.api.views import ObtainTokenView
 

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "sales",
     "analytics",
     "marketing",
+    "service",
+    "knowledge",
 ]
 
 MIDDLEWARE = [

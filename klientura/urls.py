@@ -8,6 +8,8 @@ urlpatterns = [
     path("sales/", include("sales.urls")),
     path("analytics/", include("analytics.urls")),
     path("marketing/", include("marketing.urls")),
+    path("service/", include("service.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("f/", include("marketing.public_urls")),  # web forms on the company's site (no login)
     path("unsubscribe/", include("marketing.unsubscribe_urls")),  # mailings' unsubscribe links (no login)
     path("api/", include("klientura.api_urls")),

@@ -240,6 +240,9 @@ class DealLine(BaseModel):
 
     deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="lines")
     product = models.CharField(_("product"), max_length=200)
+    # Picked from the catalogue (price and cost copied, still editable); free-text lines have none.
+    catalog_product = models.ForeignKey("sales.Product", verbose_name=_("catalogue product"), null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal("1"),
                                    validators=POSITIVE)
     price = models.DecimalField(_("price"), max_digits=16, decimal_places=2, default=Decimal("0"),

@@ -1,0 +1,1 @@
+"""Knowledge base models (SPEC §8): articles in categories, searchable."""
