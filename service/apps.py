@@ -7,4 +7,12 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service and quality")
 
     def ready(self):
-        from . import models  # noqa: F401
+        from core.registry import register_trash
+
+        # Equipment and service: trash, menu, card tab and panel, calendar, tile, periodic
+        # reminders (equipment_tasks registers them), demo data
+        from . import equipment_demo, equipment_tasks, equipment_ui, models  # noqa: F401
+
+        register_trash(models.ServiceContract, models.Equipment, models.ServiceVisit)
+        for part in (equipment_ui, equipment_demo):
+            part.register()

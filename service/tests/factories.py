@@ -1,0 +1,3 @@
+"""Samples of the service models for the generated tests (each area keeps its own module)."""
+
+from .equipment_factories import *  # noqa: F401, F403
