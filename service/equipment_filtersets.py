@@ -12,6 +12,13 @@ from sales.models import Product
 
 from .models import Equipment, ServiceContract, ServiceVisit
 
+MAX_DAYS = 3660
+
+
+def _days(value):
+    """A day count within ten years (bigger numbers mean the same and would overflow a date)."""
+    return datetime.timedelta(days=min(max(int(value), 0), MAX_DAYS))
+
 
 def _engineers():
     return get_user_model().objects.filter(is_active=True)
@@ -39,7 +46,7 @@ class ServiceContractFilterSet(BaseFilterSet):
         if value is None:
             return queryset
         today = timezone.localdate()
-        return queryset.filter(end__gte=today, end__lte=today + datetime.timedelta(days=int(value)))
+        return queryset.filter(end__gte=today, end__lte=today + _days(value))
 
 
 class EquipmentFilterSet(BaseFilterSet):
@@ -67,7 +74,7 @@ class EquipmentFilterSet(BaseFilterSet):
             return queryset
         today = timezone.localdate()
         return queryset.filter(warranty_until__gte=today,
-                               warranty_until__lte=today + datetime.timedelta(days=int(value)))
+                               warranty_until__lte=today + _days(value))
 
     def in_warranty(self, queryset, name, value):
         if value is None:
