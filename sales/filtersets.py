@@ -138,7 +138,7 @@ class ProductFilterSet(BaseFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(text_q("name", value) | Q(article__icontains=value))
+        return queryset.filter(text_q("name", value) | text_q("article", value))
 
 
 class ProductCategoryFilterSet(BaseFilterSet):

@@ -117,7 +117,9 @@ class Product(BaseModel):
     def clean(self):
         super().clean()
         self.article = (self.article or "").strip()
-        if self.article and Product.objects.filter(article__iexact=self.article).exclude(pk=self.pk).exists():
+        # Case variants spelled out: SQLite folds only ASCII (Cyrillic articles are common).
+        spellings = {self.article, self.article.upper(), self.article.lower()}
+        if self.article and Product.objects.filter(article__in=spellings).exclude(pk=self.pk).exists():
             raise ValidationError({"article": _("Another product already has this article.")})
 
 

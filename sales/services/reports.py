@@ -518,13 +518,13 @@ def sales_by_product(user, period, **filters):
                .order_by()
                .annotate(free_name=Coalesce("catalog_product__name", "product"))
                .values("catalog_product", "free_name", "catalog_product__article", "order__currency")
-               .annotate(quantity=Sum("quantity"),
-                         income=Sum(ExpressionWrapper(F("quantity") * F("price"), output_field=money)),
-                         cost=Sum(ExpressionWrapper(F("quantity") * F("cost"), output_field=money))))
+               .annotate(sold=Sum("quantity"),
+                         sold_income=Sum(ExpressionWrapper(F("quantity") * F("price"), output_field=money)),
+                         sold_cost=Sum(ExpressionWrapper(F("quantity") * F("cost"), output_field=money))))
     cent = Decimal("0.01")
     rows = [ProductSales(g["catalog_product"], g["free_name"], g["catalog_product__article"] or "",
-                         g["order__currency"], g["quantity"] or ZERO,
-                         Decimal(g["income"] or 0).quantize(cent, ROUND_HALF_UP),
-                         Decimal(g["cost"] or 0).quantize(cent, ROUND_HALF_UP)) for g in grouped]
+                         g["order__currency"], g["sold"] or ZERO,
+                         Decimal(g["sold_income"] or 0).quantize(cent, ROUND_HALF_UP),
+                         Decimal(g["sold_cost"] or 0).quantize(cent, ROUND_HALF_UP)) for g in grouped]
     rows.sort(key=lambda r: (r.currency, -r.income, r.name.lower()))
     return rows
