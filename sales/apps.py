@@ -26,4 +26,5 @@ class SalesConfig(AppConfig):
 
         register_trash(models.Deal, models.DealLine, models.Order, models.OrderLine, models.Shipment,
                        models.Payment, models.Document, models.Pipeline, models.Stage, models.StageRule,
-                       models.LostReason, models.OrderFailureReason, models.LeadSource, models.DocumentTemplate)
+                       models.LostReason, models.OrderFailureReason, models.LeadSource, models.DocumentTemplate,
+                       models.Product, models.ProductCategory)

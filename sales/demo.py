@@ -37,6 +37,9 @@ from .models import (
     Payment,
     Pipeline,
     PlanFact,
+    Product,
+    ProductCategory,
+    ProductKind,
     Shipment,
     Stage,
     StageChange,
@@ -119,6 +122,79 @@ STAGE_RULES = [
 FAILURE_COMMENTS = ["Отказ после выставления счёта", "Поставщик сорвал сроки", "Магазин закрывается", ""]
 
 
+# The catalogue «Лидер» sells (seed 002): category path, and per product its demo line name (PRODUCTS
+# above, so the demo's lines link it), article, unit; then products no demo line uses.
+CATEGORIES = {
+    EQUIPMENT: ("Холодильное оборудование", None),
+    "cases": ("Холодильные витрины", EQUIPMENT), "hills": ("Горки и бонеты", EQUIPMENT),
+    "cabinets": ("Шкафы и лари", EQUIPMENT), "rooms": ("Холодильные камеры", EQUIPMENT),
+    "units": ("Холодильные агрегаты", EQUIPMENT), "parts": ("Комплектующие и расходные материалы", EQUIPMENT),
+    "works": ("Работы и услуги", None), MOUNTING: ("Монтаж и пусконаладка", "works"),
+    DELIVERY: ("Доставка", "works"), SERVICE: ("Сервисное обслуживание и ремонт", "works"),
+}
+ARTICLES = {  # line name -> (article, category key, unit)
+    PRODUCTS[0][0]: ("ВХ-ИЛ-120", "cases", "pcs"), PRODUCTS[1][0]: ("ВХ-ИЛ-150", "cases", "pcs"),
+    PRODUCTS[2][0]: ("ВХ-ИЛ-180", "cases", "pcs"), PRODUCTS[3][0]: ("ВК-КБ-130", "cases", "pcs"),
+    PRODUCTS[4][0]: ("ГХ-АР-188", "hills", "pcs"), PRODUCTS[5][0]: ("ГХ-АР-250", "hills", "pcs"),
+    PRODUCTS[6][0]: ("ШХ-СД-0700", "cabinets", "pcs"), PRODUCTS[7][0]: ("ШХ-СД-1400", "cabinets", "pcs"),
+    PRODUCTS[8][0]: ("ШМ-0700", "cabinets", "pcs"), PRODUCTS[9][0]: ("ЛМ-0400", "cabinets", "pcs"),
+    PRODUCTS[10][0]: ("ЛМ-0600", "cabinets", "pcs"), PRODUCTS[11][0]: ("БМ-210", "hills", "pcs"),
+    PRODUCTS[12][0]: ("КХС-222", "rooms", "set"), PRODUCTS[13][0]: ("КХС-322", "rooms", "set"),
+    PRODUCTS[14][0]: ("МБ-С-03", "units", "pcs"), PRODUCTS[15][0]: ("МБ-Н-03", "units", "pcs"),
+    PRODUCTS[16][0]: ("СС-С-05", "units", "set"), PRODUCTS[17][0]: ("СС-Н-05", "units", "set"),
+    PRODUCTS[18][0]: ("УС-МНТ-01", MOUNTING, "svc"), PRODUCTS[19][0]: ("УС-МНТ-02", MOUNTING, "svc"),
+    PRODUCTS[20][0]: ("УС-ПНР-01", MOUNTING, "svc"), PRODUCTS[21][0]: ("УС-ДОС-01", DELIVERY, "svc"),
+    PRODUCTS[22][0]: ("УС-СО-01", SERVICE, "svc"), PRODUCTS[23][0]: ("УС-РМ-01", SERVICE, "svc"),
+    PRODUCTS[24][0]: ("УС-ЗПР-01", SERVICE, "svc"), PRODUCTS[25][0]: ("УС-РМ-02", SERVICE, "svc"),
+}
+# name, article, category key, unit, price, cost share, active
+MORE_PRODUCTS = [
+    ("Компрессор герметичный Danfoss MTZ 40", "КП-DF-040", "parts", "pcs", 64_000, 0.72, True),
+    ("Компрессор полугерметичный Bitzer 4EES-4Y", "КП-BZ-4EES", "parts", "pcs", 238_000, 0.74, True),
+    ("Воздухоохладитель потолочный 4 кВт", "ВО-04", "parts", "pcs", 47_000, 0.70, True),
+    ("Конденсатор воздушного охлаждения 8 кВт", "КД-08", "parts", "pcs", 41_000, 0.70, True),
+    ("Завеса ПВХ для холодильной камеры", "ЗП-ПВХ", "parts", "m", 3_400, 0.55, True),
+    ("Хладагент R404A", "ХА-R404A", "parts", "kg", 1_450, 0.60, True),
+    ("Диагностика холодильного оборудования", "УС-ДГН-01", SERVICE, "svc", 3_800, 0.35, True),
+    ("Ларь морозильный 300 л (снят с продажи)", "ЛМ-0300", "cabinets", "pcs", 31_000, 0.65, False),
+]
+CATALOGUE_YEARS = 2  # PRODUCTS' prices are two years old: the catalogue lists today's
+
+
+def _catalogue_price(base):
+    price = base * (1 + PRICE_RISE_PER_YEAR) ** CATALOGUE_YEARS
+    return Decimal(round(price, -1 if base < 20_000 else -2))
+
+
+def ensure_catalogue():
+    """The demo catalogue, created unless there are products; ({line name: Product}, products created).
+    Demo lines loaded before the catalogue existed are linked by name."""
+    by_name = {p.name: p for p in Product.all_objects.filter(name__in=ARTICLES)}
+    if Product.all_objects.exists():
+        return by_name, 0
+    with transaction.atomic():
+        categories = {}
+        for key, (name, parent) in CATEGORIES.items():  # parents first (dict order)
+            categories[key] = ProductCategory.objects.create(name=name, parent=categories.get(parent))
+        rows = []
+        for name, base, share, _kind in PRODUCTS:
+            article, category, unit = ARTICLES[name]
+            price = _catalogue_price(base)
+            rows.append((name, article, category, unit, price, share, True))
+        for name, article, category, unit, base, share, active in MORE_PRODUCTS:
+            rows.append((name, article, category, unit, Decimal(base), share, active))
+        for name, article, category, unit, price, share, active in rows:
+            works = category in (MOUNTING, DELIVERY, SERVICE)
+            by_name[name] = Product.objects.create(
+                name=name, article=article, category=categories[category], unit=unit, price=price,
+                cost=(price * Decimal(str(share))).quantize(Decimal("1")), is_active=active,
+                kind=ProductKind.SERVICE if works else ProductKind.PRODUCT)
+        for name, product in by_name.items():
+            for model in (DealLine, OrderLine):
+                model.objects.filter(catalog_product__isnull=True, product=name).update(catalog_product=product)
+    return by_name, len(rows)
+
+
 def default_failure_reasons():
     """The order failure reasons: the administrator's list, or a sensible one if it is empty."""
     reasons = list(OrderFailureReason.objects.order_by("order", "pk"))
@@ -147,6 +223,7 @@ class Builder:
         self.cum_weights = list(itertools.accumulate(weights))
         self.deals, self.deal_lines, self.changes = [], [], []
         self.orders, self.lines, self.shipments, self.payments = [], [], [], []
+        self.catalogue = {}  # line name -> sales.Product: lines with a catalogue product's name link it
 
     # Helpers ------------------------------------------------------------------------------------
     @staticmethod
@@ -228,7 +305,7 @@ class Builder:
         for product, quantity in items:
             price, _cost = self.price(product, day, cp)
             line = DealLine(deal=deal, product=product[0], quantity=quantity, price=price,
-                            created_at=created, updated_at=created)
+                            catalog_product=self.catalogue.get(product[0]), created_at=created, updated_at=created)
             self.deal_lines.append(line)
             amount += line.total
         deal.amount = amount
@@ -286,7 +363,8 @@ class Builder:
         for product, quantity in items or self.products(cp, big):
             price, cost = self.price(product, day, cp)
             lines.append(OrderLine(order=order, product=product[0], quantity=Decimal(quantity), price=price,
-                                   cost=cost, created_at=order.created_at, updated_at=order.created_at))
+                                   cost=cost, catalog_product=self.catalogue.get(product[0]),
+                                   created_at=order.created_at, updated_at=order.created_at))
         # The totals recalc() keeps: sums of the lines' rounded totals.
         order.amount = sum((line.total for line in lines), Decimal(0))
         order.cost = sum((line.total_cost for line in lines), Decimal(0))
@@ -439,6 +517,9 @@ def load(stdout=None, now=None, *, managers, big_group=""):
     pipeline = Pipeline.ensure_default()
     if pipeline is not None and (added := ensure_stage_rules(pipeline)):
         say(f"Demo stage rules: {added}.")
+    catalogue, created = ensure_catalogue()
+    if created:
+        say(f"Demo product catalogue: {created} products.")
     if demo_exists():
         say("Demo deals and orders are already loaded.")
         return {}
@@ -453,6 +534,7 @@ def load(stdout=None, now=None, *, managers, big_group=""):
         return {}
     with transaction.atomic():
         builder = Builder(clients, stages, lost_reasons, default_failure_reasons(), now or timezone.now())
+        builder.catalogue = catalogue
         builder.all_deals()
         builder.all_orders()
         builder.number_orders()

@@ -17,6 +17,9 @@ from .models import (
     Order,
     OrderFailureReason,
     Pipeline,
+    Product,
+    ProductCategory,
+    ProductKind,
     Stage,
     StageRule,
 )
@@ -107,3 +110,41 @@ class OrderFilterSet(BaseFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(number__iexact=value) | text_q("counterparty__name", value))
+
+
+# --- Product catalogue ----------------------------------------------------------------------------
+
+def filter_category(queryset, name, value: int):  # the hint types the API parameter (an id)
+    """Products of the category and of all its subcategories."""
+    from .models.products import category_tree_ids
+
+    if not value:
+        return queryset
+    return queryset.filter(category_id__in=category_tree_ids([getattr(value, "pk", value)]))
+
+
+class ProductFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search", help_text=_("Name or article."))
+    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=ProductCategory.objects.all(),
+                                                method=filter_category)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ProductKind.choices)
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = Product
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(text_q("name", value) | text_q("article", value))
+
+
+class ProductCategoryFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Name"), field_name="name", lookup_expr="icontains")
+    parent = django_filters.ModelChoiceFilter(label=_("Parent category"), queryset=ProductCategory.objects.all())
+
+    class Meta:
+        model = ProductCategory
+        fields = []

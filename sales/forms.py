@@ -17,16 +17,72 @@ from .models import (
     Payment,
     Pipeline,
     PlanFact,
+    Product,
+    ProductCategory,
     Shipment,
     Stage,
     StageRule,
 )
 
 
-class DealLineForm(BaseModelForm):
+class ProductSelect(forms.Select):
+    """Options carry the product's name, price and cost: picking one fills the line in the browser
+    (static/js/app.js); the fields stay editable."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        product = getattr(value, "instance", None)
+        if product is not None:
+            option["attrs"].update({"data-name": product.name, "data-price": str(product.price),
+                                    "data-cost": str(product.cost)})
+        return option
+
+
+class CatalogLineMixin:
+    """A line may pick a catalogue product: only active ones for a new pick (the line's current one
+    stays, so an unchanged save keeps it); a blank name / price (/ cost) is filled from the product,
+    and so are those left as they were when the product is changed without a script."""
+
+    filled_fields = ("product", "price")
+
+    def setup_catalog(self):
+        from .services.catalogue import pickable_products
+
+        field = self.fields["catalog_product"]
+        field.queryset = pickable_products(self.instance.catalog_product_id)
+        field.empty_label = _("— free text —")
+        for name in self.filled_fields:
+            self.fields[name].required = False
+
+    def clean(self):
+        from .services.catalogue import fill_from_product, pick_error
+
+        data = super().clean()
+        product = data.get("catalog_product")
+        error = pick_error(product, self.instance.catalog_product_id)
+        if error:
+            self.add_error("catalog_product", error)
+        elif product is not None:
+            picked = "catalog_product" in self.changed_data
+            replace = [f for f in self.filled_fields if picked and f not in self.changed_data]
+            fill_from_product(data, product, self.filled_fields, replace=replace)
+        for name in self.filled_fields:
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, forms.ValidationError(self.fields[name].error_messages["required"],
+                                                           code="required"))
+        return data
+
+
+class DealLineForm(CatalogLineMixin, BaseModelForm):
     class Meta:
         model = DealLine
-        fields = ["product", "quantity", "price"]
+        fields = ["catalog_product", "product", "quantity", "price"]
+        widgets = {"catalog_product": ProductSelect(attrs={"data-catalog-pick": "deal"})}
+        labels = {"catalog_product": _("From the catalogue")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_catalog()
 
 
 DealLineFormSet = forms.inlineformset_factory(Deal, DealLine, form=DealLineForm, extra=2, can_delete=True)
@@ -117,6 +173,27 @@ class StageRuleForm(BaseModelForm):
         self.fields["user"].queryset = get_user_model().objects.filter(is_active=True)
 
 
+# --- Product catalogue ----------------------------------------------------------------------------
+
+class ProductForm(BaseModelForm):
+    class Meta:
+        model = Product
+        fields = ["kind", "name", "article", "category", "unit", "price", "cost", "currency", "is_active",
+                  "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class ProductCategoryForm(BaseModelForm):
+    class Meta:
+        model = ProductCategory
+        fields = ["name", "parent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # not inside itself (the tree below it is checked on save)
+            self.fields["parent"].queryset = ProductCategory.objects.exclude(pk=self.instance.pk)
+
+
 # --- Documents from templates ---------------------------------------------------------------------
 
 class DocumentTemplateForm(BaseModelForm):
@@ -182,10 +259,18 @@ class DocumentGenerateForm(forms.Form):
 DATE_INPUT = DateInput
 
 
-class OrderLineForm(BaseModelForm):
+class OrderLineForm(CatalogLineMixin, BaseModelForm):
+    filled_fields = ("product", "price", "cost")
+
     class Meta:
         model = OrderLine
-        fields = ["product", "quantity", "price", "cost"]
+        fields = ["catalog_product", "product", "quantity", "price", "cost"]
+        widgets = {"catalog_product": ProductSelect(attrs={"data-catalog-pick": "order"})}
+        labels = {"catalog_product": _("From the catalogue")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_catalog()
 
     def clean_quantity(self):
         from .services.orders import check_line_change

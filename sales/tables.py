@@ -80,3 +80,34 @@ class OrderTable(Table):
     state = Column(_("State"))
     failure_reason = Column(_("Failure reason"))
     responsible = Column(_("Responsible"))
+
+
+# --- Product catalogue ----------------------------------------------------------------------------
+
+class ProductTable(Table):
+    default_sort = "name"
+
+    name = Column(_("Name"), order_by="name", linkify=True)
+    article = Column(_("Article"), order_by="article")
+    kind = Column(_("Kind"), render=lambda o: o.get_kind_display())
+    category = Column(_("Category"))
+    unit = Column(_("Unit"), render=lambda o: o.get_unit_display())
+    price = Column(_("Price"), order_by="price", css="text-end text-nowrap")
+    cost = Column(_("Unit cost"), css="text-end text-nowrap")
+    currency = Column(_("Currency"))
+    is_active = Column(_("Active"))
+
+    @classmethod
+    def prepare(cls, qs):
+        return super().prepare(qs).select_related("category")
+
+
+class ProductCategoryTable(Table):
+    default_sort = "name"
+
+    name = Column(_("Name"), order_by="name", linkify=True)
+    parent = Column(_("Parent category"))
+
+    @classmethod
+    def prepare(cls, qs):
+        return super().prepare(qs).select_related("parent")

@@ -5,7 +5,7 @@ from core.reports import legacy_urlpatterns
 from core.routes import crud_urls, reference_urls
 
 from .models import LeadSource, LostReason, OrderFailureReason
-from .views import card, deals, documents, orders, reports
+from .views import card, catalogue, deals, documents, orders, reports
 
 app_name = "sales"
 
@@ -29,6 +29,13 @@ urlpatterns = [
     path("orders/shipments/<int:pk>/delete/", orders.ShipmentDeleteView.as_view(), name="order_shipment_delete"),
     path("orders/payments/<int:pk>/done/", orders.PaymentDoneView.as_view(), name="order_payment_done"),
     path("orders/payments/<int:pk>/delete/", orders.PaymentDeleteView.as_view(), name="order_payment_delete"),
+    # The product catalogue.
+    *crud_urls("products", "product", list=catalogue.ProductListView, detail=catalogue.ProductDetailView,
+               edit=catalogue.ProductEditView, delete=catalogue.ProductDeleteView,
+               history=catalogue.ProductHistoryView),
+    *crud_urls("product-categories", "productcategory", list=catalogue.CategoryListView,
+               edit=catalogue.CategoryEditView, delete=catalogue.CategoryDeleteView,
+               history=catalogue.CategoryHistoryView),
     # Documents.
     path("documents/generate/", documents.DocumentGenerateView.as_view(), name="document_generate"),
     path("documents/<int:pk>/download/", documents.DocumentDownloadView.as_view(), name="document_download"),

@@ -42,9 +42,44 @@ class StageRuleSerializer(BaseModelSerializer):
         model = StageRule
 
 
-class DealLineSerializer(BaseModelSerializer):
+class CatalogLineSerializerMixin:
+    """``catalog_product``: only an active product may be newly picked; the line's blank or
+    omitted name and price (and cost) are then filled from it. Free-text lines stay as they were."""
+
+    filled_fields = ("product", "price")
+
+    def get_fields(self):
+        from core import access
+
+        fields = super().get_fields()
+        for name in self.filled_fields:
+            fields[name].required = False
+        fields["product"].allow_blank = True  # filled from the product, else the model's field error
+        pick = fields["catalog_product"]
+        if not pick.read_only:  # inactive and trashed rows too: pick_error names what is wrong
+            pick.queryset = sales_models.Product.all_objects.restrict(self.user, access.VIEW)
+        return fields
+
+    def validate(self, attrs):
+        from ..services.catalogue import fill_from_product, pick_error
+
+        current = self.instance.catalog_product_id if isinstance(self.instance, models.Model) else None
+        if "catalog_product" in attrs:
+            product = attrs["catalog_product"]
+            error = pick_error(product, current)
+            if error:
+                raise serializers.ValidationError({"catalog_product": [error]})
+            if product is not None and product.pk != current:
+                fill_from_product(attrs, product, self.filled_fields)
+        return super().validate(attrs)
+
+
+class DealLineSerializer(CatalogLineSerializerMixin, BaseModelSerializer):
     class Meta(BaseModelSerializer.Meta):
         model = DealLine
+        extra_kwargs = {"product": {"help_text": "The line's name; empty or omitted with a catalog_product: "
+                                                 "the product's name."},
+                        "price": {"help_text": "Omitted with a newly picked catalog_product: the product's price."}}
 
 
 class DealSerializer(BaseModelSerializer):
@@ -218,14 +253,26 @@ def _check(check, instance):
         raise drf_validation_error(exc) from None
 
 
+class ProductCategorySerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = sales_models.ProductCategory
+
+
+class ProductSerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = sales_models.Product
+
+
 class OrderFailureReasonSerializer(BaseModelSerializer):
     class Meta(BaseModelSerializer.Meta):
         model = sales_models.OrderFailureReason
 
 
-class OrderLineSerializer(BaseModelSerializer):
-    """A line; the order's ``amount`` / ``cost`` follow every write. ``order`` is fixed once created."""
+class OrderLineSerializer(CatalogLineSerializerMixin, BaseModelSerializer):
+    """A line; the order's ``amount`` / ``cost`` follow every write. ``order`` is fixed once created.
+    A newly picked ``catalog_product`` fills an omitted name, price and cost."""
 
+    filled_fields = ("product", "price", "cost")
     total = serializers.SerializerMethodField()
 
     class Meta(BaseModelSerializer.Meta):

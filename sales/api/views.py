@@ -89,7 +89,7 @@ class DealViewSet(BaseModelViewSet):
 class DealLineFilterSet(BaseFilterSet):
     class Meta:
         model = DealLine
-        fields = ["deal"]
+        fields = ["deal", "catalog_product"]
 
 
 class DealLineViewSet(BaseModelViewSet):
@@ -213,10 +213,28 @@ class OrderViewSet(BaseModelViewSet):
             recalc(serializer.save())  # the save wrote the totals it read: make sure they are current
 
 
+class ProductViewSet(BaseModelViewSet):
+    """The product catalogue: everyone reads, heads and administrators write. Filters ``q`` (name or
+    article), ``category`` (with its subcategories), ``kind``, ``is_active``."""
+
+    model = sales_models.Product
+    serializer_class = serializers.ProductSerializer
+    filterset_class = sales_filtersets.ProductFilterSet
+    select_related = ("category",)
+
+
+class ProductCategoryViewSet(BaseModelViewSet):
+    """Catalogue categories (a tree through ``parent``); filters ``q`` (name), ``parent``."""
+
+    model = sales_models.ProductCategory
+    serializer_class = serializers.ProductCategorySerializer
+    filterset_class = sales_filtersets.ProductCategoryFilterSet
+
+
 class OrderLineFilterSet(BaseFilterSet):
     class Meta:
         model = sales_models.OrderLine
-        fields = ["order"]
+        fields = ["order", "catalog_product"]
 
 
 class OrderLineViewSet(BaseModelViewSet):

@@ -19,6 +19,7 @@ from core.builtin_names import BuiltinNameField
 from core.models import BaseModel, EditUrlMixin, not_trashed, trash_index
 
 from .. import defaults
+from .products import catalog_label
 
 USER = settings.AUTH_USER_MODEL
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -255,6 +256,11 @@ class DealLine(BaseModel):
 
     def __str__(self):
         return self.product
+
+    @property
+    def product_label(self):
+        """The name, with the catalogue product's article when the line has one (documents, reports)."""
+        return catalog_label(self)
 
     @property
     def total(self):

@@ -18,6 +18,7 @@ from core.models import BaseModel, not_trashed, trash_index
 
 from .. import defaults
 from .deals import NON_NEGATIVE, POSITIVE, Deal, Reason, default_currency
+from .products import catalog_label
 
 USER = settings.AUTH_USER_MODEL
 # "order" is also the sort position of reference lists: a context keeps the two apart.
@@ -146,6 +147,11 @@ class OrderLine(OrderChild):
 
     def __str__(self):
         return self.product
+
+    @property
+    def product_label(self):
+        """The name, with the catalogue product's article when the line has one (documents, reports)."""
+        return catalog_label(self)
 
     @property
     def total(self):

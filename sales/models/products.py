@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -52,6 +53,32 @@ class ProductCategory(BaseModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("sales:productcategory_edit", args=[self.pk])
+
+    def descendant_ids(self):
+        """This category's id and those of all its subcategories (breadth-first, one query a level)."""
+        return category_tree_ids([self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.pk and self.parent_id and self.parent_id in self.descendant_ids():
+            raise ValidationError({"parent": _("A category cannot be placed inside itself or its subcategory.")})
+        twins = ProductCategory.objects.filter(parent_id=self.parent_id, name__iexact=self.name.strip())
+        # A field error (full_clean then skips the constraint, whose message would be form-wide).
+        if self.name and twins.exclude(pk=self.pk).exists():
+            raise ValidationError({"name": _("This section already has a category with this name.")})
+
+
+def category_tree_ids(roots):
+    ids, level = set(), set(roots)
+    while level:
+        ids |= level
+        level = set(ProductCategory.objects.filter(parent_id__in=level).values_list("pk", flat=True)) - ids
+    return ids
+
 
 class Product(BaseModel):
     """A product or service of the catalogue; heads and administrators keep it, everyone reads it."""
@@ -81,3 +108,24 @@ class Product(BaseModel):
 
     def __str__(self):
         return f"{self.name} ({self.article})" if self.article else self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("sales:product", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        self.article = (self.article or "").strip()
+        # Case variants spelled out: SQLite folds only ASCII (Cyrillic articles are common).
+        spellings = {self.article, self.article.upper(), self.article.lower()}
+        if self.article and Product.objects.filter(article__in=spellings).exclude(pk=self.pk).exists():
+            raise ValidationError({"article": _("Another product already has this article.")})
+
+
+def catalog_label(line):
+    """A deal or order line's name, with its catalogue product's article when it has one."""
+    product = line.catalog_product if line.catalog_product_id else None
+    if product is None or not product.article:
+        return line.product
+    return _("%(name)s (art. %(article)s)") % {"name": line.product, "article": product.article}

@@ -156,7 +156,8 @@ def _vat_rate():
 
 
 def _source_lines(source):
-    lines = [(line.product, line.quantity, line.price) for line in source.lines.all()]
+    # A catalogue product's article follows the name ("… (art. ВХ-1200)"), in any template.
+    lines = [(line.product_label, line.quantity, line.price) for line in source.lines.select_related("catalog_product")]
     if not lines and isinstance(source, Deal) and source.amount:
         lines = [(source.title, Decimal("1"), source.amount)]  # a deal priced as a whole
     return lines
@@ -222,7 +223,8 @@ def document_context(deal=None, order=None, language=None, kind=DocumentKind.INV
         else:
             extra = {"deal": {"title": source.title}, "order": {"number": "", "date": ""}}
         client = client_context(source.counterparty)
-    return build_context(kind, client=client, lines=_source_lines(source), currency=source.currency,
+        lines = _source_lines(source)  # the article's label in the document's language
+    return build_context(kind, client=client, lines=lines, currency=source.currency,
                          number=number, date=today, language=language, manager=source.responsible,
                          due_date=due_date, extra=extra)
 

@@ -235,7 +235,8 @@ def analysis(orders):
         return []
     shipped = Sum("shipments__quantity", filter=Q(shipments__kind=PlanFact.ACTUAL,
                                                   shipments__deleted_at__isnull=True))
-    lines = (OrderLine.objects.filter(order_id__in=result).annotate(shipped_qty=Coalesce(shipped, ZERO))
+    lines = (OrderLine.objects.filter(order_id__in=result).select_related("catalog_product")
+             .annotate(shipped_qty=Coalesce(shipped, ZERO))
              .order_by("order_id", "pk"))
     for line in lines:
         line.order = result[line.order_id].order  # no query per line for line.order

@@ -487,3 +487,44 @@ def profitability_by_client(user, period, **filters):
         t.income += r.income
         t.cost += r.cost
     return rows, [totals[c] for c in sort_currencies(totals)]
+
+
+@dataclass
+class ProductSales:
+    product_id: int | None  # None: a free-text line (grouped by its name)
+    name: str
+    article: str
+    currency: str
+    quantity: Decimal
+    income: Decimal
+    cost: Decimal
+
+    @property
+    def profit(self):
+        return self.income - self.cost
+
+    @property
+    def margin(self):
+        return margin(self.income, self.cost)
+
+
+def sales_by_product(user, period, **filters):
+    """[ProductSales] of the lines of the income orders: per catalogue product and currency, free-text
+    lines per name; largest income first. One grouped query."""
+    from ..models import OrderLine
+
+    money = DecimalField(max_digits=30, decimal_places=5)
+    grouped = (OrderLine.objects.filter(order__in=income_orders(user, period, **filters).values("pk"))
+               .order_by()
+               .annotate(free_name=Coalesce("catalog_product__name", "product"))
+               .values("catalog_product", "free_name", "catalog_product__article", "order__currency")
+               .annotate(sold=Sum("quantity"),
+                         sold_income=Sum(ExpressionWrapper(F("quantity") * F("price"), output_field=money)),
+                         sold_cost=Sum(ExpressionWrapper(F("quantity") * F("cost"), output_field=money))))
+    cent = Decimal("0.01")
+    rows = [ProductSales(g["catalog_product"], g["free_name"], g["catalog_product__article"] or "",
+                         g["order__currency"], g["sold"] or ZERO,
+                         Decimal(g["sold_income"] or 0).quantize(cent, ROUND_HALF_UP),
+                         Decimal(g["sold_cost"] or 0).quantize(cent, ROUND_HALF_UP)) for g in grouped]
+    rows.sort(key=lambda r: (r.currency, -r.income, r.name.lower()))
+    return rows

@@ -22,6 +22,8 @@ from sales.models import (
     Payment,
     Pipeline,
     PlanFact,
+    Product,
+    ProductCategory,
     Shipment,
     Stage,
     StageChange,
@@ -149,6 +151,20 @@ def check_valid_and_scoped():
     assert set(Order.objects.values_list("responsible__username", flat=True).distinct()) == set(MANAGERS)
 
 
+def check_catalogue():
+    """«Лидер»'s catalogue: ~30 products and services in categories; the demo lines are linked to them."""
+    products = list(Product.objects.select_related("category"))
+    assert len(products) >= 30 and all(p.category_id and p.article and p.price > p.cost > 0 for p in products)
+    assert {p.kind for p in products} == {"product", "service"} and not all(p.is_active for p in products)
+    assert ProductCategory.objects.filter(parent__isnull=False).count() >= 8
+    assert not DealLine.objects.filter(catalog_product__isnull=True).exists()  # every demo line's name matches
+    linked = OrderLine.objects.filter(catalog_product__isnull=False)
+    assert linked.count() > OrderLine.objects.count() / 2  # analytics' own orders keep free-text lines
+    for model in (DealLine, OrderLine):
+        assert not model.objects.filter(catalog_product__isnull=False).exclude(
+            product=F("catalog_product__name")).exists()
+
+
 def test_load_demo_sales(settings):
     settings.DEMO_MODE = True
     output = load()  # its speed (the whole demo under 30 s) is checked by activities' demo test
@@ -157,6 +173,7 @@ def test_load_demo_sales(settings):
     check_deals()
     check_orders()
     check_valid_and_scoped()
+    check_catalogue()
 
     head = get_user_model().objects.get(username="head")
     data = {key: value for context in dashboard.tile_contexts(head, now=NOW).values() for key, value in context.items()}

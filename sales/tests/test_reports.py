@@ -638,7 +638,7 @@ def test_profitability_access_and_exports(manager, client_for, orders):
     assert "Beta" not in report_html(resp) and "Alpha" in report_html(resp)
     rows = xlsx_rows(c, PROFITABILITY, **MARCH)
     header = ["Income", "Cost", "Profit", "Margin, %"]
-    assert rows == [
+    assert rows[:9] == [
         ["By client"],
         ["Client", "Currency", "Orders", *header],
         ["Alpha", "RUB", 2, 14000, 10500, 3500, 25],
@@ -650,6 +650,9 @@ def test_profitability_access_and_exports(manager, client_for, orders):
         ["Alpha", orders.o5.number, datetime.datetime(2025, 3, 31), "Anton Andreev", "RUB", 4000, 4500, -500,
          -12.5],
     ]
+    # Sales by product (issue 12): the same orders' lines; their income adds up to the orders'.
+    assert rows[9:12] == [[], ["By product"], ["Product", "Article", "Currency", "Quantity", *header]]
+    assert sum(row[4] for row in rows[12:]) == 14000 and "Beta" not in str(rows[12:])
     text = pdf_text(c, PROFITABILITY, **MARCH)
     assert "Client profitability" in text and "14,000.00" in text and "-500.00" in text
     assert "Beta" not in text

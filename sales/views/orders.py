@@ -67,8 +67,8 @@ class OrderEditView(generic.ObjectEditView):
                 deal = get_object_or_404(Deal.objects.restrict(self.request.user, access.CHANGE), pk=deal_id)
                 initial.update(deal=deal.pk, counterparty=deal.counterparty_id, currency=deal.currency)
                 if data is None:  # the deal's products become the order's first lines
-                    line_initial = [{"product": line.product, "quantity": line.quantity, "price": line.price}
-                                    for line in deal.lines.order_by("pk")] or None
+                    line_initial = [line_values(line) for line in deal.lines.select_related("catalog_product")
+                                    .order_by("pk")] or None
         return self.form_class(data, instance=obj, user=self.request.user, initial=initial,
                                line_initial=line_initial)
 
@@ -305,13 +305,22 @@ class OrderStateView(generic.RestrictedMixin, View):
 
 # --- Order analysis across orders -----------------------------------------------------------------
 
+def line_values(deal_line):
+    """An order line's initial values from a deal line; a catalogue product still sold brings its cost."""
+    values = {"product": deal_line.product, "quantity": deal_line.quantity, "price": deal_line.price}
+    product = deal_line.catalog_product
+    if product is not None and product.is_active and product.deleted_at is None:
+        values.update(catalog_product=product.pk, cost=product.cost)
+    return values
+
+
 def analysis_rows(items):
     """Export rows: each line of each order, then the order's total."""
     for item in items:
         order = item.order
         head = [order.number, order.date, order.counterparty.name, order.currency]
         for line in item.lines:
-            yield [*head, line.line.product, line.ordered_qty, line.ordered, line.shipped_qty, line.shipped,
+            yield [*head, line.line.product_label, line.ordered_qty, line.ordered, line.shipped_qty, line.shipped,
                    line.left_qty, line.left, line.paid, line.owed, line.debt]
         yield [*head, _("Order total"), None, item.ordered, None, item.shipped, None, item.left, item.paid,
                item.owed, item.debt]

@@ -401,7 +401,22 @@ class ProfitabilityReport(Report):
             Column("currency", gettext_lazy("Currency")),
             *MONEY_COLUMNS,
         ], rows="orders", row="order_row", paginate=True),
+        Table("products", gettext_lazy("By product"), [
+            Column("product", gettext_lazy("Product"), link=True),
+            Column("article", gettext_lazy("Article")),
+            Column("currency", gettext_lazy("Currency")),
+            Column("quantity", gettext_lazy("Quantity"), "decimal"),
+            *MONEY_COLUMNS,
+        ], rows="products"),
     ]
+
+    def products(self, filters, user):
+        """Sales by product: order lines grouped by catalogue product (free-text lines by name)."""
+        return [{"product": r.name, "product_url": reverse("sales:product", args=[r.product_id])
+                 if r.product_id else None, "article": r.article, "currency": r.currency,
+                 "quantity": r.quantity, "income": r.income, "cost": r.cost, "profit": r.profit,
+                 "margin": r.margin} for r in reports.sales_by_product(user, period(filters),
+                                                                      **self.filters_for(filters))]
 
     def filters_for(self, filters):
         return {"responsible": filters["responsible"], "client": filters["client"]}

@@ -7,6 +7,23 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// A catalogue product picked on a deal or order line fills the line's name, price and cost (sales/forms.py
+// ProductSelect); they stay editable. "Free text" leaves what was typed.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-catalog-pick]");
+  if (!select) return;
+  const option = select.selectedOptions[0];
+  if (!option || option.dataset.name === undefined) return;
+  const prefix = select.name.replace(/catalog_product$/, "");
+  for (const [field, key] of [["product", "name"], ["price", "price"], ["cost", "cost"]]) {
+    const input = select.form.elements.namedItem(prefix + field);
+    if (input) {
+      input.value = option.dataset[key];
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+});
+
 // Buttons that add a row to an inline formset: clone the empty form, bump TOTAL_FORMS.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-add-form]");
