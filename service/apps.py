@@ -8,3 +8,20 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         from . import models  # noqa: F401
+
+        self.ready_surveys()
+
+    def ready_surveys(self):
+        from core.registry import register_trash
+
+        from . import (
+            survey_demo,
+            survey_reports,  # noqa: F401  (registers the reports)
+            survey_tasks,  # noqa: F401  (registers the periodic task)
+            survey_ui,
+        )
+        from .models import Question, Survey, SurveyInvitation, SurveyRule
+
+        register_trash(Survey, Question, SurveyRule, SurveyInvitation)
+        for part in (survey_demo, survey_ui):
+            part.register()

@@ -1,3 +1,10 @@
 """Service API resources, registered on the shared router (see klientura/api_urls.py)."""
 
-from core.api.router import router  # noqa: F401
+from core.api.router import router
+
+from . import surveys  # surveys: questionnaires, questions, rules, invitations with responses
+
+router.register("surveys", surveys.SurveyViewSet)
+router.register("survey-questions", surveys.QuestionViewSet)
+router.register("survey-rules", surveys.SurveyRuleViewSet)
+router.register("survey-invitations", surveys.SurveyInvitationViewSet)

@@ -1,1 +1,11 @@
 """Service and quality models (SPEC §7): complaints, equipment and service, surveys."""
+
+from .surveys import (  # noqa: F401
+    Answer,
+    Channel,
+    Question,
+    Survey,
+    SurveyInvitation,
+    SurveyRule,
+    SurveyRuleRun,
+)
