@@ -35,7 +35,7 @@ MAX_CALLS = 3
 def link_token(invitation):
     """The invitation's id and expiry, signed (salt per purpose): no login needed, nothing guessable."""
     expires = int(invitation.expires_at.timestamp()) if invitation.expires_at else 0
-    return signing.dumps({"i": invitation.pk, "e": expires}, salt=LINK_SALT, compress=True)
+    return signing.Signer(salt=LINK_SALT).sign_object({"i": invitation.pk, "e": expires}, compress=True)
 
 
 def base_url(site_url=""):
@@ -53,9 +53,9 @@ class LinkInvalid(Exception):
 def invitation_for_token(token):
     """(invitation, expired?) for a link; raises LinkInvalid for a bad signature or unknown row."""
     try:
-        data = signing.loads(token, salt=LINK_SALT)
+        data = signing.Signer(salt=LINK_SALT).unsign_object(token)
         pk, expires = int(data["i"]), int(data["e"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+    except (signing.BadSignature, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise LinkInvalid from exc
     invitation = (SurveyInvitation.objects.filter(pk=pk, deleted_at__isnull=True, channel=Channel.EMAIL)
                   .select_related("survey", "counterparty").first())
@@ -326,13 +326,19 @@ def period_of(rule, day):
 
 
 def audience(rule):
-    """(client ids, source): from the current analysis run's stages, else from purchase counts."""
-    from analytics.models import AnalysisRun, Classification, Stage
+    """(client ids, source): from the current analysis run's stages, else from purchase counts.
 
-    if AnalysisRun.current() is not None:
-        stage = Stage.ONE_TIME if rule.audience == SurveyRule.Audience.NEW else Stage.REGULAR
-        ids = Classification.objects.filter(stage=stage).values_list("counterparty_id", flat=True)
-        return Counterparty.objects.filter(pk__in=ids), "analysis"
+    The analytics app is optional (and not imported: dependencies point one way); its stored
+    classification is read through the app registry when a finished run exists."""
+    from django.apps import apps
+
+    if apps.is_installed("analytics"):
+        runs = apps.get_model("analytics", "AnalysisRun")
+        if runs.objects.filter(status="done").exists():
+            stage = "one_time" if rule.audience == SurveyRule.Audience.NEW else "regular"
+            classification = apps.get_model("analytics", "Classification")
+            ids = classification.objects.filter(stage=stage).values("counterparty_id")
+            return Counterparty.objects.filter(pk__in=ids), "analysis"
     return purchase_audience(rule), "orders"
 
 

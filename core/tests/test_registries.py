@@ -30,7 +30,7 @@ MSK = ZoneInfo("Europe/Moscow")
 def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
-                                            "marketing_sms", "marketing_calls"]
+                                            "marketing_sms", "marketing_calls", "service_surveys"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
@@ -41,7 +41,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.navbar_widgets.keys() == ["activities:bell"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
-    assert len(registry.reports) == 18 and len(registry.periodic_tasks) == 8
+    assert len(registry.reports) == 20 and len(registry.periodic_tasks) == 9  # service: 2 survey reports, rules
     assert registry.periodic_tasks.keys()[3:5] == ["email_queue", "sms_queue"]
 
 
@@ -118,7 +118,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert calls == [("early", None), ("late", 1)]
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
-                          "marketing_calls"}
+                          "marketing_calls", "service_surveys"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------
