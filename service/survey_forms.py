@@ -137,7 +137,8 @@ def answer_field(question):
     if question.kind == Question.Kind.MULTIPLE:
         return forms.MultipleChoiceField(choices=[(c, c) for c in question.choices()],
                                          widget=forms.CheckboxSelectMultiple, **common)
-    return forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), **common)
+    return forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3, "aria-label": question.text}),
+                           **common)
 
 
 class AnswerForm(BootstrapMixin, forms.Form):
