@@ -328,3 +328,40 @@ def test_api_creates_an_invitation_and_records_its_response_once(api, quality, m
     assert survey_made.status_code == 201
     assert api(manager).post("/api/surveys/", {"name": "No", "channel": "email"}, format="json").status_code == 403
     assert re.match(r"^\d+$", str(pk))
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+def test_a_quality_specialist_builds_a_survey_and_a_rule_on_the_pages(quality, manager, client_for):
+    web = client_for(quality)
+    form = {"name": "Сервисный визит", "channel": "phone", "active": "on", "description": "", "link_days": "14",
+            "thanks": "", "question-TOTAL_FORMS": "2", "question-INITIAL_FORMS": "0",
+            "question-0-order": "1", "question-0-text": "Оцените инженера", "question-0-kind": "rating",
+            "question-0-options": "", "question-0-required": "on",
+            "question-1-order": "2", "question-1-text": "Что было?", "question-1-kind": "single",
+            "question-1-options": "Ремонт", "question-1-required": ""}
+    refused = web.post(reverse("service:survey_add"), form)
+    assert refused.status_code == 400 and "at least two options" in refused.content.decode()
+    form["question-1-options"] = "Ремонт\nОсмотр"
+    saved = web.post(reverse("service:survey_add"), form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    survey = Survey.objects.get(name="Сервисный визит")
+    assert [(q.text, q.kind, q.required) for q in survey.live_questions()] == [
+        ("Оцените инженера", "rating", True), ("Что было?", "single", False)]
+    rule = web.post(reverse("service:surveyrule_add"), {"name": "Monthly", "survey": survey.pk, "audience": "new",
+                                                        "frequency": "month", "active": "on", "operator": quality.pk,
+                                                        "quiet_days": "90", "limit": "100"})
+    assert rule.status_code == 302 and SurveyRule.objects.filter(survey=survey).exists()
+    client = client_with(manager, name="Гамма")
+    invited = web.post(reverse("service:surveyinvitation_add"), {"survey": survey.pk, "counterparty": client.pk})
+    assert invited.status_code == 302
+    invitation = SurveyInvitation.objects.get(survey=survey)
+    for url in (reverse("service:survey_list"), survey.get_absolute_url(), reverse("service:survey_edit",
+                                                                                   args=[survey.pk]),
+                reverse("service:survey_history", args=[survey.pk]), reverse("service:surveyrule_list"),
+                reverse("service:surveyinvitation_list"), invitation.get_absolute_url(),
+                reverse("service:survey_call", args=[survey.pk])):
+        assert web.get(url).status_code == 200, url
+    nobody = CounterpartyFactory(main_manager=manager)
+    no_phone = web.post(reverse("service:surveyinvitation_add"), {"survey": survey.pk, "counterparty": nobody.pk})
+    assert no_phone.status_code == 400 and "no address" in no_phone.content.decode()
