@@ -365,3 +365,33 @@ def test_a_quality_specialist_builds_a_survey_and_a_rule_on_the_pages(quality, m
     nobody = CounterpartyFactory(main_manager=manager)
     no_phone = web.post(reverse("service:surveyinvitation_add"), {"survey": survey.pk, "counterparty": nobody.pk})
     assert no_phone.status_code == 400 and "no address" in no_phone.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_of_one_link_make_one_response(quality, manager):
+    """Two requests submitting the same link at the same moment (PostgreSQL: real concurrency)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the stale-submit test covers the claim there")
+    survey, nps, *_ = make_survey()
+    invitation = surveys.invite(survey, client_with(manager), quality)
+    barrier, results = threading.Barrier(2), []
+
+    def submit(value):
+        try:
+            own = SurveyInvitation.objects.get(pk=invitation.pk)
+            barrier.wait(timeout=10)
+            results.append(surveys.record_answers(own, {str(nps.pk): value}))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(value,)) for value in (10, 0)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, True]
+    assert Answer.objects.filter(invitation=invitation).count() == 1
