@@ -397,3 +397,19 @@ def test_concurrent_submits_of_one_link_make_one_response(quality, manager):
         thread.join(timeout=30)
     assert sorted(results) == [False, True]
     assert Answer.objects.filter(invitation=invitation).count() == 1
+
+
+def test_the_demo_surveys_have_answers_and_load_once(quality, manager):
+    from service import survey_demo
+
+    for i in range(20):
+        client_with(manager, email=f"c{i}@example.com", name=f"Demo {i}")
+    counts = survey_demo.load(now=NOW)
+    assert counts["surveys"] == 2 and counts["responses"] == 10 + 15
+    phone = Survey.objects.get(name=survey_demo.PHONE)
+    assert phone.invitations.filter(state=SurveyInvitation.State.PENDING).count() == 4
+    email = Survey.objects.get(name=survey_demo.EMAIL)
+    assert email.invitations.filter(state=SurveyInvitation.State.ANSWERED).count() == 15
+    assert survey_demo.load(now=NOW) == {}
+    period = Period(dt.date(2025, 12, 1), dt.date(2026, 3, 31))
+    assert survey_reports.nps(quality, period) and survey_reports.satisfaction(quality, period)["total"]["responses"]
