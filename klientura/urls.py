@@ -12,6 +12,7 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("f/", include("marketing.public_urls")),  # web forms on the company's site (no login)
     path("unsubscribe/", include("marketing.unsubscribe_urls")),  # mailings' unsubscribe links (no login)
+    path("s/", include("service.public_urls")),  # survey links of invitations (no login)
     path("api/", include("klientura.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

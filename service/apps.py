@@ -7,6 +7,12 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service and quality")
 
     def ready(self):
+        from . import models  # noqa: F401
+
+        self.ready_equipment()
+        self.ready_surveys()
+
+    def ready_equipment(self):
         from core.registry import register_trash
 
         # Equipment and service: trash, menu, card tab and panel, calendar, tile, periodic
@@ -15,4 +21,19 @@ class ServiceConfig(AppConfig):
 
         register_trash(models.ServiceContract, models.Equipment, models.ServiceVisit)
         for part in (equipment_ui, equipment_demo):
+            part.register()
+
+    def ready_surveys(self):
+        from core.registry import register_trash
+
+        from . import (
+            survey_demo,
+            survey_reports,  # noqa: F401  (registers the reports)
+            survey_tasks,  # noqa: F401  (registers the periodic task)
+            survey_ui,
+        )
+        from .models import Question, Survey, SurveyInvitation, SurveyRule
+
+        register_trash(Survey, Question, SurveyRule, SurveyInvitation)
+        for part in (survey_demo, survey_ui):
             part.register()

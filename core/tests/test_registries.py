@@ -31,7 +31,8 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment",
                                                  "service_visit"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
-                                            "marketing_sms", "marketing_calls", "service_equipment"]
+                                            "marketing_sms", "marketing_calls", "service_equipment",
+                                            "service_surveys"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
                                                 "service_visits"]
@@ -43,7 +44,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.navbar_widgets.keys() == ["activities:bell"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
-    assert len(registry.reports) == 18 and len(registry.periodic_tasks) == 9
+    assert len(registry.reports) == 20 and len(registry.periodic_tasks) == 10
     assert registry.periodic_tasks.keys()[3:5] == ["email_queue", "sms_queue"]
 
 
@@ -120,7 +121,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert calls == [("early", None), ("late", 1)]
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
-                          "marketing_calls", "service_equipment"}
+                          "marketing_calls", "service_equipment", "service_surveys"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

@@ -2,8 +2,14 @@
 
 from core.api.router import router
 
-from . import equipment
+from . import equipment, surveys
 
+# Equipment and service
 router.register("service-contracts", equipment.ServiceContractViewSet)
 router.register("equipment", equipment.EquipmentViewSet)
 router.register("service-visits", equipment.ServiceVisitViewSet)
+# Surveys: questionnaires, questions, rules, invitations with responses
+router.register("surveys", surveys.SurveyViewSet)
+router.register("survey-questions", surveys.QuestionViewSet)
+router.register("survey-rules", surveys.SurveyRuleViewSet)
+router.register("survey-invitations", surveys.SurveyInvitationViewSet)

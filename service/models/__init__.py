@@ -1,3 +1,12 @@
 """Service and quality models (SPEC §7): complaints, equipment and service, surveys."""
 
 from .equipment import Equipment, InstallationTask, ServiceContract, ServiceVisit  # noqa: F401
+from .surveys import (  # noqa: F401
+    Answer,
+    Channel,
+    Question,
+    Survey,
+    SurveyInvitation,
+    SurveyRule,
+    SurveyRuleRun,
+)
