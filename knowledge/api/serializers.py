@@ -1,0 +1,63 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import BaseModelSerializer
+
+from ..models import Article, ArticleAttachment, ArticleCategory, check_competitors
+from ..sanitize import sanitize
+
+
+class ArticleCategorySerializer(BaseModelSerializer):
+    class Meta(BaseModelSerializer.Meta):
+        model = ArticleCategory
+
+
+class ArticleSerializer(BaseModelSerializer):
+    body = serializers.CharField(required=False, allow_blank=True,
+                                 help_text="HTML; sanitised on save (scripts, event handlers, styles and images "
+                                           "from other sites are removed).")
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+
+    class Meta(BaseModelSerializer.Meta):
+        model = Article
+        exclude = ("deleted_at", "body_text")
+        read_only_fields = (*BaseModelSerializer.Meta.read_only_fields, "author")
+
+    def validate_body(self, value):
+        return sanitize(value)
+
+    def validate_competitors(self, value):
+        try:
+            check_competitors(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
+
+    def create(self, validated_data):
+        validated_data.setdefault("author", self.user)
+        return super().create(validated_data)
+
+
+class ArticleSearchResultSerializer(ArticleSerializer):
+    rank = serializers.FloatField(read_only=True, help_text="Relevance of the match (higher is better).")
+
+
+class ArticleAttachmentSerializer(BaseModelSerializer):
+    file = serializers.SerializerMethodField(help_text="Download URL (checks access; media are not served).")
+    size = serializers.SerializerMethodField()
+
+    class Meta(BaseModelSerializer.Meta):
+        model = ArticleAttachment
+
+    @extend_schema_field(serializers.CharField())
+    def get_file(self, obj):
+        return reverse("knowledge:attachment_download", args=[obj.pk])
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_size(self, obj):
+        try:
+            return obj.file.size
+        except (FileNotFoundError, ValueError, OSError):
+            return None
