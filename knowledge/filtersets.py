@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Counterparty
 from core.filtersets import BaseFilterSet
@@ -12,7 +13,8 @@ from .models import Article, ArticleCategory
 class ArticleFilterSet(BaseFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search",
                                   help_text=_("Full-text search (word forms too), best matches first."))
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=Article.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(label=pgettext_lazy("knowledge", "Kind"),
+                                               choices=Article.Kind.choices)
     category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=ArticleCategory.objects.all())
     product = django_filters.ModelChoiceFilter(label=_("Product"), field_name="products",
                                                queryset=Product.objects.all())

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Counterparty
 from core import access
@@ -90,11 +91,12 @@ class Article(BaseModel):
     class Kind(models.TextChoices):
         PRODUCT = "product", _("Product")
         COMPETITOR = "competitor", _("Competitor")
-        SERVICE = "service", _("Service")
-        PROCEDURE = "procedure", _("Procedure")
+        SERVICE = "service", pgettext_lazy("knowledge kind", "Service")
+        PROCEDURE = "procedure", pgettext_lazy("knowledge kind", "Procedure")
 
-    title = models.CharField(_("title"), max_length=250)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PRODUCT)
+    title = models.CharField(pgettext_lazy("knowledge", "title"), max_length=250)
+    kind = models.CharField(pgettext_lazy("knowledge", "kind"), max_length=10, choices=Kind.choices,
+                            default=Kind.PRODUCT)
     category = models.ForeignKey(ArticleCategory, verbose_name=_("category"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="articles")
     body = models.TextField(_("text"), blank=True,
@@ -112,8 +114,8 @@ class Article(BaseModel):
                                     help_text=_("Drafts are seen by the editors only."))
 
     class Meta:
-        verbose_name = _("article")
-        verbose_name_plural = _("articles")
+        verbose_name = pgettext_lazy("knowledge", "article")
+        verbose_name_plural = pgettext_lazy("knowledge", "articles")
         ordering = ["title", "pk"]
         indexes = [models.Index(fields=["title", "id"], name="knowledge_article_title",
                                 condition=Q(deleted_at__isnull=True))]
@@ -176,7 +178,7 @@ class ArticleAttachment(BaseModel):
     objects = DraftAliveManager()
     all_objects = DraftAllManager()
 
-    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE,
+    article = models.ForeignKey(Article, verbose_name=pgettext_lazy("knowledge", "article"), on_delete=models.CASCADE,
                                 related_name="attachments")
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300, validators=[check_size])
     name = models.CharField(_("name"), max_length=200, blank=True, help_text=_("Empty: the file's name."))
