@@ -30,8 +30,8 @@ MSK = ZoneInfo("Europe/Moscow")
 def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
-                                            "marketing_sms", "marketing_calls"]
-    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing"]
+                                            "marketing_sms", "marketing_calls", "knowledge"]
+    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "knowledge"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "groups", "sms",

@@ -19,11 +19,18 @@ class ArticleSerializer(BaseModelSerializer):
                                  help_text="HTML; sanitised on save (scripts, event handlers, styles and images "
                                            "from other sites are removed).")
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    rank = serializers.SerializerMethodField(help_text="Relevance of the match when searching with q (higher is "
+                                                       "better); null otherwise.")
 
     class Meta(BaseModelSerializer.Meta):
         model = Article
         exclude = ("deleted_at", "body_text")
         read_only_fields = (*BaseModelSerializer.Meta.read_only_fields, "author")
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_rank(self, obj):
+        rank = getattr(obj, "rank", None)
+        return None if rank is None else float(rank)
 
     def validate_body(self, value):
         return sanitize(value)
@@ -38,10 +45,6 @@ class ArticleSerializer(BaseModelSerializer):
     def create(self, validated_data):
         validated_data.setdefault("author", self.user)
         return super().create(validated_data)
-
-
-class ArticleSearchResultSerializer(ArticleSerializer):
-    rank = serializers.FloatField(read_only=True, help_text="Relevance of the match (higher is better).")
 
 
 class ArticleAttachmentSerializer(BaseModelSerializer):

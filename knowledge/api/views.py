@@ -1,5 +1,4 @@
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from core.api.views import BaseModelViewSet
@@ -31,16 +30,12 @@ class ArticleViewSet(BaseModelViewSet):
     prefetch_related = ("products", "competitors")
     ordering_fields = ("id", "title", "updated_at")
 
-    @extend_schema(responses=serializers.ArticleSearchResultSerializer(many=True),
-                   parameters=[OpenApiParameter("q", str, description="Full-text search; with it, the best "
-                                                "50 matches in one page ordered by relevance.")])
     def list(self, request, *args, **kwargs):
         if not (request.query_params.get("q") or "").strip():
             return super().list(request, *args, **kwargs)
         qs = self.filter_queryset(self.get_queryset())
         rows = list(qs.order_by("-rank", "title", "pk")[:search.LIMIT])
-        data = serializers.ArticleSearchResultSerializer(rows, many=True, context=self.get_serializer_context()).data
-        return Response({"next": None, "previous": None, "results": data})
+        return Response({"next": None, "previous": None, "results": self.get_serializer(rows, many=True).data})
 
 
 class AttachmentFilterSet(BaseFilterSet):
