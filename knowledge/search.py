@@ -91,11 +91,13 @@ def fts_query(text):
     """An FTS5 MATCH expression: every stemmed word must occur (as a prefix, for partial words);
     a word after "-" must not. None when nothing searchable is left."""
     required, excluded = [], []
-    for sign, word in re.findall(r"(-?)(\w+)", text or ""):
-        if word.lower() == "or":
-            continue
-        token = f'"{stem(word)}"'
-        (excluded if sign else required).append(token if sign else token + "*")
+    for chunk in (text or "").split():
+        negated = chunk.startswith("-")
+        for word in WORD.findall(chunk):
+            if word.lower() == "or":
+                continue
+            token = f'"{stem(word)}"'
+            (excluded if negated else required).append(token if negated else token + "*")
     if not required:
         return None
     expr = " AND ".join(required)

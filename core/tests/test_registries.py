@@ -118,7 +118,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert calls == [("early", None), ("late", 1)]
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
-                          "marketing_calls"}
+                          "marketing_calls", "knowledge"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

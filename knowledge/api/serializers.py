@@ -18,7 +18,7 @@ class ArticleSerializer(BaseModelSerializer):
     body = serializers.CharField(required=False, allow_blank=True,
                                  help_text="HTML; sanitised on save (scripts, event handlers, styles and images "
                                            "from other sites are removed).")
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
     rank = serializers.SerializerMethodField(help_text="Relevance of the match when searching with q (higher is "
                                                        "better); null otherwise.")
 
@@ -32,6 +32,10 @@ class ArticleSerializer(BaseModelSerializer):
         rank = getattr(obj, "rank", None)
         return None if rank is None else float(rank)
 
+    def create(self, validated_data):
+        self._validated_instance.author = self.user  # built by the base serializer's validate()
+        return super().create(validated_data)
+
     def validate_body(self, value):
         return sanitize(value)
 
@@ -42,9 +46,6 @@ class ArticleSerializer(BaseModelSerializer):
             raise serializers.ValidationError(exc.messages) from exc
         return value
 
-    def create(self, validated_data):
-        validated_data.setdefault("author", self.user)
-        return super().create(validated_data)
 
 
 class ArticleAttachmentSerializer(BaseModelSerializer):

@@ -105,6 +105,7 @@ def test_stored_html_is_sanitised_everywhere(client_for, api, quality):
         assert "javascript:" not in body and "evil.example" not in body
         assert '<img src="/static/favicon.svg">' in body and "Текст" in body
     assert Article.objects.get(title="Из формы").author == quality
+    assert Article.objects.get(title="Из API").author == quality
 
 
 def test_sanitizer_keeps_the_allowed_tags():
@@ -209,3 +210,23 @@ def test_demo_loads_twenty_articles_once():
     demo.load()
     assert Article.objects.filter(published=True).count() == 20
     assert search.search(Article.objects.all(), "холодильник")
+
+
+def test_a_trashed_category_hides_its_articles_only(manager):
+    category = CategoryFactory(name="Старое")
+    ArticleFactory(title="В категории", body="<p>витрины</p>", category=category)
+    ArticleFactory(title="Без категории", body="<p>витрины</p>")
+    category.delete()
+    assert found(manager, "витрины") == ["Без категории"]
+
+
+def test_the_index_is_the_databases_own():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'knowledge_article_search'")
+            assert "gin" in cursor.fetchone()[0].lower()
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'knowledge_article_fts'")
+            assert "fts5" in cursor.fetchone()[0].lower()
