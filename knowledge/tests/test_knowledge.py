@@ -230,3 +230,16 @@ def test_the_index_is_the_databases_own():
         else:
             cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'knowledge_article_fts'")
             assert "fts5" in cursor.fetchone()[0].lower()
+
+
+def test_bench_case_runs_at_a_small_count():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("bench", count=20, articles=30, repeat=1, warmup=1, mailing_size=0, stdout=out, stderr=StringIO())
+    output = out.getvalue()
+    assert "knowledge search “холодильник”, manager" in output and "knowledge API search" in output
+    assert "30 knowledge articles" in output
+    assert not Article.all_objects.exists()
