@@ -7,4 +7,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self):
-        from . import models  # noqa: F401
+        from core.registry import register_trash
+
+        from . import bench, demo, models, ui
+
+        register_trash(models.Article, models.ArticleAttachment, models.ArticleCategory)
+        for part in (demo, bench, ui):
+            part.register()

@@ -32,8 +32,8 @@ def test_every_registry_has_the_apps_contributions_in_order():
                                                  "service_visit"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
                                             "marketing_sms", "marketing_calls", "service_equipment",
-                                            "service_surveys"]
-    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing"]
+                                            "service_surveys", "knowledge"]
+    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "knowledge"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
                                                 "service_visits"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
@@ -121,7 +121,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert calls == [("early", None), ("late", 1)]
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
-                          "marketing_calls", "service_equipment", "service_surveys"}
+                          "marketing_calls", "service_equipment", "service_surveys", "knowledge"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+import django_filters
+from rest_framework.response import Response
+
+from core.api.views import BaseModelViewSet
+from core.filtersets import BaseFilterSet
+
+from .. import search
+from ..filtersets import ArticleFilterSet
+from ..models import Article, ArticleAttachment, ArticleCategory
+from . import serializers
+
+
+class ArticleCategoryViewSet(BaseModelViewSet):
+    """Knowledge-base categories: everyone reads; the knowledge-base editors write."""
+
+    model = ArticleCategory
+    serializer_class = serializers.ArticleCategorySerializer
+    ordering_fields = ("id", "name", "order")
+
+
+class ArticleViewSet(BaseModelViewSet):
+    """Knowledge-base articles. Everyone reads published ones; the editors (administrators, heads,
+    quality specialists, service engineers, marketers) also drafts, and write. ``q`` searches the
+    full text with Russian word forms and returns the best 50 matches, best first, in one page."""
+
+    model = Article
+    serializer_class = serializers.ArticleSerializer
+    filterset_class = ArticleFilterSet
+    select_related = ("category",)
+    prefetch_related = ("products", "competitors")
+    ordering_fields = ("id", "title", "updated_at")
+
+    def list(self, request, *args, **kwargs):
+        if not (request.query_params.get("q") or "").strip():
+            return super().list(request, *args, **kwargs)
+        qs = self.filter_queryset(self.get_queryset())
+        rows = list(qs.order_by("-rank", "title", "pk")[:search.LIMIT])
+        return Response({"next": None, "previous": None, "results": self.get_serializer(rows, many=True).data})
+
+
+class AttachmentFilterSet(BaseFilterSet):
+    article = django_filters.NumberFilter(field_name="article_id")
+
+    class Meta:
+        model = ArticleAttachment
+        fields = []
+
+
+class ArticleAttachmentViewSet(BaseModelViewSet):
+    """Attachments of the articles, read-only here (uploaded on the article's card); ``file`` is the
+    download URL, which checks access like the article."""
+
+    model = ArticleAttachment
+    serializer_class = serializers.ArticleAttachmentSerializer
+    filterset_class = AttachmentFilterSet
+    http_method_names = ["get", "head", "options"]

@@ -1,0 +1,31 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from clients.models import Counterparty
+from core.filtersets import BaseFilterSet
+from sales.models import Product
+
+from . import search
+from .models import Article, ArticleCategory
+
+
+class ArticleFilterSet(BaseFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search",
+                                  help_text=_("Full-text search (word forms too), best matches first."))
+    kind = django_filters.MultipleChoiceFilter(label=pgettext_lazy("knowledge", "Kind"),
+                                               choices=Article.Kind.choices)
+    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=ArticleCategory.objects.all())
+    product = django_filters.ModelChoiceFilter(label=_("Product"), field_name="products",
+                                               queryset=Product.objects.all())
+    competitor = django_filters.ModelChoiceFilter(label=_("Competitor"), field_name="competitors",
+                                                  queryset=Counterparty.objects.filter(is_competitor=True))
+    published = django_filters.BooleanFilter(label=_("Published"))
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def search(self, queryset, name, value):
+        # Narrows and annotates ``rank``: the list and the API order by it when searching.
+        return search.matching(queryset, value)

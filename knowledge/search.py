@@ -1,0 +1,167 @@
+"""Full-text search of the articles with Russian stemming, ranked by relevance.
+
+PostgreSQL: a stored generated ``search_vector`` column (config 'russian'; title weight A, text B)
+with a GIN index (migration 0003), queried with ``websearch_to_tsquery`` and ranked with
+``ts_rank``. SQLite: an FTS5 table ``knowledge_article_fts`` (rowid = article id) holding the
+words already stemmed by the Snowball Russian stemmer (FTS5 has none), kept in sync on every save
+— trashing removes the row, restoring puts it back — and ranked with ``bm25`` (title ×10).
+
+A search returns the best ``LIMIT`` matches in one page, best first (no cursor: relevance is no
+stable key to page by).
+"""
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+from django.db import connection
+from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+
+LIMIT = 50
+# Ranked candidates fetched from FTS5 before access and filters narrow them.
+CANDIDATES = 2000
+WORD = re.compile(r"\w+", re.UNICODE)
+_stemmer = snowballstemmer.stemmer("russian")
+_english = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=20000)
+def stem(word):
+    word = word.lower().replace("ё", "е")
+    if re.search("[а-я]", word):
+        return _stemmer.stemWord(word)
+    return _english.stemWord(word) if word.isalpha() else word
+
+
+def stemmed(text):
+    """The text's words, stemmed, separated by spaces (what FTS5 indexes)."""
+    return " ".join(stem(w) for w in WORD.findall(text or ""))
+
+
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def has_fts():
+    return connection.vendor == "sqlite"
+
+
+# --- SQLite FTS5 index -------------------------------------------------------------------------
+
+def index_articles(ids):
+    """Bring the FTS rows of ``ids`` up to date (live articles in, trashed ones out)."""
+    if not has_fts() or not ids:
+        return
+    from .models import Article
+
+    ids = list(ids)
+    rows = Article.all_objects.filter(pk__in=ids).values_list("pk", "title", "body_text", "deleted_at")
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("%s" for _ in chunk)
+            cursor.execute(f"DELETE FROM knowledge_article_fts WHERE rowid IN ({marks})", chunk)  # noqa: S608
+        cursor.executemany("INSERT INTO knowledge_article_fts (rowid, title, body) VALUES (%s, %s, %s)",
+                           [(pk, stemmed(title), stemmed(text)) for pk, title, text, deleted in rows if not deleted])
+
+
+def unindex_articles(ids):
+    if not has_fts() or not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany("DELETE FROM knowledge_article_fts WHERE rowid = %s", [(pk,) for pk in ids])
+
+
+def rebuild():
+    """Re-index every article (after a bulk insert, or when the stemmer changed)."""
+    from .models import Article
+
+    if not has_fts():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM knowledge_article_fts")
+    ids = list(Article.all_objects.values_list("pk", flat=True))
+    for start in range(0, len(ids), 2000):
+        index_articles(ids[start:start + 2000])
+
+
+def fts_query(text):
+    """An FTS5 MATCH expression: every stemmed word must occur (as a prefix, for partial words);
+    a word after "-" must not. None when nothing searchable is left."""
+    required, excluded = [], []
+    for chunk in (text or "").split():
+        negated = chunk.startswith("-")
+        for word in WORD.findall(chunk):
+            if word.lower() == "or":
+                continue
+            token = f'"{stem(word)}"'
+            (excluded if negated else required).append(token if negated else token + "*")
+    if not required:
+        return None
+    expr = " AND ".join(required)
+    return expr + "".join(f" NOT {token}" for token in excluded)
+
+
+# --- Searching ---------------------------------------------------------------------------------
+
+def matching(queryset, text):
+    """``queryset`` narrowed to the articles matching ``text``, annotated with ``rank`` (higher is
+    better). Order by ``-rank`` for relevance."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    if is_postgres():
+        # The text goes in as a parameter; the column is not on the model (migration 0003).
+        vector, tsquery = '"knowledge_article"."search_vector"', "websearch_to_tsquery('russian', %s)"
+        return (queryset.extra(where=[f"{vector} @@ {tsquery}"], params=[text])  # noqa: S610
+                .annotate(rank=RawSQL(f"ts_rank({vector}, {tsquery})", [text])))  # noqa: S611
+    if has_fts():
+        expr = fts_query(text)
+        ranked = fts_ranked(expr) if expr else []
+        if not ranked:
+            return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
+        whens = [When(pk=pk, then=Value(-score)) for pk, score in ranked]
+        return queryset.filter(pk__in=[pk for pk, _score in ranked]).annotate(
+            rank=Case(*whens, default=Value(0.0), output_field=FloatField()))
+    # Other databases: plain substring search, unranked.
+    return queryset.filter(Q(title__icontains=text) | Q(body_text__icontains=text)).annotate(
+        rank=Value(0.0, output_field=FloatField()))
+
+
+def fts_ranked(expr, limit=CANDIDATES):
+    """[(article id, bm25 score)], best (lowest score) first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rowid, bm25(knowledge_article_fts, 10.0, 1.0) AS score FROM knowledge_article_fts "
+                       "WHERE knowledge_article_fts MATCH %s ORDER BY score LIMIT %s", [expr, limit])
+        return cursor.fetchall()
+
+
+def search(queryset, text, limit=LIMIT):
+    """The best ``limit`` articles of ``queryset`` for ``text``, best first, each with a ``snippet``
+    (HTML-safe, matched words in <mark>)."""
+    rows = list(matching(queryset, text).order_by("-rank", "title", "pk")[:limit])
+    stems = {stem(w) for w in WORD.findall(text or "")}
+    for row in rows:
+        row.snippet = snippet(row.body_text, stems)
+    return rows
+
+
+def snippet(text, stems, width=220):
+    """A piece of ``text`` around the first matched word, matched words marked (escaped HTML)."""
+    words = list(WORD.finditer(text or ""))
+    hits = [m for m in words if stem(m.group()) in stems or any(stem(m.group()).startswith(s) for s in stems if s)]
+    start = max(hits[0].start() - width // 3, 0) if hits else 0
+    piece = text[start:start + width]
+    out, pos = [], 0
+    for m in WORD.finditer(piece):
+        word_stem = stem(m.group())
+        if word_stem in stems or any(word_stem.startswith(s) for s in stems if s):
+            out.append(escape(piece[pos:m.start()]))
+            out.append(f"<mark>{escape(m.group())}</mark>")
+            pos = m.end()
+    out.append(escape(piece[pos:]))
+    prefix = "… " if start else ""
+    suffix = " …" if start + width < len(text or "") else ""
+    return prefix + "".join(out) + suffix
