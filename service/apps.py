@@ -7,4 +7,11 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service and quality")
 
     def ready(self):
-        from . import models  # noqa: F401
+        from core.registry import register_trash
+
+        # Complaints (issue 12, item 2): trash, UI, periodic overdue notices, reports, demo, bench.
+        from . import complaint_bench, complaint_demo, complaint_reports, complaint_ui, models, tasks  # noqa: F401
+
+        register_trash(models.ComplaintType, models.Department, models.Complaint, models.ComplaintTask)
+        for part in (complaint_ui, complaint_reports, complaint_demo, complaint_bench):
+            part.register()
