@@ -51,8 +51,11 @@ OWNER_TOKEN, TEAMMATE_TOKEN = "Zorgalpha", "Quimbeta"
 
 
 def read_only(persona, model=None):
-    """Read-only roles; sales managers too on ``head_managed`` models (only heads write those)."""
-    return persona == "quality" or (persona in ("manager", "teammate") and getattr(model, "head_managed", False))
+    """Read-only roles (unless the model names their role in ``writer_roles``); sales managers too
+    on ``head_managed`` models (only heads write those)."""
+    if persona == "quality":
+        return Role.QUALITY not in getattr(model, "writer_roles", ())
+    return persona in ("manager", "teammate") and getattr(model, "head_managed", False)
 
 
 def allowed(persona, action, model=None):
