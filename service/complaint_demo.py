@@ -46,6 +46,9 @@ def load(stdout=None, now=None):
         list(Counterparty.objects.order_by("pk")[:60])
     if not clients or not types:
         return 0
+    from sales.models import Product
+
+    products = list(Product.objects.order_by("pk")[:20])
     rng = random.Random(12)
     made = 0
     with transaction.atomic():
@@ -57,6 +60,8 @@ def load(stdout=None, now=None):
                                   description="Клиент сообщил по телефону.",
                                   channel=rng.choice(Complaint.Channel.values),
                                   received_at=received, responsible=quality)
+            if code == "quality" and products:
+                complaint.product = rng.choice(products)
             age = (now - received).days
             if age > 20:  # old ones are settled, a few overdue ones stay open
                 settled = rng.random() > 0.08
