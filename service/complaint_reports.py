@@ -222,4 +222,4 @@ class DecisionsReport(ComplaintReport):
 
 def register():
     for order, report in enumerate((ProcessingTimeReport, ComplaintsByReport, DecisionsReport)):
-        register_report(report, order=400 + order * 10)
+        register_report(report, order=200 + order * 10)

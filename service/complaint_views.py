@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from clients.models import Counterparty
 from core import access
 from core.views import generic
-from sales.views.card import CardTabView
 
 from . import complaints
 from .complaint_filtersets import ComplaintFilterSet
@@ -179,14 +179,20 @@ class ComplaintTaskDeleteView(generic.ObjectDeleteView):
         return reverse("service:complaint", args=[obj.complaint_id])
 
 
-class CardComplaintsView(CardTabView):
+class CardComplaintsView(generic.RestrictedMixin, View):
+    """The client card's Complaints tab (htmx); 404 unless the user sees the client."""
+
     model = Complaint
-    template_name = "service/card_complaints.html"
+    ROWS = 100  # the full list is a click away
 
-    def rows(self, qs):
-        return qs.select_related("type", "responsible").order_by("-received_at", "-pk")
-
-    def tab_context(self, counterparty, rows):
-        return {"add_url": f"{reverse('service:complaint_add')}?counterparty={counterparty.pk}",
-                "list_url": f"{reverse('service:complaint_list')}?counterparty={counterparty.pk}",
-                "now": timezone.now()}
+    def get(self, request, pk):
+        counterparty = get_object_or_404(Counterparty.objects.restrict(request.user), pk=pk)
+        rows = list(self.get_queryset().filter(counterparty=counterparty).select_related("type", "responsible")
+                    .order_by("-received_at", "-pk")[:self.ROWS + 1])
+        can_add = access.can(request.user, access.ADD, Complaint) and Counterparty.objects.restrict(
+            request.user, access.VIEW).filter(pk=pk).exists()
+        return render(request, "service/card_complaints.html", {
+            "counterparty": counterparty, "rows": rows[:self.ROWS], "more": len(rows) > self.ROWS,
+            "can_add": can_add,
+            "add_url": f"{reverse('service:complaint_add')}?counterparty={counterparty.pk}",
+            "list_url": f"{reverse('service:complaint_list')}?counterparty={counterparty.pk}"})

@@ -30,18 +30,19 @@ MSK = ZoneInfo("Europe/Moscow")
 def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
-                                            "marketing_sms", "marketing_calls"]
-    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing"]
-    assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks"]
+                                            "marketing_sms", "marketing_calls", "complaints"]
+    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints"]
+    assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
+                                               "complaints"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "groups", "sms",
-        "supplier", "history"]
+        "supplier", "complaints", "history"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
     assert registry.navbar_widgets.keys() == ["activities:bell"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
-    assert len(registry.reports) == 18 and len(registry.periodic_tasks) == 8
+    assert len(registry.reports) == 21 and len(registry.periodic_tasks) == 9
     assert registry.periodic_tasks.keys()[3:5] == ["email_queue", "sms_queue"]
 
 
@@ -118,7 +119,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert calls == [("early", None), ("late", 1)]
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
-                          "marketing_calls"}
+                          "marketing_calls", "complaints"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
 def test_dashboard_renders_the_registered_tiles(head, manager, client_for):
     page = client_for(head).get(reverse("dashboard")).content.decode()
     keys = re.findall(r'data-testid="tile-([a-z]+)"', page)
-    assert keys == ["money", "forecast", "stages", "employees", "risks"]
+    assert keys == ["money", "forecast", "stages", "employees", "risks", "complaints"]
     assert 'data-testid="revenue-today"' in page and 'data-testid="employees"' in page
     assert client_for(head).get("/sales/dashboard/").url == reverse("dashboard")  # old bookmarks
     assert client_for(head).get(reverse("home")).url == reverse("dashboard")
@@ -151,7 +152,7 @@ def test_client_card_shows_the_registered_tabs(manager, client_for):
     html = client_for(manager).get(cp.get_absolute_url() + "?tab=deals").content.decode()
     tabs = re.findall(r'data-bs-target="#tab-([a-z]+)"', html)
     assert tabs == ["main", "properties", "interactions", "deals", "orders", "documents", "persons",
-                    "groups", "sms", "history"]
+                    "groups", "sms", "complaints", "history"]
     assert 'data-testid="deals-tab"' in html
     # The active tab loads at once, the others when scrolled into view.
     assert f'hx-get="{reverse("sales:card_deals", args=[cp.pk])}" hx-trigger="load"' in html
