@@ -9,8 +9,19 @@ class ServiceConfig(AppConfig):
     def ready(self):
         from . import models  # noqa: F401
 
+        self.ready_complaints()
         self.ready_equipment()
         self.ready_surveys()
+
+    def ready_complaints(self):
+        from core.registry import register_trash
+
+        # Complaints: trash, UI, periodic overdue notices, reports, demo, bench.
+        from . import complaint_bench, complaint_demo, complaint_reports, complaint_ui, models, tasks  # noqa: F401
+
+        register_trash(models.ComplaintType, models.Department, models.Complaint, models.ComplaintTask)
+        for part in (complaint_ui, complaint_reports, complaint_demo, complaint_bench):
+            part.register()
 
     def ready_equipment(self):
         from core.registry import register_trash

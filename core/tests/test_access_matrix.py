@@ -52,7 +52,7 @@ OWNER_TOKEN, TEAMMATE_TOKEN = "Zorgalpha", "Quimbeta"
 
 def read_only(persona, model=None):
     """Read-only roles; sales managers too on ``head_managed`` models (only heads write those).
-    A model's ``writer_roles`` write it although their role only reads (quality: surveys)."""
+    A model's ``writer_roles`` write it although their role only reads (quality: complaints, surveys)."""
     if PERSONAS[persona][1] in getattr(model, "writer_roles", ()):
         return False
     return persona == "quality" or (persona in ("manager", "teammate") and getattr(model, "head_managed", False))

@@ -31,20 +31,21 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.calendar_sources.keys() == ["interaction", "task", "reminder", "shipment", "payment",
                                                  "service_visit"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
-                                            "marketing_sms", "marketing_calls", "service_equipment",
-                                            "service_surveys", "knowledge"]
-    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "knowledge"]
+                                            "marketing_sms", "marketing_calls", "complaints", "service_equipment",
+                                            "knowledge", "service_surveys"]
+    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints",
+                                           "knowledge"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
-                                                "service_visits"]
+                                                "complaints", "service_visits"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "groups", "sms",
-        "supplier", "equipment", "history"]
+        "supplier", "complaints", "equipment", "history"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
     assert registry.navbar_widgets.keys() == ["activities:bell"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
-    assert len(registry.reports) == 20 and len(registry.periodic_tasks) == 10
+    assert len(registry.reports) == 23 and len(registry.periodic_tasks) == 11
     assert registry.periodic_tasks.keys()[3:5] == ["email_queue", "sms_queue"]
 
 
@@ -121,7 +122,8 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert calls == [("early", None), ("late", 1)]
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
-                          "marketing_calls", "service_equipment", "service_surveys", "knowledge"}
+                          "marketing_calls", "complaints", "service_equipment", "service_surveys",
+                          "knowledge"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------
@@ -129,7 +131,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
 def test_dashboard_renders_the_registered_tiles(head, manager, client_for):
     page = client_for(head).get(reverse("dashboard")).content.decode()
     keys = re.findall(r'data-testid="tile-([a-z]+)"', page)
-    assert keys == ["money", "forecast", "stages", "employees", "risks"]
+    assert keys == ["money", "forecast", "stages", "employees", "risks", "complaints"]
     assert 'data-testid="revenue-today"' in page and 'data-testid="employees"' in page
     assert client_for(head).get("/sales/dashboard/").url == reverse("dashboard")  # old bookmarks
     assert client_for(head).get(reverse("home")).url == reverse("dashboard")
@@ -154,7 +156,7 @@ def test_client_card_shows_the_registered_tabs(manager, client_for):
     html = client_for(manager).get(cp.get_absolute_url() + "?tab=deals").content.decode()
     tabs = re.findall(r'data-bs-target="#tab-([a-z]+)"', html)
     assert tabs == ["main", "properties", "interactions", "deals", "orders", "documents", "persons",
-                    "groups", "sms", "equipment", "history"]
+                    "groups", "sms", "complaints", "equipment", "history"]
     assert 'data-testid="deals-tab"' in html
     # The active tab loads at once, the others when scrolled into view.
     assert f'hx-get="{reverse("sales:card_deals", args=[cp.pk])}" hx-trigger="load"' in html

@@ -2,7 +2,13 @@
 
 from core.api.router import router
 
-from . import equipment, surveys
+from . import complaints, equipment, surveys
+
+# Complaints and claims
+router.register("complaint-types", complaints.ComplaintTypeViewSet)
+router.register("complaint-departments", complaints.DepartmentViewSet)
+router.register("complaints", complaints.ComplaintViewSet)
+router.register("complaint-tasks", complaints.ComplaintTaskViewSet)
 
 # Equipment and service
 router.register("service-contracts", equipment.ServiceContractViewSet)

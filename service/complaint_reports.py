@@ -1,0 +1,260 @@
+"""Complaint reports (SPEC §7) on the core report framework: processing time, complaints by type,
+client, manager (the client's main manager) or product, and the decisions taken.
+
+Every figure starts from ``Complaint.objects.restrict(user)``: a sales manager counts the
+complaints of their own clients. Processing time = decided − received, in calendar days, for
+complaints decided (or closed, or rejected) — their ``decided_at`` is set; on time = decided no
+later than the deadline. The period filters the date received. Definitions: docs/complaints.md.
+"""
+
+import statistics
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import forms
+from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Q, Value, When
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.dashboard import local_midnight, month_start
+from core.reports import Chart, Column, Period, PeriodForm, Report, Table
+from core.reports import register as register_report
+
+from .models import Complaint
+
+GROUP = gettext_lazy("Service and quality")
+DAY = 86400
+
+
+def period(filters):
+    return Period(filters["date_from"], filters["date_to"])
+
+
+def _one_place(value):
+    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class ProcessingForm(PeriodForm):
+    BY = [("month", gettext_lazy("Month")), ("type", gettext_lazy("Type")),
+          ("responsible", gettext_lazy("Responsible"))]
+    by = forms.ChoiceField(label=gettext_lazy("Group by"), choices=BY)
+    defaults = {"by": "month"}
+
+
+def _user_name(first, last, username):
+    return f"{first or ''} {last or ''}".strip() or username or _("— nobody —")
+
+
+class DaysBetween(Func):
+    """``end - start`` in days, as a float computed by the database (no per-row Python datetimes)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end, start):
+        super().__init__(end, start)
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL (and others with interval arithmetic)
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"(EXTRACT(EPOCH FROM ({end[0]} - {start[0]})) / 86400.0)", [*end[1], *start[1]]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"(julianday({end[0]}) - julianday({start[0]}))", [*end[1], *start[1]]
+
+
+def month_buckets(period):
+    """[(first local day of the month, start, end)] covering the period, as aware datetimes."""
+    buckets, day = [], month_start(period.date_from)
+    while day <= period.date_to:
+        following = month_start(day, 1)
+        buckets.append((day, local_midnight(day), local_midnight(following)))
+        day = following
+    return buckets
+
+
+def processing_rows(queryset, by, period):
+    """[{group, received, decided, median_days, on_time}] of ``queryset`` grouped ``by``.
+
+    Counts are grouped in the database; the median is taken in Python (SQLite has no percentile
+    aggregate) over one float per decided complaint, computed by the database. Months are
+    buckets of local months compared on ``received_at`` (index-friendly, time-zone correct)."""
+    labels = {}
+    if by == "month":
+        buckets = month_buckets(period)
+        key = "bucket"
+        queryset = queryset.annotate(bucket=Case(
+            *[When(received_at__gte=start, received_at__lt=end, then=Value(i))
+              for i, (_day, start, end) in enumerate(buckets)], default=Value(-1), output_field=IntegerField()))
+        labels = {i: date_format(day, "F Y") for i, (day, _start, _end) in enumerate(buckets)}
+    elif by == "type":
+        key = "type_id"
+    else:
+        key = "responsible_id"
+    decided_q = Q(decided_at__isnull=False)
+    on_time_q = decided_q & (Q(deadline__isnull=True) | Q(decided_at__lte=F("deadline")))
+    counts = {row[key]: row for row in queryset.order_by().values(key).annotate(
+        received=Count("id"), decided=Count("id", filter=decided_q), on_time=Count("id", filter=on_time_q))}
+    times = defaultdict(list)
+    durations = (queryset.filter(decided_q).order_by()
+                 .annotate(days=DaysBetween(F("decided_at"), F("received_at"))).values_list(key, "days"))
+    for group, days in durations.iterator(chunk_size=10000):
+        times[group].append(days)
+    if by == "type":
+        from .models import ComplaintType
+
+        labels = {t.pk: t.name for t in ComplaintType.all_objects.filter(pk__in=list(counts))}
+    elif by == "responsible":
+        from django.contrib.auth import get_user_model
+
+        labels = {u.pk: _user_name(u.first_name, u.last_name, u.username)
+                  for u in get_user_model().objects.filter(pk__in=[k for k in counts if k is not None])}
+        labels[None] = _user_name(None, None, None)
+    rows = []
+    for group in sorted(counts, key=lambda k: (k if by == "month" else str(labels.get(k, "")).lower())):
+        row = counts[group]
+        decided = row["decided"]
+        rows.append({
+            "group": labels.get(group, ""), "received": row["received"], "decided": decided,
+            "median_days": _one_place(round(statistics.median(times[group]), 6)) if times[group] else None,
+            "on_time": _one_place(100 * row["on_time"] / decided) if decided else None,
+        })
+    return rows
+
+
+class ComplaintReport(Report):
+    group, group_order = GROUP, 400
+    form_class = PeriodForm
+
+    def complaints(self, filters, user):
+        return Complaint.objects.restrict(user).filter(period(filters).q("received_at"))
+
+
+class ProcessingTimeReport(ComplaintReport):
+    slug = "complaint-processing"
+    title = gettext_lazy("Complaint processing time")
+    description = gettext_lazy("Median processing time and the share decided on time, by month, type or "
+                               "responsible.")
+    definition = gettext_lazy(
+        "Complaints received in the period. Decided: those with a decision (decided, closed or rejected). "
+        "Processing time: from receipt to the decision, in calendar days (median). On time: decided no "
+        "later than the deadline, in % of the decided.")
+    form_class = ProcessingForm
+    columns = [
+        Column("group", gettext_lazy("Group")),
+        Column("received", gettext_lazy("Received"), "int", total=True),
+        Column("decided", gettext_lazy("Decided"), "int", total=True),
+        Column("median_days", gettext_lazy("Median, days"), "decimal", empty="—"),
+        Column("on_time", gettext_lazy("On time, %"), "percent", empty="—"),
+    ]
+    charts = [Chart(gettext_lazy("Median processing time, days"), label="group", values=["median_days"])]
+
+    def rows(self, filters, user):
+        return processing_rows(self.complaints(filters, user), filters["by"], period(filters))
+
+
+class ByForm(PeriodForm):
+    BY = [("type", gettext_lazy("Type")), ("client", gettext_lazy("Client")),
+          ("manager", gettext_lazy("Manager")), ("product", gettext_lazy("Product"))]
+    by = forms.ChoiceField(label=gettext_lazy("Group by"), choices=BY)
+    defaults = {"by": "type"}
+
+
+# group key, and the fields naming it (read in the same grouped query, no second lookup)
+BY_FIELDS = {
+    "type": ("type_id", ()),
+    "client": ("counterparty_id", ("counterparty__name",)),
+    "manager": ("counterparty__main_manager_id", ("counterparty__main_manager__first_name",
+                                                  "counterparty__main_manager__last_name",
+                                                  "counterparty__main_manager__username")),
+    "product": ("product_id", ("product__name",)),
+}
+CHART_ROWS = 20
+
+
+class ComplaintsByReport(ComplaintReport):
+    slug = "complaints-by"
+    title = gettext_lazy("Complaints by type, client, manager, product")
+    description = gettext_lazy("How many complaints, open, overdue and decided, per group.")
+    definition = gettext_lazy(
+        "Complaints received in the period, grouped by their type, client, the client's main manager or "
+        "product. Open: new, in progress or decided and not closed. Overdue: open and past the deadline now.")
+    form_class = ByForm
+    columns = [
+        Column("group", gettext_lazy("Group")),
+        Column("count", gettext_lazy("Complaints"), "int", total=True),
+        Column("open", gettext_lazy("Open"), "int", total=True),
+        Column("overdue", gettext_lazy("Overdue"), "int", total=True),
+        Column("closed", gettext_lazy("Closed or rejected"), "int", total=True),
+    ]
+    # Many clients: the page shows the biggest groups (the XLSX has all), the chart the top 20.
+    tables = [Table("report", gettext_lazy("Complaints by type, client, manager, product"), columns,
+                    html_limit=200)]
+    charts = [Chart(gettext_lazy("Complaints"), label="group", values=["count"], horizontal=True,
+                    where=lambda row: row.get("rank", 0) <= CHART_ROWS)]
+
+    def rows(self, filters, user):
+        by = filters["by"]
+        key, names = BY_FIELDS[by]
+        now = timezone.now()
+        open_q = Q(state__in=Complaint.OPEN_STATES)
+        data = list(self.complaints(filters, user).order_by().values(key, *names)
+                    .annotate(count=Count("id"), open=Count("id", filter=open_q),
+                              overdue=Count("id", filter=open_q & Q(deadline__lt=now)),
+                              closed=Count("id", filter=Q(state__in=(Complaint.State.CLOSED,
+                                                                     Complaint.State.REJECTED)))))
+        if by == "type":
+            from .models import ComplaintType
+
+            types = {t.pk: t.name for t in ComplaintType.all_objects.filter(pk__in=[r[key] for r in data])}
+        rows = []
+        for row in data:
+            if row[key] is None:
+                label = _("— none —")
+            elif by == "type":
+                label = types.get(row[key], "")
+            elif by == "manager":
+                label = _user_name(*(row[n] for n in names))
+            else:
+                label = row[names[0]]
+            rows.append({"group": label, "count": row["count"], "open": row["open"], "overdue": row["overdue"],
+                         "closed": row["closed"]})
+        rows.sort(key=lambda r: (-r["count"], str(r["group"]).lower()))
+        for rank, row in enumerate(rows, start=1):
+            row["rank"] = rank
+        return rows
+
+
+class DecisionsReport(ComplaintReport):
+    slug = "complaint-decisions"
+    title = gettext_lazy("Complaint decisions")
+    description = gettext_lazy("The decisions taken on complaints, with processing time.")
+    definition = gettext_lazy("Complaints decided (decided, closed or rejected) in the period, newest first.")
+    tables = [Table("report", gettext_lazy("Decisions taken"), [
+        Column("number", gettext_lazy("Number"), link=True),
+        Column("client", gettext_lazy("Client")),
+        Column("type", gettext_lazy("Type")),
+        Column("decided_at", gettext_lazy("Decided"), "datetime"),
+        Column("days", gettext_lazy("Days"), "decimal"),
+        Column("on_time", gettext_lazy("On time")),
+        Column("state", gettext_lazy("State")),
+        Column("decision", gettext_lazy("Decision")),
+    ], row="decision_row", paginate=True)]
+
+    def rows(self, filters, user):
+        return (Complaint.objects.restrict(user).filter(period(filters).q("decided_at"))
+                .select_related("counterparty", "type").order_by("-decided_at", "-pk"))
+
+    def decision_row(self, c):
+        on_time = c.deadline is None or c.decided_at <= c.deadline
+        return {"number": c.number, "number_url": c.get_absolute_url(), "client": str(c.counterparty),
+                "type": str(c.type), "decided_at": c.decided_at,
+                "days": _one_place((c.decided_at - c.received_at).total_seconds() / DAY),
+                "on_time": _("yes") if on_time else _("no"), "state": c.get_state_display(),
+                "decision": c.decision}
+
+
+def register():
+    for order, report in enumerate((ProcessingTimeReport, ComplaintsByReport, DecisionsReport)):
+        register_report(report, order=200 + order * 10)
