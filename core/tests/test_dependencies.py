@@ -1,6 +1,6 @@
 """Dependencies point one way (core.registry): read every module's imports (ast) and check them.
 
-core ← clients ← activities ← sales, and the coming apps (analytics, marketing, service,
+core ← clients ← activities ← sales, and the apps built on them (analytics, marketing, service, knowledge,
 integrations) are imported by nobody but themselves. No app imports another app's contributions
 to shared features (demo, bench, calendar, card tabs, dashboard, UI entries): it registers them.
 
@@ -15,7 +15,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 APPS = ["core", "clients", "activities", "sales"]
-FUTURE_APPS = ["analytics", "marketing", "service", "integrations"]
+FUTURE_APPS = ["analytics", "marketing", "service", "knowledge", "integrations"]
 # Who may not import whom (besides the future apps, forbidden to all others).
 FORBIDDEN = {
     "core": {"clients", "activities", "sales"},
