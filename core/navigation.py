@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import access, registry
 
-CLIENTS, ACTIVITIES, SALES, MARKETING, REPORTS, SETTINGS = (
-    "clients", "activities", "sales", "marketing", "reports", "settings")
+CLIENTS, ACTIVITIES, SALES, MARKETING, SERVICE, REPORTS, SETTINGS = (
+    "clients", "activities", "sales", "marketing", "service", "reports", "settings")
 MENUS = [(CLIENTS, _("Clients")), (ACTIVITIES, _("Activities")), (SALES, _("Sales")), (MARKETING, _("Marketing")),
-         (REPORTS, _("Reports")), (SETTINGS, _("Settings"))]
+         (SERVICE, pgettext_lazy("menu", "Service")), (REPORTS, _("Reports")), (SETTINGS, _("Settings"))]
 
 
 @dataclass(frozen=True)

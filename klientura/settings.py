@@ -345,6 +345,11 @@ SPECTACULAR_SETTINGS = {
         "FieldModeEnum": "marketing.models.FieldMode",
         "MailingStateEnum": "marketing.models.Mailing.State",
         "MailingRecipientStateEnum": "marketing.models.RecipientState",
+        "ComplaintChannelEnum": "service.models.Complaint.Channel",
+        "ComplaintStateEnum": "service.models.Complaint.State",
+        "SurveyChannelEnum": "service.models.surveys.Channel",
+        "SurveyInvitationStateEnum": "service.models.SurveyInvitation.State",
+        "ServiceVisitStateEnum": "service.models.ServiceVisit.State",
     },
 }
 

@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core import access
 from core.cards import CardPanel, register_panel
-from core.navigation import ACTIVITIES, NavItem, register_item
+from core.navigation import SERVICE, SETTINGS, NavItem, register_item
 
-from .models import Article, ArticleCategory
+from .models import Article
 
 PANEL_SIZE = 10
 
@@ -23,12 +23,11 @@ def linked_articles(request, obj, relation):
 
 
 def register():
-    register_item("knowledge:articles", NavItem(ACTIVITIES, _("Knowledge base"), "knowledge:article_list",
+    register_item("knowledge:articles", NavItem(SERVICE, _("Knowledge base"), "knowledge:article_list",
                                                 icon="journal-text", section="knowledge", testid="nav-knowledge"), 80)
     register_item("knowledge:categories", NavItem(
-        ACTIVITIES, _("Knowledge base categories"), "knowledge:category_list", icon="folder", section="knowledge",
-        permission=lambda user: access.can(user, access.CHANGE, ArticleCategory), testid="nav-knowledge-categories"),
-        81)
+        SETTINGS, _("Knowledge base categories"), "knowledge:category_list", icon="folder", section="knowledge",
+        permission=access.can_manage_settings, testid="nav-knowledge-categories"), 81)
     register_panel(CardPanel("knowledge", "knowledge/card_articles.html",
                              lambda request, obj: linked_articles(request, obj, "competitors")), order=90)
     register_panel(CardPanel("knowledge", "knowledge/card_articles.html",

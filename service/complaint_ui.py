@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core import access
 from core.cards import CardTab, register_tab
 from core.dashboard import DashboardTile, register_tile
-from core.navigation import ACTIVITIES, SETTINGS, NavItem, register_item
+from core.navigation import SERVICE, SETTINGS, NavItem, register_item
 
 from .models import Complaint
 
@@ -24,8 +24,8 @@ def complaints_tile(user, request, now):
 
 def register():
     settings = access.can_manage_settings
-    register_item("service:complaints", NavItem(ACTIVITIES, _("Complaints"), "service:complaint_list",
-                                                icon="exclamation-octagon", section="service",
+    register_item("service:complaints", NavItem(SERVICE, _("Complaints"), "service:complaint_list",
+                                                icon="exclamation-octagon", section="complaints",
                                                 testid="nav-complaints"), 60)
     register_item("service:complaint_types", NavItem(SETTINGS, _("Complaint types"), "service:complainttype_list",
                                                      permission=settings, section="service"), 60)

@@ -16,13 +16,14 @@ from sales.models import Order, Product
 from . import equipment_services as services
 from .models import Equipment, ServiceContract, ServiceVisit
 
-# name, article, price: the refrigeration equipment «Лидер» installs and services
+# name, article, price: the refrigeration equipment «Лидер» installs and services. The names are
+# the sales demo's catalogue (loaded before); the article and price only serve without it.
 PRODUCTS = [
-    ("Холодильная камера КХ-6,6", "KX-6.6", "285000"),
-    ("Витрина холодильная «Двина» 180", "DV-180", "146000"),
-    ("Моноблок низкотемпературный MGM-220", "MGM-220", "178000"),
-    ("Шкаф холодильный «Полаир» ШХ-0,7", "SH-0.7", "69000"),
-    ("Ларь морозильный «Снеж» МЛК-500", "MLK-500", "41000"),
+    ("Камера холодильная сборная 2×2×2,2 м", "КХ-2222", "165000"),
+    ("Холодильная витрина «Илеть» 1,8 м", "ВХ-ИЛ-180", "108000"),
+    ("Моноблок низкотемпературный 3 кВт", "МБ-Н-3", "145000"),
+    ("Шкаф холодильный со стеклянной дверью 700 л", "ШХ-700", "68000"),
+    ("Ларь морозильный 600 л", "ЛМ-0600", "47000"),
 ]
 REPORTS = ["Проверка герметичности контура, чистка конденсатора, замер токов. Замечаний нет.",
            "Заменён вентилятор испарителя, дозаправка хладагента R404A 0,4 кг.",

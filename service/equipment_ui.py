@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core import access
 from core.cards import CardPanel, CardTab, register_panel, register_tab
 from core.dashboard import DashboardTile, register_tile
-from core.navigation import ACTIVITIES, NavItem, register_item
+from core.navigation import SERVICE, NavItem, register_item
 from sales.models import Order
 
 from . import equipment_calendar
@@ -48,12 +48,12 @@ def _sees_service(user):
 
 
 def register():
-    register_item("service:equipment", NavItem(ACTIVITIES, _("Equipment"), "service:equipment_list", icon="hdd-rack",
+    register_item("service:equipment", NavItem(SERVICE, _("Equipment"), "service:equipment_list", icon="hdd-rack",
                                                section="service", testid="nav-equipment"), 60)
-    register_item("service:contracts", NavItem(ACTIVITIES, _("Service contracts"), "service:contract_list",
+    register_item("service:contracts", NavItem(SERVICE, _("Service contracts"), "service:contract_list",
                                                icon="file-earmark-text", section="service",
                                                testid="nav-service-contracts"), 61)
-    register_item("service:visits", NavItem(ACTIVITIES, _("Service visits"), "service:visit_list", icon="tools",
+    register_item("service:visits", NavItem(SERVICE, _("Service visits"), "service:visit_list", icon="tools",
                                             section="service", testid="nav-service-visits"), 62)
     register_tab(CardTab("equipment", _("Equipment"), url_name="service:card_equipment", testid="equipment-tab"), 80)
     register_panel(CardPanel("installation", "service/order_installation_panel.html", installation_panel,

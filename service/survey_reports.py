@@ -144,7 +144,7 @@ class SatisfactionReport(SurveyReport):
         "Rating (1–5) answers of survey responses received in the period. By manager: the client's main manager. "
         "By product: each catalogue product the client bought (live orders that are neither drafts nor fell "
         "through) gets the client's ratings. Only the responses you may see are counted.")
-    tables = [Table("client", gettext_lazy("By client"), [Column("name", gettext_lazy("Client")), *KEYED],
+    tables = [Table("report", gettext_lazy("By client"), [Column("name", gettext_lazy("Client")), *KEYED],
                     rows="client_rows"),
               Table("manager", gettext_lazy("By manager"), [Column("name", gettext_lazy("Main manager")), *KEYED],
                     rows="manager_rows"),

@@ -59,9 +59,12 @@ def test_load_twice_adds_nothing(loaded, settings):
     assert 20 <= first["reminders"] <= 60
     assert first["persons"] > first["interactions"] // 2
     assert first["history"] == first["interactions"] + first["tasks"] + first["reminders"]
-    # The whole demo, clients included, in bulk inserts, not row by row (a speed guard without a clock).
+    # The whole demo, clients included, in bulk inserts, not row by row (a speed guard without a clock):
+    # ~1 600 statements for the activities' ~4 000 rows and the other apps' bulk demos, plus ~1 650 of
+    # the service and knowledge demos, which save their few hundred rows through their models
+    # (numbering, deadlines, sanitising, history).
     rows = sum(first[k] for k in ("interactions", "tasks", "reminders", "persons", "history"))
-    assert statements < rows / 2, (statements, rows)
+    assert statements < rows, (statements, rows)
     settings.DEMO_MODE = True
     assert "already loaded" in load(NOW + dt.timedelta(days=1))
     assert counts() == first

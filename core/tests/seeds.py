@@ -12,7 +12,7 @@ from django.apps import apps
 from django.core import serializers
 from django.db import transaction
 
-APPS = ["core", "clients", "activities", "sales", "analytics", "marketing"]
+APPS = ["core", "clients", "activities", "sales", "analytics", "marketing", "service", "knowledge"]
 
 _saved = None
 _sentinel = None

@@ -181,13 +181,13 @@ def nav(html):
 def test_navigation_menus_by_role(manager, admin_user, quality, client_for):
     page = client_for(manager).get(reverse("clients:counterparty_list")).content.decode()
     menus = nav(page)
-    assert list(menus) == ["clients-menu", "activities-menu", "sales-menu", "marketing-menu",
+    assert list(menus) == ["clients-menu", "activities-menu", "sales-menu", "marketing-menu", "service-menu",
                            "reports-menu"]  # no Settings
     assert reverse("sales:board_default") in menus["sales-menu"] and reverse("sales:order_list") in menus["sales-menu"]
     assert 'data-testid="nav-deals"' in page and reverse("trash") in page
     admin = nav(client_for(admin_user).get(reverse("clients:counterparty_list")).content.decode())
-    assert list(admin) == ["clients-menu", "activities-menu", "sales-menu", "marketing-menu", "reports-menu",
-                           "settings-menu"]
+    assert list(admin) == ["clients-menu", "activities-menu", "sales-menu", "marketing-menu", "service-menu",
+                           "reports-menu", "settings-menu"]
     assert reverse("sales:pipeline_list") in admin["settings-menu"] and reverse("api-docs") in admin["settings-menu"]
     assert "settings-menu" not in nav(client_for(quality).get(reverse("clients:counterparty_list")).content.decode())
 

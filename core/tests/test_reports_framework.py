@@ -3,7 +3,8 @@ each exports XLSX and PDF with its title and rows, a manager's page and files ne
 teammate's client, and bad filters are a 400 naming the field (never a 500), on SQLite and PostgreSQL.
 
 The data set puts the manager's clients ("Alpha …") and the teammate's ("Zulu …") into every report:
-interactions, contact information, deals won / lost / open, orders confirmed and failed.
+interactions, contact information, deals won / lost / open, orders confirmed and failed, complaints
+decided and survey answers.
 """
 
 import datetime
@@ -37,6 +38,9 @@ from core.reports import (
 )
 from sales.models import LostReason, Order, OrderFailureReason
 from sales.tests.factories import DealFactory, OrderFactory, default_stages
+from service.models import Complaint
+from service.tests.factories import ComplaintFactory
+from service.tests.survey_factories import answer, make_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +63,7 @@ def data(manager, teammate):
         reason = OrderFailureReason.objects.create(name="Out of stock", order=10)
         lost_reason = LostReason.objects.order_by("order").first()
         call = InteractionType.by_code("outgoing_call")
+        survey = make_survey()[0]
         for prefix, user in [("Alpha", manager), (FOREIGN, teammate)]:
             cp = CounterpartyFactory(name=f"{prefix} Trading", main_manager=user)
             CounterpartyFactory(name=f"{prefix} Quiet", main_manager=user)  # no interaction: report 4
@@ -74,6 +79,11 @@ def data(manager, teammate):
                          state=Order.State.CONFIRMED, amount=Decimal("1000"), cost=Decimal("600"))
             OrderFactory(counterparty=cp, responsible=user, date=datetime.date(2025, 4, 2),
                          state=Order.State.FAILED, failure_reason=reason, amount=Decimal("50"))
+            days = datetime.timedelta(days=1)
+            ComplaintFactory(counterparty=cp, subject=f"{prefix} complaint", received_at=NOW - 5 * days,
+                             deadline=NOW - 2 * days, state=Complaint.State.DECIDED, decision=f"{prefix} refund",
+                             decided_at=NOW - 3 * days)
+            answer(survey, cp, NOW - datetime.timedelta(days=1), nps=9, rating=4)
     with time_machine.travel(NOW, tick=False):
         yield
 

@@ -55,10 +55,11 @@ class DraftAllManager(AllManager.from_queryset(DraftAwareQuerySet)):
 
 
 class ArticleCategory(BaseModel):
-    """A section of the knowledge base (flat, ordered): refrigerated cases, competitors, procedures…"""
+    """A section of the knowledge base (flat, ordered): refrigerated cases, competitors, procedures…
 
-    editor_roles = EDITOR_ROLES
-    writer_roles = WRITER_ROLES
+    A reference list like the others: administrators keep it (Settings), everyone reads it."""
+
+    settings_model = True
 
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)

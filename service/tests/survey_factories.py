@@ -5,6 +5,32 @@ from core import access
 from core.tests import samples
 
 
+def make_survey(channel=None, name="NPS"):
+    """A survey with one question of each kind but single choice: (survey, nps, rating, multiple, text)."""
+    from ..models import Channel, Question, Survey
+
+    survey = Survey.objects.create(name=name, channel=channel or Channel.EMAIL, link_days=7)
+    nps = Question.objects.create(survey=survey, order=1, text="Recommend us?", kind=Question.Kind.NPS, required=True)
+    rating = Question.objects.create(survey=survey, order=2, text="Quality?", kind=Question.Kind.RATING)
+    pick = Question.objects.create(survey=survey, order=3, text="What matters?", kind=Question.Kind.MULTIPLE,
+                                   options="Price\nService\nQuality")
+    text = Question.objects.create(survey=survey, order=4, text="Wishes", kind=Question.Kind.TEXT)
+    return survey, nps, rating, pick, text
+
+
+def answer(survey, client, at, **numbers):
+    """An invitation of ``client`` answered at ``at`` with ``numbers`` by question kind (nps=9, rating=4)."""
+    from .. import surveys
+    from ..models import SurveyInvitation
+
+    invitation = SurveyInvitation.objects.create(survey=survey, counterparty=client, channel=survey.channel)
+    SurveyInvitation.objects.filter(pk=invitation.pk).update(state=SurveyInvitation.State.SENT)
+    questions = {q.kind: q for q in survey.live_questions()}
+    raw = {str(questions[kind].pk): value for kind, value in numbers.items()}
+    assert surveys.record_answers(invitation, raw, now=at)
+    return invitation
+
+
 def shared_survey():
     # Surveys are company-wide; the invitation's client carries the owner's token.
     from ..models import Channel, Survey

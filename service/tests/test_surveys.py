@@ -19,21 +19,12 @@ from core.reports import Period
 from sales.models import Order, Product
 from sales.tests.factories import OrderFactory, OrderLineFactory
 from service import survey_reports, surveys
-from service.models import Answer, Channel, Question, Survey, SurveyInvitation, SurveyRule, SurveyRuleRun
+from service.models import Answer, Channel, Survey, SurveyInvitation, SurveyRule, SurveyRuleRun
+from service.tests.survey_factories import answer, make_survey
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=MSK)
-
-
-def make_survey(channel=Channel.EMAIL, name="NPS"):
-    survey = Survey.objects.create(name=name, channel=channel, link_days=7)
-    nps = Question.objects.create(survey=survey, order=1, text="Recommend us?", kind=Question.Kind.NPS, required=True)
-    rating = Question.objects.create(survey=survey, order=2, text="Quality?", kind=Question.Kind.RATING)
-    pick = Question.objects.create(survey=survey, order=3, text="What matters?", kind=Question.Kind.MULTIPLE,
-                                   options="Price\nService\nQuality")
-    text = Question.objects.create(survey=survey, order=4, text="Wishes", kind=Question.Kind.TEXT)
-    return survey, nps, rating, pick, text
 
 
 def client_with(manager=None, email="buyer@example.com", phone="+74951234567", name=None):
@@ -244,15 +235,6 @@ def test_a_rule_takes_the_stages_of_the_analysis_when_one_exists(quality, manage
 
 
 # --- Analysis -------------------------------------------------------------------------------------
-
-def answer(survey, client, at, **numbers):
-    invitation = SurveyInvitation.objects.create(survey=survey, counterparty=client, channel=survey.channel)
-    SurveyInvitation.objects.filter(pk=invitation.pk).update(state=SurveyInvitation.State.SENT)
-    questions = {q.kind: q for q in survey.live_questions()}
-    raw = {str(questions[kind].pk): value for kind, value in numbers.items()}
-    assert surveys.record_answers(invitation, raw, now=at)
-    return invitation
-
 
 def test_nps_and_satisfaction_against_hand_computed_figures(manager, teammate, head):
     survey, *_ = make_survey()
