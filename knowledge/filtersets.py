@@ -11,8 +11,6 @@ from .models import Article, ArticleCategory
 
 
 class ArticleFilterSet(BaseFilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  help_text=_("Full-text search (word forms too), best matches first."))
     kind = django_filters.MultipleChoiceFilter(label=pgettext_lazy("knowledge", "Kind"),
                                                choices=Article.Kind.choices)
     category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=ArticleCategory.objects.all())
@@ -21,6 +19,10 @@ class ArticleFilterSet(BaseFilterSet):
     competitor = django_filters.ModelChoiceFilter(label=_("Competitor"), field_name="competitors",
                                                   queryset=Counterparty.objects.filter(is_competitor=True))
     published = django_filters.BooleanFilter(label=_("Published"))
+    # Last: the other filters narrow the articles first, then the search ranks what is left (on SQLite
+    # it keeps the best LIMIT).
+    q = django_filters.CharFilter(label=_("Search"), method="search",
+                                  help_text=_("Full-text search (word forms too), best matches first."))
 
     class Meta:
         model = Article

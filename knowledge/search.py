@@ -120,10 +120,14 @@ def matching(queryset, text):
     if has_fts():
         expr = fts_query(text)
         ranked = fts_ranked(expr) if expr else []
-        if not ranked:
+        # The best LIMIT candidates the queryset allows, ranked in one CASE: a CASE over all the
+        # candidates cost ~0.3 ms of query compiling per branch (0.6 s for 2 000).
+        allowed = set(queryset.filter(pk__in=[pk for pk, _score in ranked]).values_list("pk", flat=True))
+        best = [(pk, score) for pk, score in ranked if pk in allowed][:LIMIT]
+        if not best:
             return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
-        whens = [When(pk=pk, then=Value(-score)) for pk, score in ranked]
-        return queryset.filter(pk__in=[pk for pk, _score in ranked]).annotate(
+        whens = [When(pk=pk, then=Value(-score)) for pk, score in best]
+        return queryset.filter(pk__in=[pk for pk, _score in best]).annotate(
             rank=Case(*whens, default=Value(0.0), output_field=FloatField()))
     # Other databases: plain substring search, unranked.
     return queryset.filter(Q(title__icontains=text) | Q(body_text__icontains=text)).annotate(
@@ -138,10 +142,11 @@ def fts_ranked(expr, limit=CANDIDATES):
         return cursor.fetchall()
 
 
-def search(queryset, text, limit=LIMIT):
+def search(queryset, text, limit=LIMIT, matched=False):
     """The best ``limit`` articles of ``queryset`` for ``text``, best first, each with a ``snippet``
-    (HTML-safe, matched words in <mark>)."""
-    rows = list(matching(queryset, text).order_by("-rank", "title", "pk")[:limit])
+    (HTML-safe, matched words in <mark>). ``matched``: the queryset went through ``matching`` already
+    (the list's filter set)."""
+    rows = list((queryset if matched else matching(queryset, text)).order_by("-rank", "title", "pk")[:limit])
     stems = {stem(w) for w in WORD.findall(text or "")}
     for row in rows:
         row.snippet = snippet(row.body_text, stems)
@@ -150,9 +155,9 @@ def search(queryset, text, limit=LIMIT):
 
 def snippet(text, stems, width=220):
     """A piece of ``text`` around the first matched word, matched words marked (escaped HTML)."""
-    words = list(WORD.finditer(text or ""))
-    hits = [m for m in words if stem(m.group()) in stems or any(stem(m.group()).startswith(s) for s in stems if s)]
-    start = max(hits[0].start() - width // 3, 0) if hits else 0
+    first = next((m for m in WORD.finditer(text or "")  # stops at the first match: bodies are long
+                  if stem(m.group()) in stems or any(stem(m.group()).startswith(s) for s in stems if s)), None)
+    start = max(first.start() - width // 3, 0) if first else 0
     piece = text[start:start + width]
     out, pos = [], 0
     for m in WORD.finditer(piece):

@@ -40,7 +40,7 @@ class ArticleListView(generic.ObjectListView):
         if not text or "count" in request.GET or request.GET.get("export"):
             return super().get(request)
         filterset, qs = self.filtered()
-        results = search.search(qs, text) if filterset.is_valid() else []
+        results = search.search(qs, text, matched=True) if filterset.is_valid() else []
         context = {"model": self.model, "opts": self.model._meta, "filterset": filterset, "results": results,
                    "search_text": text, "query": self.query_without("cursor", "export", "count", "sort"),
                    "saved_filters": self.saved_filters(),
