@@ -224,6 +224,8 @@ class Counterparty(OwnedByCounterparty):
         ordering = ["name", "id"]
         indexes = [
             models.Index(fields=["name", "id"], name="cp_name_id"),
+            # The few competitors (filters and links of the knowledge base, the competitor reports).
+            models.Index(fields=["name", "id"], name="cp_competitor_name_id", condition=Q(is_competitor=True)),
             models.Index(fields=["main_manager", "name", "id"], name="cp_manager_name_id"),
             models.Index(fields=["-created_at", "-id"], name="cp_created_id"),
             models.Index(fields=["city", "id"], name="cp_city_id"),
