@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse, QueryDict
@@ -300,6 +300,7 @@ class Table:
     columns: list = field(default_factory=list)
     rows: str = "rows"
     row: str | None = None  # method mapping a queryset object to a row dict
+    map_rows: str | None = None  # method mapping a list of objects to row dicts at once (batched lookups)
     totals: str | None = None  # method returning the totals rows; else summed ``total`` columns
     paginate: bool = False
     count: str | None = None  # method giving the number of rows when known (spares the pager's COUNT)
@@ -428,6 +429,8 @@ class BoundTable:
         return getattr(self.report, self.decl.rows)(self.report.filters, self.report.user)
 
     def map(self, objects):
+        if self.decl.map_rows:
+            return getattr(self.report, self.decl.map_rows)(list(objects))
         if self.decl.row is None:
             return list(objects)
         mapper = getattr(self.report, self.decl.row)
@@ -491,6 +494,10 @@ class BoundTable:
             rows = self.map(self.page.object_list)
             all_rows = None
         else:
+            if self.decl.html_limit and isinstance(source, QuerySet):
+                source = source[:self.decl.html_limit + 1]  # one more tells that there are more
+                if not self.decl.totals:
+                    raise ImproperlyConfigured(f"{self.report.slug}: a limited queryset table needs totals")
             rows = all_rows = self.map(source)
         self.truncated = bool(self.decl.html_limit and len(rows) > self.decl.html_limit)
         body = [r for r in rows if r.get("_level") != "total"]

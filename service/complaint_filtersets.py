@@ -8,6 +8,7 @@ from activities.filtersets import text_q
 from core.filtersets import BaseFilterSet, ChosenObjectWidget
 
 from .models import Complaint, ComplaintType
+from .models.complaints import open_complaint
 
 
 class ComplaintFilterSet(BaseFilterSet):
@@ -36,5 +37,6 @@ class ComplaintFilterSet(BaseFilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        late = Q(state__in=Complaint.OPEN_STATES, deadline__lt=timezone.now())
-        return queryset.filter(late) if value else queryset.exclude(late)
+        if value:
+            return queryset.filter(open_complaint(), deadline__lt=timezone.now())
+        return queryset.exclude(Q(state__in=Complaint.OPEN_STATES, deadline__lt=timezone.now()))

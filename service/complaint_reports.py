@@ -161,16 +161,34 @@ class ByForm(PeriodForm):
     defaults = {"by": "type"}
 
 
-# group key, and the fields naming it (read in the same grouped query, no second lookup)
-BY_FIELDS = {
-    "type": ("type_id", ()),
-    "client": ("counterparty_id", ("counterparty__name",)),
-    "manager": ("counterparty__main_manager_id", ("counterparty__main_manager__first_name",
-                                                  "counterparty__main_manager__last_name",
-                                                  "counterparty__main_manager__username")),
-    "product": ("product_id", ("product__name",)),
-}
+# group key, and how one page of keys is named (a lookup for those keys only, after the top-N)
+BY_KEYS = {"type": "type_id", "client": "counterparty_id", "manager": "counterparty__main_manager_id",
+           "product": "product_id"}
 CHART_ROWS = 20
+CHUNK = 500
+
+
+def _names(by, keys):
+    """{key: label} of the given group keys."""
+    from django.contrib.auth import get_user_model
+
+    from clients.models import Counterparty
+    from sales.models import Product
+
+    from .models import ComplaintType
+
+    names = {}
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start:start + CHUNK]
+        if by == "type":
+            names.update((t.pk, t.name) for t in ComplaintType.all_objects.filter(pk__in=chunk))
+        elif by == "manager":
+            names.update((pk, _user_name(*rest)) for pk, *rest in get_user_model().objects.filter(
+                pk__in=chunk).values_list("pk", "first_name", "last_name", "username"))
+        else:
+            model = Counterparty if by == "client" else Product
+            names.update(model.all_objects.filter(pk__in=chunk).values_list("pk", "name"))
+    return names
 
 
 class ComplaintsByReport(ComplaintReport):
@@ -188,42 +206,37 @@ class ComplaintsByReport(ComplaintReport):
         Column("overdue", gettext_lazy("Overdue"), "int", total=True),
         Column("closed", gettext_lazy("Closed or rejected"), "int", total=True),
     ]
-    # Many clients: the page shows the biggest groups (the XLSX has all), the chart the top 20.
+    # Many clients: the page shows the biggest groups (counted and cut in SQL, then named; the XLSX
+    # has all), the chart the top 20; the totals row is one aggregate, not a sum over the groups.
     tables = [Table("report", gettext_lazy("Complaints by type, client, manager, product"), columns,
-                    html_limit=200)]
+                    map_rows="name_rows", totals="total_rows", html_limit=200)]
     charts = [Chart(gettext_lazy("Complaints"), label="group", values=["count"], horizontal=True,
                     where=lambda row: row.get("rank", 0) <= CHART_ROWS)]
 
-    def rows(self, filters, user):
-        by = filters["by"]
-        key, names = BY_FIELDS[by]
-        now = timezone.now()
+    @staticmethod
+    def counts():
         open_q = Q(state__in=Complaint.OPEN_STATES)
-        data = list(self.complaints(filters, user).order_by().values(key, *names)
-                    .annotate(count=Count("id"), open=Count("id", filter=open_q),
-                              overdue=Count("id", filter=open_q & Q(deadline__lt=now)),
-                              closed=Count("id", filter=Q(state__in=(Complaint.State.CLOSED,
-                                                                     Complaint.State.REJECTED)))))
-        if by == "type":
-            from .models import ComplaintType
+        return {"count": Count("id"), "open": Count("id", filter=open_q),
+                "overdue": Count("id", filter=open_q & Q(deadline__lt=timezone.now())),
+                "closed": Count("id", filter=Q(state__in=(Complaint.State.CLOSED, Complaint.State.REJECTED)))}
 
-            types = {t.pk: t.name for t in ComplaintType.all_objects.filter(pk__in=[r[key] for r in data])}
-        rows = []
-        for row in data:
-            if row[key] is None:
-                label = _("— none —")
-            elif by == "type":
-                label = types.get(row[key], "")
-            elif by == "manager":
-                label = _user_name(*(row[n] for n in names))
-            else:
-                label = row[names[0]]
-            rows.append({"group": label, "count": row["count"], "open": row["open"], "overdue": row["overdue"],
-                         "closed": row["closed"]})
-        rows.sort(key=lambda r: (-r["count"], str(r["group"]).lower()))
-        for rank, row in enumerate(rows, start=1):
-            row["rank"] = rank
-        return rows
+    def rows(self, filters, user):
+        key = BY_KEYS[filters["by"]]
+        return (self.complaints(filters, user).order_by().values(group_key=F(key)).annotate(**self.counts())
+                .order_by("-count", "group_key"))
+
+    def name_rows(self, groups):
+        by = self.filters["by"]
+        names = _names(by, [g["group_key"] for g in groups if g["group_key"] is not None])
+        return [{"group": _("— none —") if g["group_key"] is None else names.get(g["group_key"], ""),
+                 "count": g["count"], "open": g["open"], "overdue": g["overdue"], "closed": g["closed"],
+                 "rank": rank} for rank, g in enumerate(groups, start=1)]
+
+    def total_rows(self, filters, user):
+        totals = self.complaints(filters, user).order_by().aggregate(**self.counts())
+        if not totals["count"]:
+            return []
+        return [{"_level": "total", "group": _("Total"), **totals}]
 
 
 class DecisionsReport(ComplaintReport):

@@ -42,6 +42,12 @@ def rows(head, quality, manager):
 FILTERS = {"date_from": dt.date(2026, 1, 1), "date_to": dt.date(2026, 12, 31)}
 
 
+def by_rows(user, by):
+    """The rows as every output reads them (the report's queryset, named, then the totals row)."""
+    table = ComplaintsByReport(user, {**FILTERS, "by": by}).get_tables()[0]
+    return table.export_rows()
+
+
 def test_processing_time_by_type(rows, head):
     result = ProcessingTimeReport(head).rows({**FILTERS, "by": "type"}, head)
     assert result == [
@@ -61,14 +67,24 @@ def test_processing_time_by_month_and_responsible(rows, head, quality):
 
 
 def test_complaints_by_client_and_the_manager_scope(rows, head, manager):
-    with_all = ComplaintsByReport(head).rows({**FILTERS, "by": "client"}, head)
+    with_all = by_rows(head, "client")
     # Cafe Mine: A closed, D in progress, E decided (open, and past its deadline now); Bakery: B, C.
     assert [(r["group"], r["count"], r["open"], r["overdue"], r["closed"]) for r in with_all] == [
-        ("Cafe Mine", 3, 2, 2, 1), ("Bakery Other", 2, 0, 0, 2)]
-    own = ComplaintsByReport(manager).rows({**FILTERS, "by": "manager"}, manager)
-    assert [(r["count"], r["open"], r["closed"]) for r in own] == [(3, 2, 1)]
-    by_type = ComplaintsByReport(head).rows({**FILTERS, "by": "type"}, head)
-    assert {r["group"]: r["count"] for r in by_type} == {"Product quality": 4, "Delivery": 1}
+        ("Cafe Mine", 3, 2, 2, 1), ("Bakery Other", 2, 0, 0, 2), ("Total", 5, 2, 2, 3)]
+    own = by_rows(manager, "manager")
+    assert [(r["count"], r["open"], r["closed"]) for r in own] == [(3, 2, 1), (3, 2, 1)]  # the group, the total
+    by_type = by_rows(head, "type")
+    assert {r["group"]: r["count"] for r in by_type} == {"Product quality": 4, "Delivery": 1, "Total": 5}
+    assert [r["group"] for r in by_rows(head, "product")] == ["— none —", "Total"]
+
+
+def test_the_page_shows_the_biggest_groups_and_totals_over_all(rows, head, client_for, monkeypatch):
+    monkeypatch.setattr(ComplaintsByReport.tables[0], "html_limit", 1)
+    page = client_for(head).get(reverse("report", args=["complaints-by"]),
+                                {"date_from": "2026-01-01", "date_to": "2026-12-31", "by": "client"})
+    table = page.context["tables"][0]
+    assert len(table.body) == 1 and "Cafe Mine" in str(table.body[0])  # the top group only
+    assert table.truncated and [r["count"] for r in table.rows] == [3, 2, 5]  # totals over both groups
 
 
 def test_decisions_and_the_pages(rows, client_for, head):
