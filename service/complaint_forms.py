@@ -55,9 +55,13 @@ class ClosingCallForm(BootstrapMixin, forms.Form):
     result = forms.CharField(label=_("What the client said"), widget=forms.Textarea(attrs={"rows": 2}))
     satisfaction = forms.TypedChoiceField(label=_("Satisfaction (1–5)"), required=False, coerce=int,
                                           empty_value=None, choices=[("", "—")] + [(i, i) for i in range(1, 6)])
+    close = forms.BooleanField(label=_("Close the complaint"), required=False, initial=True,
+                               help_text=_("A decided complaint is closed with the call."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, complaint=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if complaint is not None and complaint.state != complaint.State.DECIDED:
+            del self.fields["close"]
         self._style()
 
 

@@ -52,9 +52,10 @@ class ComplaintDetailView(generic.ObjectDetailView):
             "can_change": can_change,
             "task_form": forms.get("task_form") or ComplaintTaskForm(user=user, prefix="task"),
             "state_form": forms.get("state_form") or StateForm(initial={"decision": obj.decision}),
-            "call_form": forms.get("call_form") or ClosingCallForm(prefix="call"),
+            "call_form": forms.get("call_form") or ClosingCallForm(prefix="call", complaint=obj),
             "done_form": TaskDoneForm(prefix="done"),
-            "next_states": obj.allowed_states(),
+            # Closing comes with the closing call (its form) until the call is recorded.
+            "next_states": [s for s in obj.allowed_states() if s != Complaint.State.CLOSED or obj.closing_call_id],
             "now": timezone.now(),
         }
 
@@ -94,11 +95,12 @@ class ComplaintStateView(ComplaintActionView):
 class ComplaintCallView(ComplaintActionView):
     def post(self, request, pk):
         obj = self.changeable(pk)
-        form = ClosingCallForm(request.POST, prefix="call")
+        form = ClosingCallForm(request.POST, prefix="call", complaint=obj)
         if form.is_valid():
             try:
                 complaints.record_closing_call(obj, request.user, form.cleaned_data["result"],
-                                               satisfaction=form.cleaned_data["satisfaction"])
+                                               satisfaction=form.cleaned_data["satisfaction"],
+                                               close=form.cleaned_data.get("close", False))
             except ValidationError as exc:
                 errors_into(form, exc)
         if form.errors:

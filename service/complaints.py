@@ -38,9 +38,10 @@ def change_state(complaint, state, user, decision=None):
     return complaint
 
 
-def record_closing_call(complaint, user, result, satisfaction=None, when=None):
+def record_closing_call(complaint, user, result, satisfaction=None, when=None, close=False):
     """The call to the client that closes the complaint: an outgoing call interaction whose basis
-    is the complaint, linked from it."""
+    is the complaint, linked from it. ``close``: a decided complaint is closed with it (a
+    complaint cannot be closed before its closing call)."""
     if not result.strip():
         raise ValidationError({"result": _("Write what the client said.")})
     when = when or timezone.now()
@@ -54,6 +55,9 @@ def record_closing_call(complaint, user, result, satisfaction=None, when=None):
         if complaint.contact_person_id:
             call.contact_persons.add(complaint.contact_person_id)
         complaint.closing_call = call
+        if close and complaint.state == Complaint.State.DECIDED:
+            complaint.state = Complaint.State.CLOSED
+            complaint.check_transition(Complaint.State.DECIDED)
         complaint.save()
     return call
 

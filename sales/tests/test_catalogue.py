@@ -249,6 +249,15 @@ def test_document_and_sales_by_product_show_the_article(manager, order, showcase
     assert rows["Доставка"].article == "" and rows["Доставка"].income == D("4500.00")
 
 
+def test_shipments_on_the_order_card_show_the_article(client_for, manager, order, showcase):
+    from sales.tests.factories import ShipmentFactory
+
+    ShipmentFactory(line=OrderLineFactory(order=order, product=showcase.name, catalog_product=showcase, quantity=2))
+    page = client_for(manager).get(order.get_absolute_url()).content.decode()
+    shipments = page[page.index('data-testid="order-shipments"'):]
+    assert "Витрина «Илеть» 1,2 м (art. ВХ-ИЛ-120)" in shipments[:shipments.index("</table>")]
+
+
 def _docx_text(data):
     import io
     import zipfile

@@ -24,6 +24,7 @@ from core.views import generic
 from ..filtersets import OrderFilterSet
 from ..forms import OrderForm, OrderStateForm, PaymentForm, ShipmentForm
 from ..models import Deal, Order, OrderFailureReason, OrderLine, Payment, PlanFact, Shipment
+from ..models.products import catalog_label
 from ..services import orders as service
 from ..tables import OrderTable
 
@@ -109,9 +110,10 @@ def _plans_and_facts(model, order):
     actual = list(model.objects.filter(order=order, kind=PlanFact.ACTUAL))
     rows = sorted(planned + actual, key=lambda row: (row.date, row.pk))
     if model is Shipment:
-        lines = {line.pk: line for line in OrderLine.all_objects.filter(order=order)}
+        lines = {line.pk: line for line in OrderLine.all_objects.filter(order=order).select_related("catalog_product")}
         for row in rows:
             row.line = lines[row.line_id]
+            row.line_label = catalog_label(row.line)
     return rows
 
 

@@ -220,6 +220,9 @@ class Complaint(BaseModel):
         if self.state in (self.State.DECIDED, self.State.CLOSED, self.State.REJECTED) and not self.decision.strip():
             raise ValidationError({"decision": _("Write the decision first: a complaint cannot be decided, "
                                                  "rejected or closed without one.")})
+        if self.state == self.State.CLOSED and old_state != self.State.CLOSED and not self.closing_call_id:
+            raise ValidationError({"state": _("Call the client first: a complaint is closed once the closing call "
+                                              "is recorded.")})
 
     def clean(self):
         super().clean()

@@ -82,10 +82,17 @@ def test_transitions_are_validated(quality):
     complaints.change_state(complaint, Complaint.State.IN_PROGRESS, quality)
     complaints.change_state(complaint, Complaint.State.DECIDED, quality, decision="Replace the compressor.")
     assert complaint.decided_at is not None and complaint.closed_at is None
-    complaints.change_state(complaint, Complaint.State.CLOSED, quality)
+    with pytest.raises(ValidationError) as err:  # not before the client has been called
+        complaints.change_state(complaint, Complaint.State.CLOSED, quality)
+    assert "closing call" in str(err.value.message_dict["state"])
+    complaints.record_closing_call(complaint, quality, "Satisfied", close=True)
     complaint.refresh_from_db()
     assert complaint.state == Complaint.State.CLOSED and complaint.closed_at is not None
+    assert complaint.closing_call.result == "Satisfied"
     assert complaint.history.count() >= 4
+    complaints.change_state(complaint, Complaint.State.IN_PROGRESS, quality)  # reopened, then closed again:
+    complaints.change_state(complaint, Complaint.State.DECIDED, quality)
+    complaints.change_state(complaint, Complaint.State.CLOSED, quality)  # the call is on record
 
 
 def test_state_form_on_the_card_shows_a_field_error(client_for, quality):
@@ -122,6 +129,19 @@ def test_closing_call_is_an_interaction_based_on_the_complaint(client_for, quali
     assert call.type.code == "outgoing_call" and call.state == Interaction.State.DONE and call.satisfaction == 5
     assert Complaint.objects.get(pk=complaint.pk).closing_call_id == call.pk
     assert "The client is satisfied" in c.get(complaint.get_absolute_url()).content.decode()
+
+
+def test_a_decided_complaint_is_closed_by_its_closing_call(client_for, quality):
+    complaint = ComplaintFactory(counterparty=CounterpartyFactory(), responsible=quality,
+                                 state=Complaint.State.DECIDED, decision="Refund")
+    c = client_for(quality)
+    card = c.get(complaint.get_absolute_url()).content.decode()
+    assert 'data-testid="to-closed"' not in card and 'name="call-close"' in card  # closing goes with the call
+    resp = c.post(reverse("service:complaint_call", args=[complaint.pk]),
+                  {"call-result": "Refund received", "call-close": "on"})
+    assert resp.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.state == Complaint.State.CLOSED and complaint.closing_call.result == "Refund received"
 
 
 def test_subtasks_are_added_and_completed_from_the_card(client_for, quality):
@@ -238,6 +258,23 @@ def test_api_validates_transitions(api, quality):
         "complaint": complaint.pk, "department": department().pk, "description": "Check"}, format="json")
     assert resp.status_code == 201, resp.content
     assert api(quality).get("/api/complaint-types/").status_code == 200
+
+
+def test_api_closes_a_complaint_with_its_closing_call(api, quality, manager):
+    complaint = ComplaintFactory(counterparty=CounterpartyFactory(main_manager=manager), state=Complaint.State.DECIDED,
+                                 decision="Refund")
+    url = f"/api/complaints/{complaint.pk}/closing-call/"
+    resp = api(quality).patch(f"/api/complaints/{complaint.pk}/", {"state": "closed", "version": complaint.version},
+                              format="json")
+    assert resp.status_code == 400 and "closing call" in str(resp.json()["state"])
+    assert api(quality).post(url, {"result": ""}, format="json").status_code == 400
+    assert api(quality).post(url, {"result": "Fine", "satisfaction": 9}, format="json").status_code == 400
+    resp = api(quality).post(url, {"result": "Refund received", "satisfaction": 5, "close": True}, format="json")
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["state"] == "closed" and resp.json()["closing_call"]
+    other = ComplaintFactory(counterparty=CounterpartyFactory(), state=Complaint.State.DECIDED, decision="x")
+    assert api(manager).post(f"/api/complaints/{other.pk}/closing-call/", {"result": "x"},
+                             format="json").status_code == 404  # another manager's client
     assert api(quality).post("/api/complaint-types/", {"name": "X"}, format="json").status_code == 403
 
 

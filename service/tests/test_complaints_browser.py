@@ -37,9 +37,10 @@ def test_complaint_card(page, console, log_in, quality):
     page.get_by_test_id("to-decided").click()
     expect(page.get_by_test_id("complaint-state")).to_have_text("Decided")
     page.get_by_test_id("call-form").get_by_label("What the client said").fill("Клиент доволен")
+    expect(page.get_by_test_id("to-closed")).to_have_count(0)  # closing goes with the closing call
+    expect(page.get_by_test_id("call-form").get_by_label("Close the complaint")).to_be_checked()
     page.get_by_test_id("call-form").get_by_role("button").click()
     expect(page.get_by_test_id("complaint-calls")).to_contain_text("Клиент доволен")
-    page.get_by_test_id("to-closed").click()
     expect(page.get_by_test_id("complaint-state")).to_have_text("Closed")
     assert Complaint.objects.get(pk=complaint.pk).closing_call is not None
     # The refused decision is a 400 page on purpose; nothing else may fail.
