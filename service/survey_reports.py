@@ -22,13 +22,17 @@ from .models import Answer, Question, Survey, SurveyInvitation
 GROUP = gettext_lazy("Service and quality")
 
 
-def answers_of(user, period, survey=None, kind=Question.Kind.RATING):
-    """(survey id, client id, manager id, answered at, number) of the answers ``user`` may see."""
+def answered(user, period, survey=None):
+    """The invitations answered in ``period`` that ``user`` may see."""
     invitations = SurveyInvitation.objects.restrict(user).filter(state=SurveyInvitation.State.ANSWERED,
                                                                  answered_at__gte=period.start,
                                                                  answered_at__lt=period.end)
-    if survey is not None:
-        invitations = invitations.filter(survey=survey)
+    return invitations if survey is None else invitations.filter(survey=survey)
+
+
+def answers_of(user, period, survey=None, kind=Question.Kind.RATING):
+    """(survey id, client id, manager id, answered at, number) of the answers ``user`` may see."""
+    invitations = answered(user, period, survey)
     return list(Answer.objects.filter(invitation__in=invitations.values("pk"), question__kind=kind,
                                       number__isnull=False)
                 .values_list("invitation__survey_id", "invitation__counterparty_id",

@@ -36,7 +36,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints",
                                            "knowledge"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
-                                                "complaints", "service_visits"]
+                                                "complaints", "service_visits", "survey_satisfaction"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "groups", "sms",
         "supplier", "complaints", "equipment", "history"]

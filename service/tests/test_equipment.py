@@ -189,3 +189,25 @@ def test_sales_manager_sees_only_their_clients_equipment(client_of, manager, tea
     tab = client_for(manager).get(reverse("service:card_equipment", args=[client_of.pk])).content.decode()
     assert "MINE-1" in tab
     assert ServiceContract.objects.restrict(manager).count() == 0
+
+
+# --- API actions ------------------------------------------------------------------------------
+
+def test_api_plans_visits_once_and_logs_a_consultation(client_of, service, teammate, api):
+    contract = make_contract(client_of, visits_per_year=4, engineer=service)
+    url = f"/api/service-contracts/{contract.pk}/plan-visits/"
+    assert api(service).post(url).json() == {"created": 4}
+    assert api(service).post(url).json() == {"created": 0}  # idempotent
+    assert ServiceVisit.objects.filter(contract=contract).count() == 4
+    assert api(teammate).post(url).status_code == 404  # another manager's client
+
+    unit = make_equipment(client_of)
+    url = f"/api/equipment/{unit.pk}/consultations/"
+    resp = api(service).post(url, {"subject": ""}, format="json")
+    assert resp.status_code == 400 and "subject" in resp.json()
+    assert api(service).post(url, {"subject": "x", "minutes": -1}, format="json").status_code == 400
+    resp = api(service).post(url, {"subject": "Наледь на испарителе", "minutes": 10}, format="json")
+    assert resp.status_code == 201, resp.content
+    call = Interaction.objects.get(pk=resp.json()["interaction"])
+    assert call.basis == unit and call.responsible == service and call.duration_minutes == 10
+    assert api(teammate).post(url, {"subject": "x"}, format="json").status_code == 404

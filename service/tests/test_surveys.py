@@ -277,6 +277,21 @@ def test_nps_and_satisfaction_against_hand_computed_figures(manager, teammate, h
             ] == [Decimal("100.0"), Decimal("100.0")]
 
 
+def test_the_dashboard_tile_shows_this_months_average_and_nps(manager, teammate, client_for):
+    survey, *_ = make_survey()
+    mine, theirs = client_with(manager, name="Mine"), client_with(teammate, name="Theirs")
+    answer(survey, mine, dt.datetime(2026, 4, 2, 12, tzinfo=MSK), nps=10, rating=5)
+    answer(survey, mine, dt.datetime(2026, 4, 3, 12, tzinfo=MSK), nps=6, rating=4)
+    answer(survey, theirs, dt.datetime(2026, 4, 3, 12, tzinfo=MSK), nps=0, rating=1)  # not the manager's
+    answer(survey, mine, dt.datetime(2026, 3, 31, 12, tzinfo=MSK), nps=0, rating=1)  # last month
+    with time_machine.travel(dt.datetime(2026, 4, 20, 12, tzinfo=MSK), tick=False):
+        page = client_for(manager).get(reverse("dashboard")).content.decode()
+    tile = page[page.index('data-testid="satisfaction-tile"'):]
+    # 5 and 4 → 4.50; NPS 10 and 6: one promoter, one detractor of 2 → 0.0
+    assert "4.50" in tile[:tile.index('data-testid="satisfaction-nps"')]
+    assert ">0.0<" in tile and "of 2 answers" in tile and "date_from=2026-04-01" in tile
+
+
 def test_the_report_pages_render(head, client_for):
     survey, *_ = make_survey()
     answer(survey, client_with(None, name="Z"), timezone.now(), nps=10, rating=5)
