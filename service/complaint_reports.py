@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
+from django.db import connection
 from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -77,30 +78,41 @@ def month_buckets(period):
 def processing_rows(queryset, by, period):
     """[{group, received, decided, median_days, on_time}] of ``queryset`` grouped ``by``.
 
-    Counts are grouped in the database; the median is taken in Python (SQLite has no percentile
-    aggregate) over one float per decided complaint, computed by the database. Months are
-    buckets of local months compared on ``received_at`` (index-friendly, time-zone correct)."""
+    One pass over the complaints of the period: the database gives each complaint's group, its
+    processing days (decided ones) and whether it was on time, read through a plain cursor (the
+    ORM's per-value converters cost more than the query); Python counts and takes the medians
+    (SQLite has no percentile aggregate). Months are buckets of local months compared on
+    ``received_at`` (index-friendly, time-zone correct); the covering index ``complaint_report``
+    holds every column read."""
     labels = {}
     if by == "month":
         buckets = month_buckets(period)
-        key = "bucket"
-        queryset = queryset.annotate(bucket=Case(
-            *[When(received_at__gte=start, received_at__lt=end, then=Value(i))
-              for i, (_day, start, end) in enumerate(buckets)], default=Value(-1), output_field=IntegerField()))
+        key = Case(*[When(received_at__gte=start, received_at__lt=end, then=Value(i))
+                     for i, (_day, start, end) in enumerate(buckets)], default=Value(-1), output_field=IntegerField())
         labels = {i: date_format(day, "F Y") for i, (day, _start, _end) in enumerate(buckets)}
-    elif by == "type":
-        key = "type_id"
     else:
-        key = "responsible_id"
+        key = F("type_id" if by == "type" else "responsible_id")
     decided_q = Q(decided_at__isnull=False)
     on_time_q = decided_q & (Q(deadline__isnull=True) | Q(decided_at__lte=F("deadline")))
-    counts = {row[key]: row for row in queryset.order_by().values(key).annotate(
-        received=Count("id"), decided=Count("id", filter=decided_q), on_time=Count("id", filter=on_time_q))}
+    facts = (queryset.order_by()
+             .annotate(group_key=key,
+                       days=Case(When(decided_q, then=DaysBetween(F("decided_at"), F("received_at"))),
+                                 default=None, output_field=FloatField()),
+                       in_time=Case(When(on_time_q, then=Value(1)), default=Value(0), output_field=IntegerField()))
+             .values_list("group_key", "days", "in_time"))
+    counts = defaultdict(lambda: [0, 0, 0])  # received, decided, on time
     times = defaultdict(list)
-    durations = (queryset.filter(decided_q).order_by()
-                 .annotate(days=DaysBetween(F("decided_at"), F("received_at"))).values_list(key, "days"))
-    for group, days in durations.iterator(chunk_size=10000):
-        times[group].append(days)
+    sql, params = facts.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(10000):
+            for group, days, in_time in chunk:
+                row = counts[group]
+                row[0] += 1
+                if days is not None:
+                    row[1] += 1
+                    row[2] += in_time
+                    times[group].append(float(days))
     if by == "type":
         from .models import ComplaintType
 
@@ -113,12 +125,11 @@ def processing_rows(queryset, by, period):
         labels[None] = _user_name(None, None, None)
     rows = []
     for group in sorted(counts, key=lambda k: (k if by == "month" else str(labels.get(k, "")).lower())):
-        row = counts[group]
-        decided = row["decided"]
+        received, decided, on_time = counts[group]
         rows.append({
-            "group": labels.get(group, ""), "received": row["received"], "decided": decided,
+            "group": labels.get(group, ""), "received": received, "decided": decided,
             "median_days": _one_place(round(statistics.median(times[group]), 6)) if times[group] else None,
-            "on_time": _one_place(100 * row["on_time"] / decided) if decided else None,
+            "on_time": _one_place(100 * on_time / decided) if decided else None,
         })
     return rows
 

@@ -178,12 +178,19 @@ class Complaint(BaseModel):
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="complaint_received"),
             models.Index(fields=["state", "deadline"], name="complaint_state_deadline"),
-            models.Index(fields=["counterparty", "-received_at"], name="complaint_cp_received"),
+            # Covering: the client card's tab, and "complaints by client" reads it in client order.
+            models.Index(fields=["counterparty", "-received_at", "deleted_at", "state", "deadline"],
+                         name="complaint_cp_received"),
             models.Index(fields=["responsible", "state"], name="complaint_resp_state"),
             models.Index(fields=["type", "received_at"], name="complaint_type_received"),
             # The open complaints newest first: the overdue list and the open ones walk it and stop.
             models.Index(fields=["-received_at", "-id"], name="complaint_open_received",
                          condition=models.Q(state__in=OPEN_STATE_VALUES, deleted_at__isnull=True)),
+            # Covering indexes of the reports: processing time and counts read every complaint of the
+            # period from here, not from the wide rows; decisions page through the decided ones.
+            models.Index(fields=["received_at", "deleted_at", "state", "deadline", "decided_at", "type",
+                                 "responsible", "product", "counterparty"], name="complaint_report"),
+            models.Index(fields=["-decided_at", "-id", "deleted_at", "counterparty"], name="complaint_decided"),
             trash_index("complaint_trashed"),
         ]
 

@@ -54,6 +54,8 @@ samples.probe("service:complaint_state", method="post", action=access.CHANGE, ta
               data=lambda world, c: {"state": Complaint.State.IN_PROGRESS})
 samples.probe("service:complaint_call", method="post", action=access.CHANGE, target=Complaint,
               data=lambda world, c: {"call-result": "Satisfied"})
+samples.probe("api:complaint-closing-call", method="post", action=access.CHANGE, target=Complaint,
+              data=lambda world, c: {"result": "Satisfied"})
 samples.probe("service:complaint_task_add", method="post", action=access.CHANGE, target=Complaint,
               data=lambda world, c: {"task-department": department().pk, "task-description": "Check"})
 samples.probe("service:complainttask_done", method="post", action=access.CHANGE, target=ComplaintTask,

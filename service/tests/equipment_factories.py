@@ -57,5 +57,8 @@ def visit_sample(world):
 samples.probe("service:contract_plan_visits", method="post", action=access.CHANGE, target=ServiceContract)
 samples.probe("service:equipment_consultation", method="post", action=access.CHANGE, target=Equipment,
               data=lambda world, equipment: {"subject": "Probe consultation"})
+samples.probe("api:servicecontract-plan-visits", method="post", action=access.CHANGE, target=ServiceContract)
+samples.probe("api:equipment-consultations", method="post", action=access.CHANGE, target=Equipment,
+              data=lambda world, equipment: {"subject": "Probe consultation"})
 samples.probe("service:order_installation", method="post", action=access.CHANGE, target=Order)
 samples.probe("service:card_equipment", action=access.VIEW, target=Counterparty)
