@@ -71,6 +71,18 @@ def test_drafts_only_for_editors(manager, quality):
     assert found(quality, "витрина") == ["Черновик о витринах"]
 
 
+def test_the_search_reaches_past_the_first_candidates_when_access_hides_them(manager, monkeypatch):
+    """The best candidates are drafts a manager may not see: the search goes on to the later ones."""
+    for i in range(4):
+        ArticleFactory(title=f"Витрина {i}", body="<p>витрина витрина витрина</p>", published=False)
+    ArticleFactory(title="Открытая статья", body="<p>" + "текст " * 50 + "витрина</p>")
+    monkeypatch.setattr(search, "FIRST_CANDIDATES", 2)
+    if search.has_fts():
+        assert [pk for pk, _score in search.fts_ranked(search.fts_query("витрина"), 2)] != [
+            Article.objects.get(title="Открытая статья").pk]  # it is not among the first two
+    assert found(manager, "витрина") == ["Открытая статья"]
+
+
 def test_search_page_and_api(client_for, api, manager):
     category = CategoryFactory(name="Витрины")
     ArticleFactory(title="Холодильники для магазина", body="<p>Витрины <b>холодильные</b></p>", category=category)
