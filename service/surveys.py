@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from activities.models import Interaction, InteractionType
 from clients.models import ContactInfo, ContactKind, Counterparty
@@ -147,7 +148,10 @@ def record_answers(invitation, raw, *, operator=None, comment="", now=None):
             invitation.refresh_from_db()
             invitation.interaction = log_call(invitation, operator, now)
             SurveyInvitation.objects.filter(pk=invitation.pk).update(interaction=invitation.interaction)
-    invitation.refresh_from_db()
+        # The claim was a conditional UPDATE (no signal): the answered moment goes into the history here.
+        invitation.refresh_from_db()
+        bulk_update_with_history([invitation], SurveyInvitation, ["state"], default_user=operator,
+                                 default_date=now)
     return True
 
 

@@ -154,6 +154,9 @@ def test_the_operator_calls_clients_and_saves_the_answers(quality, manager, clie
     assert first.state == SurveyInvitation.State.ANSWERED and first.operator == quality
     call = Interaction.objects.get(pk=first.interaction_id)
     assert call.type.code == "outgoing_call" and "Recommend us?: 8" in call.content and "Happy" in call.content
+    answered_record = first.history.order_by("-history_date", "-history_id").first()  # the claim is in the history
+    assert answered_record.state == SurveyInvitation.State.ANSWERED and answered_record.history_user == quality
+    assert answered_record.answered_at == first.answered_at
     assert "Бета" in web.get(reverse("service:survey_call", args=[survey.pk])).content.decode()
     web.post(reverse("service:surveyinvitation_result", args=[second.pk]), {"result": "refused"})
     second.refresh_from_db()
