@@ -9,12 +9,13 @@ from core.dashboard import DashboardTile, register_tile
 from core.navigation import SERVICE, SETTINGS, NavItem, register_item
 
 from .models import Complaint
+from .models.complaints import open_complaint
 
 
 def complaint_counts(user, now):
     """Open and overdue complaints in the user's scope: one query over the open ones only
-    (the (state, deadline) index), never a count of the whole table."""
-    return (Complaint.objects.restrict(user, access.VIEW).filter(state__in=Complaint.OPEN_STATES)
+    (the partial index of the open complaints), never a count of the whole table."""
+    return (Complaint.objects.restrict(user, access.VIEW).filter(open_complaint())
             .aggregate(open_complaints=Count("id"), overdue_complaints=Count("id", filter=Q(deadline__lt=now))))
 
 

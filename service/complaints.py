@@ -16,6 +16,7 @@ from activities.services.notifications import can_see_counterparty, in_language_
 from core.access import Role
 
 from .models import Complaint, ComplaintTask
+from .models.complaints import open_complaint
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -83,7 +84,7 @@ def _not_notified():
 
 
 def overdue_complaints(now):
-    return (Complaint.objects.filter(state__in=Complaint.OPEN_STATES, deadline__lt=now)
+    return (Complaint.objects.filter(open_complaint(), deadline__lt=now)
             .filter(counterparty__deleted_at__isnull=True).filter(_not_notified()))
 
 

@@ -43,8 +43,8 @@ OPEN_STATE_VALUES = ("new", "in_progress", "decided")  # Complaint.OPEN_STATES, 
 def open_complaint():
     """``state IN ('new', 'in_progress', 'decided')`` with the values written into the SQL: SQLite
     uses the partial index ``complaint_open_received`` only when the query repeats its condition
-    literally (bound parameters do not match it), and without that index the overdue list sorts
-    every open complaint."""
+    literally (bound parameters do not match it). The overdue list, the tile and the overdue
+    notices read the open complaints from it instead of the whole table."""
     states = ", ".join(f"'{value}'" for value in OPEN_STATE_VALUES)
     return RawSQL(f'"{Complaint._meta.db_table}"."state" IN ({states})', [], output_field=models.BooleanField())  # noqa: S611 constants
 
@@ -177,14 +177,15 @@ class Complaint(BaseModel):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="complaint_received"),
-            models.Index(fields=["state", "deadline"], name="complaint_state_deadline"),
             # Covering: the client card's tab, and "complaints by client" reads it in client order.
             models.Index(fields=["counterparty", "-received_at", "deleted_at", "state", "deadline"],
                          name="complaint_cp_received"),
             models.Index(fields=["responsible", "state"], name="complaint_resp_state"),
             models.Index(fields=["type", "received_at"], name="complaint_type_received"),
-            # The open complaints newest first: the overdue list and the open ones walk it and stop.
-            models.Index(fields=["-received_at", "-id"], name="complaint_open_received",
+            # The open complaints newest first: the overdue list walks it and stops after a page; the
+            # tile and the overdue notices read the deadline from it. No (state, deadline) index: SQLite
+            # would pick it for the overdue list and sort every open complaint.
+            models.Index(fields=["-received_at", "-id", "deadline"], name="complaint_open_received",
                          condition=models.Q(state__in=OPEN_STATE_VALUES, deleted_at__isnull=True)),
             # Covering indexes of the reports: processing time and counts read every complaint of the
             # period from here, not from the wide rows; decisions page through the decided ones.

