@@ -78,6 +78,14 @@ class Period:
         next_day = self.date_to + datetime.timedelta(days=1)
         return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time.min))
 
+    def months(self):
+        """First days of the months the period touches."""
+        month, result = self.date_from.replace(day=1), []
+        while month <= self.date_to:
+            result.append(month)
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return result
+
     def q(self, field="start"):
         from django.db.models import Q
 

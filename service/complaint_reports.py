@@ -44,10 +44,6 @@ class ProcessingForm(PeriodForm):
     defaults = {"by": "month"}
 
 
-def _user_name(first, last, username):
-    return f"{first or ''} {last or ''}".strip() or username or _("— nobody —")
-
-
 class DaysBetween(Func):
     """``end - start`` in days, as a float computed by the database (no per-row Python datetimes)."""
 
@@ -67,12 +63,7 @@ class DaysBetween(Func):
 
 def month_buckets(period):
     """[(first local day of the month, start, end)] covering the period, as aware datetimes."""
-    buckets, day = [], month_start(period.date_from)
-    while day <= period.date_to:
-        following = month_start(day, 1)
-        buckets.append((day, local_midnight(day), local_midnight(following)))
-        day = following
-    return buckets
+    return [(day, local_midnight(day), local_midnight(month_start(day, 1))) for day in period.months()]
 
 
 def processing_rows(queryset, by, period):
@@ -106,9 +97,8 @@ def processing_rows(queryset, by, period):
     elif by == "responsible":
         from django.contrib.auth import get_user_model
 
-        labels = {u.pk: _user_name(u.first_name, u.last_name, u.username)
-                  for u in get_user_model().objects.filter(pk__in=[k for k in counts if k is not None])}
-        labels[None] = _user_name(None, None, None)
+        labels = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=[k for k in counts if k is not None])}
+        labels[None] = _("— nobody —")
     rows = []
     for group in sorted(counts, key=lambda k: (k if by == "month" else str(labels.get(k, "")).lower())):
         received, decided, on_time = counts[group]
@@ -220,8 +210,7 @@ def _names(by, keys):
         if by == "type":
             names.update((t.pk, t.name) for t in ComplaintType.all_objects.filter(pk__in=chunk))
         elif by == "manager":
-            names.update((pk, _user_name(*rest)) for pk, *rest in get_user_model().objects.filter(
-                pk__in=chunk).values_list("pk", "first_name", "last_name", "username"))
+            names.update((u.pk, str(u)) for u in get_user_model().objects.filter(pk__in=chunk))
         else:
             model = Counterparty if by == "client" else Product
             names.update(model.all_objects.filter(pk__in=chunk).values_list("pk", "name"))

@@ -26,15 +26,6 @@ from .kpi import SALE, percent, sales_lines
 METRICS = ("revenue", "new_clients", "contacts")
 
 
-def months_of(period):
-    """First days of the months the period touches."""
-    months, month = [], month_start(period.date_from)
-    while month <= period.date_to:
-        months.append(month)
-        month = month_start(month, 1)
-    return months
-
-
 def months_period(months):
     """The whole months: from the first day of the first to the last day of the last."""
     return Period(months[0], month_start(months[-1], 1) - datetime.timedelta(days=1))

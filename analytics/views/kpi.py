@@ -113,7 +113,7 @@ class ManagerPerformanceReport(KpiReport):
 
 
 def _month_label(period):
-    months = plans.months_of(period)
+    months = period.months()
     return f"{months[0].strftime('%m.%Y')}–{months[-1].strftime('%m.%Y')}" if len(months) > 1 \
         else months[0].strftime("%m.%Y")
 
@@ -153,7 +153,7 @@ class HeadReport(KpiReport):
 
     def rows(self, filters, user):
         data = self.result
-        months = plans.months_of(data.period)
+        months = data.period.months()
         visible = self.visible()
         facts = plans.plan_vs_actual(months, data.currency, manager_ids=[r.manager.pk for r in visible])
         rows = []

@@ -78,15 +78,6 @@ def employees(ids):
     return list(get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name", "username", "pk"))
 
 
-def months(period):
-    """First days of the months the period touches."""
-    month, result = period.date_from.replace(day=1), []
-    while month <= period.date_to:
-        result.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return result
-
-
 def month_trunc(expression):
     """The local first day of the month of a date or datetime (TIME_ZONE applies to datetimes)."""
     return TruncMonth(expression, output_field=DateField())
@@ -426,7 +417,7 @@ def interests(user, period, proposal_stage, *, responsible=()):
         for row in (rows[g["deal__responsible"]], total):
             row.add("proposals", g["month"], g["n"])
             row.add("sum", g["month"], g["s"], g["deal__currency"])
-    return Interests(months=months(period), rows=list(rows.values()), total=total,
+    return Interests(months=period.months(), rows=list(rows.values()), total=total,
                      currencies=sort_currencies(total.sums), proposal_stage=proposal_stage)
 
 

@@ -89,7 +89,7 @@ class InterestsForm(ResponsibleMixin, YearPeriodForm):
 
     def clean(self):
         data = super().clean()
-        if not self.errors and len(reports.months(self.period)) > MAX_MONTHS:
+        if not self.errors and len(self.period.months()) > MAX_MONTHS:
             raise forms.ValidationError(_("Choose a period of at most %(months)s months.") % {"months": MAX_MONTHS})
         return data
 
