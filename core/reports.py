@@ -21,6 +21,7 @@ Charts travel as JSON (``json_script``) and are drawn by static/js/charts.js: no
 
 import datetime
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -359,6 +361,9 @@ class Report:
     tables = None  # [Table]; default: one table of ``columns`` from ``rows()``
     charts = []  # [Chart]
     legacy_url = None  # the URL name the report had before the framework (kept as a redirect)
+    # PostgreSQL ``work_mem`` while the report is computed, for reports that group or sort a whole
+    # table (the default 4 MB makes them sort on disk); None: the server's setting.
+    sort_memory = None
     do_not_call_in_templates = True  # templates read the class's attributes
 
     def __init__(self, user, filters=None, form=None):
@@ -665,6 +670,21 @@ def get_report(slug):
     return registry.reports[slug]
 
 
+@contextmanager
+def sort_memory(size):
+    """Give PostgreSQL ``size`` of sort memory for this transaction (``SET LOCAL``); else nothing."""
+    if not size or connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [size])
+        before = cursor.fetchone()[0]
+        yield
+        # An outer transaction (tests) goes on with its own setting; after an error the savepoint's
+        # rollback undoes the SET LOCAL by itself.
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
+
+
 class ReportView(LoginRequiredMixin, View):
     """Any registered report: the page, ``?export=xlsx`` and ``?export=pdf``.
 
@@ -692,6 +712,11 @@ class ReportView(LoginRequiredMixin, View):
         if not form.is_valid():
             # Bad filters are the client's error: the page with the fields named, never a file.
             return render(request, "core/report.html", context, status=400)
+        with sort_memory(report_class.sort_memory):
+            return self.respond(request, report_class, form, context, params, remembered)
+
+    def respond(self, request, report_class, form, context, params, remembered):
+        slug = report_class.slug
         report = report_class(request.user, form.cleaned_data, form)
         tables = report.get_tables()
         kind = request.GET.get("export")

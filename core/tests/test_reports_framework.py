@@ -342,3 +342,22 @@ def test_xlsx_datetimes_are_local_whole_seconds(demo, manager, client_for, monke
     assert cells[0].value == datetime.datetime(2025, 4, 15, 12, 30, 15)  # Moscow, no microseconds
     assert cells[0].number_format == "yyyy-mm-dd hh:mm"
     assert cells[1].value == "+7 903 523-66-45"
+
+
+def test_a_report_may_ask_postgresql_for_sort_memory(demo, manager, client_for, monkeypatch):
+    from django.db import connection
+
+    def work_mem():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            return cursor.fetchone()[0]
+
+    seen = []
+    monkeypatch.setattr(_Demo, "sort_memory", "32MB")
+    monkeypatch.setattr(_Demo, "rows", lambda self, filters, user: seen.append(
+        work_mem() if connection.vendor == "postgresql" else "-") or [])
+    assert client_for(manager).get(url(demo.slug), YEAR).status_code == 200
+    if connection.vendor == "postgresql":
+        assert seen == ["32MB"] and work_mem() != "32MB"  # for the report only
+    else:
+        assert seen == ["-"]
