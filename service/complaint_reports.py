@@ -7,11 +7,26 @@ complaints decided (or closed, or rejected) — their ``decided_at`` is set; on 
 later than the deadline. The period filters the date received. Definitions: docs/complaints.md.
 """
 
+import statistics
+from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, F, FloatField, Func, IntegerField, Q, Sum, Value, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,6 +37,7 @@ from core.reports import Chart, Column, Period, PeriodForm, Report, Table
 from core.reports import register as register_report
 
 from .models import Complaint
+from .models.complaints import open_complaint
 
 GROUP = gettext_lazy("Service and quality")
 DAY = 86400
@@ -65,6 +81,19 @@ def month_buckets(period):
     return [(day, local_midnight(day), local_midnight(month_start(day, 1))) for day in period.months()]
 
 
+def bucket_of(field, starts):
+    """The index of the last of the ascending ``starts`` that ``field`` is at or after, as nested
+    CASEs that halve the range (4 comparisons a row for 12 months instead of up to 24): the period
+    filter keeps the value within the buckets."""
+    def pick(low, high):  # among starts[low:high]
+        if high - low == 1:
+            return Value(low)
+        middle = (low + high) // 2
+        return Case(When(**{f"{field}__lt": starts[middle]}, then=pick(low, middle)), default=pick(middle, high),
+                    output_field=IntegerField())
+    return pick(0, len(starts))
+
+
 def processing_rows(queryset, by, period):
     """[{group, received, decided, median_days, on_time}] of ``queryset`` grouped ``by``.
 
@@ -75,8 +104,7 @@ def processing_rows(queryset, by, period):
     labels = {}
     if by == "month":
         buckets = month_buckets(period)
-        key = Case(*[When(received_at__gte=start, received_at__lt=end, then=Value(i))
-                     for i, (_day, start, end) in enumerate(buckets)], default=Value(-1), output_field=IntegerField())
+        key = bucket_of("received_at", [start for _day, start, _end in buckets])
         labels = {i: date_format(day, "F Y") for i, (day, _start, _end) in enumerate(buckets)}
     else:
         key = F("type_id" if by == "type" else "responsible_id")
@@ -88,7 +116,7 @@ def processing_rows(queryset, by, period):
                                  default=None, output_field=FloatField()),
                        in_time=Case(When(on_time_q, then=Value(1)), default=Value(0), output_field=IntegerField()))
              .values_list("group_key", "days", "in_time"))
-    counts, medians = (grouped_in_postgres if connection.vendor == "postgresql" else grouped_in_sql)(facts)
+    counts, medians = (grouped_in_postgres if connection.vendor == "postgresql" else grouped_in_python)(facts)
     if by == "type":
         from .models import ComplaintType
 
@@ -130,26 +158,24 @@ def grouped_in_postgres(facts):
     return counts, medians
 
 
-def grouped_in_sql(facts):
-    """The same in one statement with window functions (SQLite has no percentile aggregate): each
-    group's decided complaints are numbered by processing time, the median is the mean of the one or
-    two middle ones. Read through a plain cursor: a dozen rows, no ORM converters needed."""
+def grouped_in_python(facts):
+    """The same from one row per complaint read through a plain cursor (SQLite has no percentile
+    aggregate; the ORM's per-value converters would cost more than the query, and window functions
+    numbering every row by time cost more than this loop)."""
+    counts = defaultdict(lambda: [0, 0, 0])  # received, decided, on time
+    times = defaultdict(list)
     sql, params = facts.query.sql_with_params()
-    statement = f"""
-        SELECT group_key, COUNT(*), COUNT(days), SUM(in_time),
-               AVG(CASE WHEN days IS NOT NULL AND rn IN ((n + 1) / 2, (n + 2) / 2) THEN days END)
-        FROM (SELECT group_key, days, in_time,
-                     ROW_NUMBER() OVER (PARTITION BY group_key, days IS NULL ORDER BY days) AS rn,
-                     COUNT(days) OVER (PARTITION BY group_key) AS n
-              FROM ({sql}) AS facts) AS numbered
-        GROUP BY group_key"""  # noqa: S608 - the inner SQL is the ORM's, its values are parameters
-    counts, medians = {}, {}
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        for group, received, decided, on_time, median in cursor.fetchall():
-            counts[group] = [received, decided, on_time or 0]
-            medians[group] = None if median is None else float(median)
-    return counts, medians
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(10000):
+            for group, days, in_time in chunk:
+                row = counts[group]
+                row[0] += 1
+                if days is not None:
+                    row[1] += 1
+                    row[2] += in_time
+                    times[group].append(days)
+    return counts, {group: statistics.median(values) for group, values in times.items()}
 
 
 class ComplaintReport(Report):
@@ -159,6 +185,16 @@ class ComplaintReport(Report):
 
     def complaints(self, filters, user):
         return Complaint.objects.restrict(user).filter(period(filters).q("received_at"))
+
+    def complaints_by_client(self, filters, user):
+        """The same, for grouping by client. On SQLite the period is compared on ``+received_at`` (a
+        no-op that no index serves), so SQLite reads ``complaint_cp_received`` in client order and
+        groups as it goes, where the period's index needs a temporary B-tree of every client
+        (100 000 complaints: 130 → 60 ms)."""
+        if connection.vendor != "sqlite":
+            return self.complaints(filters, user)
+        received = Func(F("received_at"), template="+%(expressions)s", output_field=DateTimeField())
+        return Complaint.objects.restrict(user).alias(received=received).filter(period(filters).q("received"))
 
 
 class ProcessingTimeReport(ComplaintReport):
@@ -191,19 +227,12 @@ class ByForm(PeriodForm):
     defaults = {"by": "type"}
 
 
-class SumOverAll(Func):
-    """``SUM(<aggregate>) OVER ()``: a grouped query's total over all its groups, on every row."""
-
-    template = "SUM(%(expressions)s) OVER ()"
-    contains_over_clause = True
-    output_field = IntegerField()
-
-
 # group key, and how one page of keys is named (a lookup for those keys only, after the top-N)
 BY_KEYS = {"type": "type_id", "client": "counterparty_id", "manager": "counterparty__main_manager_id",
            "product": "product_id"}
 CHART_ROWS = 20
 CHUNK = 500
+DETAIL_KEYS = 1000  # more groups (an export): their counts in one grouped pass instead of by keys
 
 
 def _names(by, keys):
@@ -258,25 +287,46 @@ class ComplaintsByReport(ComplaintReport):
                 "closed": Count("id", filter=Q(state__in=(Complaint.State.CLOSED, Complaint.State.REJECTED)))}
 
     def rows(self, filters, user):
-        key, counts = BY_KEYS[filters["by"]], self.counts()
-        # Each group row also carries the totals over all groups (a window over the grouped rows,
-        # computed before the page's LIMIT): one pass over the complaints instead of two.
-        return (self.complaints(filters, user).order_by().values(group_key=F(key)).annotate(**counts)
-                .annotate(**{f"all_{name}": SumOverAll(count) for name, count in counts.items()})
+        # Only the count per group, to rank them: every further aggregate costs SQLite as much again
+        # over tens of thousands of groups. The page's groups get their other counts in name_rows.
+        key = BY_KEYS[filters["by"]]
+        complaints = (self.complaints_by_client if filters["by"] == "client" else self.complaints)(filters, user)
+        return (complaints.order_by().values(group_key=F(key)).annotate(count=Count("id"))
                 .order_by("-count", "group_key"))
 
+    def details(self, keys):
+        """{group key: {open, overdue, closed}} of the given groups (all of them for a long list)."""
+        key = BY_KEYS[self.filters["by"]]
+        qs = self.complaints(self.filters, self.user).order_by()
+        if len(keys) <= DETAIL_KEYS:
+            wanted = Q(**{f"{key}__in": [k for k in keys if k is not None]})
+            if None in keys:
+                wanted |= Q(**{f"{key}__isnull": True})
+            qs = qs.filter(wanted)
+        return {row.pop("group_key"): row for row in qs.values(group_key=F(key)).annotate(**self.counts())}
+
     def name_rows(self, groups):
-        by = self.filters["by"]
-        names = _names(by, [g["group_key"] for g in groups if g["group_key"] is not None])
-        if groups:
-            self.totals = {name: groups[0][f"all_{name}"] for name in ("count", "open", "overdue", "closed")}
-        return [{"group": _("— none —") if g["group_key"] is None else names.get(g["group_key"], ""),
-                 "count": g["count"], "open": g["open"], "overdue": g["overdue"], "closed": g["closed"],
-                 "rank": rank} for rank, g in enumerate(groups, start=1)]
+        keys = [g["group_key"] for g in groups]
+        names = _names(self.filters["by"], [k for k in keys if k is not None])
+        details = self.details(keys)
+        rows = []
+        for rank, g in enumerate(groups, start=1):
+            more = details.get(g["group_key"], {})
+            rows.append({"group": _("— none —") if g["group_key"] is None else names.get(g["group_key"], ""),
+                         "count": g["count"], "open": more.get("open", 0), "overdue": more.get("overdue", 0),
+                         "closed": more.get("closed", 0), "rank": rank})
+        return rows
 
     def total_rows(self, filters, user):
-        # Called after name_rows, and only when there are groups.
-        return [{"_level": "total", "group": _("Total"), **self.totals}]
+        # Two cheap aggregates instead of one with four counts: all complaints of the period, and the
+        # open ones from their partial index; closed or rejected are the rest.
+        complaints = self.complaints(filters, user).order_by()
+        count = complaints.aggregate(count=Count("id"))["count"]
+        if not count:
+            return []
+        open_ = complaints.filter(open_complaint()).aggregate(
+            open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=timezone.now())))
+        return [{"_level": "total", "group": _("Total"), "count": count, **open_, "closed": count - open_["open"]}]
 
 
 class DecisionsReport(ComplaintReport):
