@@ -1,4 +1,4 @@
-"""The search vector stays in the article's row on PostgreSQL (migration 0004): ranking thousands of
+"""The search vector stays in the article's row on PostgreSQL (migration 0005): ranking thousands of
 matches must not fetch each vector from TOAST."""
 
 import pytest

@@ -18,6 +18,6 @@ def run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("knowledge", "0003_search_index")]
+    dependencies = [("knowledge", "0004_category_tree")]
 
     operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
