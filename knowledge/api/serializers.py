@@ -19,6 +19,8 @@ class ArticleSerializer(BaseModelSerializer):
                                  help_text="HTML; sanitised on save (scripts, event handlers, styles and images "
                                            "from other sites are removed).")
     category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
+    category_path = serializers.CharField(source="category.path", read_only=True, default=None, allow_null=True,
+                                          help_text='The category with its parents, "A › B".')
     rank = serializers.SerializerMethodField(help_text="Relevance of the match when searching with q (higher is "
                                                        "better); null otherwise.")
 
@@ -45,7 +47,6 @@ class ArticleSerializer(BaseModelSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
         return value
-
 
 
 class ArticleAttachmentSerializer(BaseModelSerializer):

@@ -1,7 +1,7 @@
 import django_filters
 from rest_framework.response import Response
 
-from core.api.views import BaseModelViewSet
+from core.api.views import BaseModelViewSet, ReferenceViewSet
 from core.filtersets import BaseFilterSet
 
 from .. import search
@@ -10,8 +10,9 @@ from ..models import Article, ArticleAttachment, ArticleCategory
 from . import serializers
 
 
-class ArticleCategoryViewSet(BaseModelViewSet):
-    """Knowledge-base categories: everyone reads; the knowledge-base editors write."""
+class ArticleCategoryViewSet(ReferenceViewSet):
+    """Knowledge-base categories, a tree (``parent``; ``path`` is the full name "A › B"): everyone
+    reads, administrators write; a category still holding articles or subcategories is not deleted (409)."""
 
     model = ArticleCategory
     serializer_class = serializers.ArticleCategorySerializer
