@@ -3,9 +3,10 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import access
 from core.api.serializers import BaseModelSerializer
 
-from ..models import Article, ArticleAttachment, ArticleCategory, check_competitors
+from ..models import MAX_ATTACHMENT_SIZE, Article, ArticleAttachment, ArticleCategory, check_competitors
 from ..sanitize import sanitize
 
 
@@ -66,3 +67,20 @@ class ArticleAttachmentSerializer(BaseModelSerializer):
             return obj.file.size
         except (FileNotFoundError, ValueError, OSError):
             return None
+
+
+class ArticleAttachmentUploadSerializer(ArticleAttachmentSerializer):
+    """A new attachment (multipart): to an article the user may change, as on the article's card."""
+
+    version = None  # a new row has none
+    file = serializers.FileField(write_only=True, help_text=f"The file, at most {MAX_ATTACHMENT_SIZE // 2 ** 20} MB.")
+
+    class Meta(ArticleAttachmentSerializer.Meta):
+        exclude = None
+        fields = ("article", "file", "name")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # Attaching changes the article: those it may change, as the card's upload does.
+        fields["article"].queryset = Article.objects.restrict(self.user, access.CHANGE)
+        return fields
