@@ -8,6 +8,9 @@ from django.db.models import Q
 
 CATEGORIES = ["Холодильные витрины", "Холодильные камеры", "Компрессоры и агрегаты", "Конкуренты",
               "Монтаж и сервис", "Регламенты"]
+# The equipment sections sit under one parent: the tree as it looks in practice.
+EQUIPMENT = "Холодильное оборудование"
+PARENTS = {"Холодильные витрины": EQUIPMENT, "Холодильные камеры": EQUIPMENT, "Компрессоры и агрегаты": EQUIPMENT}
 
 P, C, S, R = "product", "competitor", "service", "procedure"
 # (title, kind, category, body HTML, product name hints, link competitors)
@@ -116,8 +119,10 @@ def load(stdout=None):
     author = users.filter(username="quality").first() or users.filter(is_superuser=True).first()
     competitors = list(Counterparty.objects.filter(is_competitor=True).order_by("pk")[:3])
     with transaction.atomic():
-        categories = [ArticleCategory.objects.get_or_create(name=name, defaults={"order": i * 10})[0]
-                      for i, name in enumerate(CATEGORIES)]
+        parents = {EQUIPMENT: ArticleCategory.objects.get_or_create(name=EQUIPMENT)[0]}
+        categories = [ArticleCategory.objects.get_or_create(
+            name=name, defaults={"order": i * 10, "parent": parents.get(PARENTS.get(name))})[0]
+            for i, name in enumerate(CATEGORIES)]
         for title, kind, category, body, hints, link_competitors in ARTICLES:
             article = Article.objects.create(title=title, kind=kind, category=categories[category], body=body,
                                              author=author, published=True)

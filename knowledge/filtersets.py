@@ -13,7 +13,8 @@ from .models import Article, ArticleCategory
 class ArticleFilterSet(BaseFilterSet):
     kind = django_filters.MultipleChoiceFilter(label=pgettext_lazy("knowledge", "Kind"),
                                                choices=Article.Kind.choices)
-    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=ArticleCategory.objects.all())
+    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=ArticleCategory.objects.all(),
+                                                method="in_category", help_text=_("With its subcategories."))
     product = django_filters.ModelChoiceFilter(label=_("Product"), field_name="products",
                                                queryset=Product.objects.all())
     competitor = django_filters.ModelChoiceFilter(label=_("Competitor"), field_name="competitors",
@@ -27,6 +28,9 @@ class ArticleFilterSet(BaseFilterSet):
     class Meta:
         model = Article
         fields = []
+
+    def in_category(self, queryset, name, value):
+        return queryset.filter(category__in=value.subtree_ids()) if value else queryset
 
     def search(self, queryset, name, value):
         # Narrows and annotates ``rank``: the list and the API order by it when searching.

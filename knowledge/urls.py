@@ -4,6 +4,7 @@ from core.routes import crud_urls, reference_urls
 
 from . import views
 from .models import ArticleCategory
+from .tables import CategoryTable
 
 app_name = "knowledge"
 
@@ -15,5 +16,5 @@ urlpatterns = [
     *crud_urls("attachments", "attachment", delete=views.AttachmentDeleteView),
     path("attachments/<int:pk>/download/", views.AttachmentDownloadView.as_view(), name="attachment_download"),
     *reference_urls("categories", "category", ArticleCategory, "knowledge",
-                    fields=["name", "description", "order"]),
+                    fields=["name", "parent", "description", "order"], table=CategoryTable),
 ]

@@ -3,9 +3,10 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import access
 from core.api.serializers import BaseModelSerializer
 
-from ..models import Article, ArticleAttachment, ArticleCategory, check_competitors
+from ..models import MAX_ATTACHMENT_SIZE, Article, ArticleAttachment, ArticleCategory, check_competitors
 from ..sanitize import sanitize
 
 
@@ -19,6 +20,8 @@ class ArticleSerializer(BaseModelSerializer):
                                  help_text="HTML; sanitised on save (scripts, event handlers, styles and images "
                                            "from other sites are removed).")
     category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
+    category_path = serializers.CharField(source="category.path", read_only=True, default=None, allow_null=True,
+                                          help_text='The category with its parents, "A › B".')
     rank = serializers.SerializerMethodField(help_text="Relevance of the match when searching with q (higher is "
                                                        "better); null otherwise.")
 
@@ -47,7 +50,6 @@ class ArticleSerializer(BaseModelSerializer):
         return value
 
 
-
 class ArticleAttachmentSerializer(BaseModelSerializer):
     file = serializers.SerializerMethodField(help_text="Download URL (checks access; media are not served).")
     size = serializers.SerializerMethodField()
@@ -65,3 +67,20 @@ class ArticleAttachmentSerializer(BaseModelSerializer):
             return obj.file.size
         except (FileNotFoundError, ValueError, OSError):
             return None
+
+
+class ArticleAttachmentUploadSerializer(ArticleAttachmentSerializer):
+    """A new attachment (multipart): to an article the user may change, as on the article's card."""
+
+    version = None  # a new row has none
+    file = serializers.FileField(write_only=True, help_text=f"The file, at most {MAX_ATTACHMENT_SIZE // 2 ** 20} MB.")
+
+    class Meta(ArticleAttachmentSerializer.Meta):
+        exclude = None
+        fields = ("article", "file", "name")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # Attaching changes the article: those it may change, as the card's upload does.
+        fields["article"].queryset = Article.objects.restrict(self.user, access.CHANGE)
+        return fields

@@ -1,7 +1,10 @@
 import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from core.api.views import BaseModelViewSet
+from core.api.views import BaseModelViewSet, ReferenceViewSet
 from core.filtersets import BaseFilterSet
 
 from .. import search
@@ -10,8 +13,9 @@ from ..models import Article, ArticleAttachment, ArticleCategory
 from . import serializers
 
 
-class ArticleCategoryViewSet(BaseModelViewSet):
-    """Knowledge-base categories: everyone reads; the knowledge-base editors write."""
+class ArticleCategoryViewSet(ReferenceViewSet):
+    """Knowledge-base categories, a tree (``parent``; ``path`` is the full name "A › B"): everyone
+    reads, administrators write; a category still holding articles or subcategories is not deleted (409)."""
 
     model = ArticleCategory
     serializer_class = serializers.ArticleCategorySerializer
@@ -47,10 +51,24 @@ class AttachmentFilterSet(BaseFilterSet):
 
 
 class ArticleAttachmentViewSet(BaseModelViewSet):
-    """Attachments of the articles, read-only here (uploaded on the article's card); ``file`` is the
-    download URL, which checks access like the article."""
+    """Attachments of the articles. The knowledge-base editors upload them (multipart: ``article``,
+    ``file``, optional ``name``; at most 20 MB) to articles they may change, and delete them (to the
+    trash); ``file`` in the answers is the download URL, which checks access like the article."""
 
     model = ArticleAttachment
     serializer_class = serializers.ArticleAttachmentSerializer
     filterset_class = AttachmentFilterSet
-    http_method_names = ["get", "head", "options"]
+    parser_classes = [MultiPartParser]
+    http_method_names = ["get", "head", "options", "post", "delete"]
+
+    def get_serializer_class(self):
+        return serializers.ArticleAttachmentUploadSerializer if self.action == "create" else self.serializer_class
+
+    @extend_schema(request={"multipart/form-data": serializers.ArticleAttachmentUploadSerializer},
+                   responses={201: serializers.ArticleAttachmentSerializer}, summary="Upload an attachment")
+    def create(self, request, *args, **kwargs):
+        upload = self.get_serializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        self.perform_create(upload)
+        data = self.serializer_class(upload.instance, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)

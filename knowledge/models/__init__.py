@@ -54,29 +54,106 @@ class DraftAllManager(AllManager.from_queryset(DraftAwareQuerySet)):
     pass
 
 
+PATH_SEPARATOR = " › "
+
+
 class ArticleCategory(BaseModel):
-    """A section of the knowledge base (flat, ordered): refrigerated cases, competitors, procedures…
+    """A section of the knowledge base: refrigerated cases, competitors, procedures…; categories
+    form a tree («Холодильное оборудование» › «Витрины»).
 
     A reference list like the others: administrators keep it (Settings), everyone reads it."""
 
     settings_model = True
 
     name = models.CharField(_("name"), max_length=150)
+    parent = models.ForeignKey("self", verbose_name=_("parent category"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children",
+                               help_text=_("Empty: a top-level category."))
+    # The names from the root ("A › B"), kept by save(): lists, selects and the trash show the
+    # tree without a query per row.
+    path = models.TextField(_("full name"), editable=False, blank=True)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("article category")
         verbose_name_plural = _("article categories")
-        ordering = ["order", "name", "pk"]
+        ordering = ["path", "pk"]
         constraints = [models.UniqueConstraint(fields=["name"], condition=Q(deleted_at__isnull=True),
                                                name="knowledge_category_unique_name")]
 
     def __str__(self):
-        return self.name
+        return self.path or self.name
 
     def get_absolute_url(self):
         return reverse("knowledge:category_edit", args=[self.pk])
+
+    @classmethod
+    def tree(cls):
+        """{pk: (parent_id, name)} of every category, trashed ones too: one query (a short list)."""
+        return {pk: (parent, name) for pk, parent, name in cls.all_objects.values_list("pk", "parent_id", "name")}
+
+    @staticmethod
+    def ancestors(tree, pk):
+        """Ids from ``pk`` up to its root (``pk`` first); stops at a loop rather than spinning."""
+        chain = []
+        while pk is not None and pk not in chain and pk in tree:
+            chain.append(pk)
+            pk = tree[pk][0]
+        return chain
+
+    @staticmethod
+    def descendants(tree, pk):
+        """``pk`` and the ids of all the categories below it."""
+        children = {}
+        for node, (parent, _name) in tree.items():
+            children.setdefault(parent, []).append(node)
+        ids, todo = set(), [pk]
+        while todo:
+            node = todo.pop()
+            if node not in ids:
+                ids.add(node)
+                todo.extend(children.get(node, ()))
+        return ids
+
+    def subtree_ids(self):
+        """This category's id and those of all its descendants."""
+        return self.descendants(self.tree(), self.pk)
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        if self.pk is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A category cannot be its own parent.")})
+        if self.pk is not None and self.pk in self.ancestors(self.tree(), self.parent_id):
+            raise ValidationError({"parent": _("“%(parent)s” is inside “%(name)s”: a category cannot be moved into "
+                                               "its own subcategory.") % {"parent": self.parent, "name": self.name}})
+
+    @classmethod
+    def path_in(cls, tree, pk):
+        return PATH_SEPARATOR.join(reversed([tree[node][1] for node in cls.ancestors(tree, pk)]))
+
+    def save(self, *args, **kwargs):
+        tree = self.tree() if self.parent_id or self.pk else {}
+        if self.pk is not None:
+            tree[self.pk] = (self.parent_id, self.name)
+        parents = [node for node in self.ancestors(tree, self.parent_id) if node != self.pk]
+        self.path = PATH_SEPARATOR.join([*reversed([tree[node][1] for node in parents]), self.name])
+        super().save(*args, **kwargs)
+        if self.pk in tree:
+            # A derived column: written straight to the rows below, no new version or history for them.
+            below = self.descendants(tree, self.pk) - {self.pk}
+            for pk, path in type(self).all_objects.filter(pk__in=below).values_list("pk", "path"):
+                wanted = self.path_in(tree, pk)
+                if path != wanted:
+                    type(self).all_objects.filter(pk=pk).update(path=wanted)
+
+    def restore(self):
+        parent = type(self).all_objects.filter(pk=self.parent_id).first() if self.parent_id else None
+        if parent is not None and parent.is_deleted:
+            raise ValidationError({"parent": _("The parent category “%(name)s” is in the trash: restore it first.")
+                                   % {"name": parent}})
+        super().restore()
 
 
 class Article(BaseModel):

@@ -255,3 +255,85 @@ def test_bench_case_runs_at_a_small_count():
     assert "knowledge search “холодильник”, manager" in output and "knowledge API search" in output
     assert "30 knowledge articles" in output
     assert not Article.all_objects.exists()
+
+
+ATTACHMENTS_API = "/api/knowledge-attachments/"
+
+
+def upload(client, article, content=b"%PDF-1.4 data", **extra):
+    return client.post(ATTACHMENTS_API, {"article": article.pk, "file": SimpleUploadedFile(
+        "схема.pdf", content, content_type="application/pdf"), **extra}, format="multipart")
+
+
+def test_api_upload_by_an_editor(api, client_for, media, quality, manager):
+    article = ArticleFactory(title="Инструкция")
+    response = upload(api(quality), article, name="Схема подключения")
+    assert response.status_code == 201, response.json()
+    attachment = ArticleAttachment.objects.get()
+    assert attachment.article == article and str(attachment) == "Схема подключения"
+    assert attachment.history.get().history_user == quality
+    body = response.json()
+    assert body["file"] == reverse("knowledge:attachment_download", args=[attachment.pk]) and body["size"] == 13
+    # The name defaults to the file's, and the bytes are those sent (a reader downloads them).
+    response = upload(api(quality), article, content=b"second")
+    assert response.status_code == 201 and response.json()["name"] == "схема.pdf"
+    download = client_for(manager).get(response.json()["file"])
+    assert b"".join(download.streaming_content) == b"second"
+
+
+def test_api_upload_refused_to_non_editors(api, media, manager, marketer):
+    article = ArticleFactory()
+    assert upload(api(manager), article).status_code == 403
+    assert upload(api(), article).status_code in (401, 403)
+    assert not ArticleAttachment.objects.exists()
+    # A marketer writes the knowledge base, but their role never deletes.
+    response = upload(api(marketer), article)
+    assert response.status_code == 201
+    assert api(marketer).delete(f"{ATTACHMENTS_API}{response.json()['id']}/").status_code == 403
+    assert api(manager).delete(f"{ATTACHMENTS_API}{response.json()['id']}/").status_code == 403
+    assert ArticleAttachment.objects.count() == 1
+
+
+def test_api_upload_too_big_names_the_file(api, media, quality, monkeypatch):
+    from knowledge import models
+
+    monkeypatch.setattr(models, "MAX_ATTACHMENT_SIZE", 10)
+    response = upload(api(quality), ArticleFactory(), content=b"x" * 11)
+    assert response.status_code == 400
+    assert list(response.json()) == ["file"]
+    assert not ArticleAttachment.objects.exists()
+    # No file at all: the same field.
+    response = api(quality).post(ATTACHMENTS_API, {"article": ArticleFactory().pk}, format="multipart")
+    assert response.status_code == 400 and list(response.json()) == ["file"]
+
+
+def test_api_upload_to_an_article_out_of_sight_names_the_article(api, media, quality):
+    trashed = ArticleFactory()
+    trashed.delete()
+    hidden_category = CategoryFactory()
+    in_trashed_category = ArticleFactory(category=hidden_category)
+    hidden_category.delete()
+    for article in (trashed, in_trashed_category):
+        response = upload(api(quality), article)
+        assert response.status_code == 400
+        assert list(response.json()) == ["article"]
+    response = api(quality).post(ATTACHMENTS_API, {"article": 10 ** 6, "file": SimpleUploadedFile("a.txt", b"a")},
+                                 format="multipart")
+    assert response.status_code == 400 and list(response.json()) == ["article"]
+    assert not ArticleAttachment.all_objects.exists()
+
+
+def test_api_delete_moves_an_attachment_to_the_trash(api, client_for, media, quality, manager):
+    article = ArticleFactory()
+    attachment_id = upload(api(quality), article).json()["id"]
+    url = reverse("knowledge:attachment_download", args=[attachment_id])
+    assert api(quality).delete(f"{ATTACHMENTS_API}{attachment_id}/").status_code == 204
+    attachment = ArticleAttachment.all_objects.get(pk=attachment_id)
+    assert attachment.is_deleted
+    assert client_for(manager).get(url).status_code == 404
+    assert api(manager).get(ATTACHMENTS_API).json()["results"] == []
+    assert api(quality).post(f"{ATTACHMENTS_API}{attachment_id}/restore/").status_code == 200
+    assert client_for(manager).get(url).status_code == 200
+    # Only multipart uploads; no edits.
+    assert api(quality).patch(f"{ATTACHMENTS_API}{attachment_id}/", {"name": "x", "version": 1},
+                              format="json").status_code == 405

@@ -40,6 +40,7 @@ def test_editor_previews_sanitised_html(page, console, log_in, quality):
     log_in(quality.username)
     page.goto("/knowledge/articles/new/")
     page.get_by_label("Title").fill("Регламент рекламаций")
+    page.get_by_test_id("editor-source").click()  # the HTML itself, under the toolbar's HTML button
     page.get_by_test_id("article-body").fill("<h2>Сроки</h2><p onclick='x()'>Три дня</p><script>alert(1)</script>")
     page.get_by_test_id("preview-button").click()
     expect(page.get_by_test_id("article-preview").locator("h2")).to_have_text("Сроки")
