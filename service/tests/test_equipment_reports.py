@@ -171,7 +171,7 @@ def test_a_manager_sees_only_their_clients_units(units, manager, client_for):
     c = client_for(manager)
     params = {"date_from": "2026-04-01", "date_to": "2026-09-30"}
     html = c.get(reverse("report", args=["equipment-warranty"]), params).content.decode()
-    assert "U1" in html and "U4" not in html and "SC-OTHER" not in html
+    assert ">U1<" in html and ">U4<" not in html and "SC-OTHER" not in html and "Bakery Other" not in html
     assert "U4" not in str(xlsx_rows(c, "equipment-warranty", params))
 
 
