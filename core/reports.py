@@ -118,6 +118,15 @@ def last_12_months(today=None):
     return Period(datetime.date(months // 12, months % 12 + 1, 1), current_month(today).date_to)
 
 
+def next_12_months(today=None):
+    """Twelve calendar months from the current one: for reports of what is due ahead (ends of
+    warranties and contracts)."""
+    today = today or timezone.localdate()
+    months = today.year * 12 + today.month - 1 + 11
+    last = current_month(datetime.date(months // 12, months % 12 + 1, 1)).date_to
+    return Period(today.replace(day=1), last)
+
+
 # --- Filter fields and forms -------------------------------------------------------------------
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -623,9 +632,15 @@ def xlsx_cell(sheet, column, row):
 # --- Outputs -------------------------------------------------------------------------------------
 
 
+def sheet_title(title):
+    """Excel refuses : \\ / ? * [ ] in a sheet name and more than 31 characters."""
+    text = str(title).translate({ord(c): " " for c in ":\\/?*[]"})
+    return " ".join(text.split())[:31] or "Report"
+
+
 def xlsx_response(report, tables):
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(report.title)[:31])
+    sheet = workbook.create_sheet(title=sheet_title(report.title))
     for index, table in enumerate(tables):
         if len(tables) > 1:
             if index:

@@ -27,8 +27,8 @@ class ServiceConfig(AppConfig):
         from core.registry import register_trash
 
         # Equipment and service: trash, menu, card tab and panel, calendar, tile, periodic
-        # reminders (equipment_tasks registers them), demo data
-        from . import equipment_demo, equipment_tasks, equipment_ui, models  # noqa: F401
+        # reminders (equipment_tasks registers them), reports (equipment_reports), demo data
+        from . import equipment_demo, equipment_reports, equipment_tasks, equipment_ui, models  # noqa: F401
 
         register_trash(models.ServiceContract, models.Equipment, models.ServiceVisit)
         for part in (equipment_ui, equipment_demo):

@@ -37,7 +37,7 @@ QuestionFormSet = inlineformset_factory(
 class SurveyRuleForm(BaseModelForm):
     class Meta:
         model = SurveyRule
-        fields = ["name", "survey", "audience", "frequency", "active", "operator", "quiet_days", "limit"]
+        fields = ["name", "survey", "audience", "product", "frequency", "active", "operator", "quiet_days", "limit"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +50,7 @@ class InvitationForm(BaseModelForm):
 
     class Meta:
         model = SurveyInvitation
-        fields = ["survey", "counterparty", "contact_person", "operator"]
+        fields = ["survey", "counterparty", "contact_person", "product", "operator"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

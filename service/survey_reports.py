@@ -1,7 +1,8 @@
 """Survey analysis (core report framework): satisfaction by client, manager and product, and NPS.
 
 Satisfaction: the average of the rating (1–5) answers of responses received in the period.
-By manager: the client's main manager. By product: every catalogue product the client bought
+By manager: the client's main manager. By product: the product the invitation names (a rule for
+the buyers of a product, or chosen by hand); else every catalogue product the client bought
 (order lines of its live orders that are neither drafts nor fell through) gets the client's
 ratings. NPS: per survey and month, % promoters (9–10) − % detractors (0–6) of the NPS answers.
 Everything counts the responses the viewer may see.
@@ -31,12 +32,14 @@ def answered(user, period, survey=None):
 
 
 def answers_of(user, period, survey=None, kind=Question.Kind.RATING):
-    """(survey id, client id, manager id, answered at, number) of the answers ``user`` may see."""
+    """(survey id, client id, manager id, answered at, number, product id) of the answers ``user`` may
+    see; the product is the one the invitation names, if any."""
     invitations = answered(user, period, survey)
     return list(Answer.objects.filter(invitation__in=invitations.values("pk"), question__kind=kind,
                                       number__isnull=False)
                 .values_list("invitation__survey_id", "invitation__counterparty_id",
-                             "invitation__counterparty__main_manager_id", "invitation__answered_at", "number"))
+                             "invitation__counterparty__main_manager_id", "invitation__answered_at", "number",
+                             "invitation__product_id"))
 
 
 def average(values):
@@ -68,11 +71,11 @@ def satisfaction(user, period, survey=None):
 
     rows = answers_of(user, period, survey)
     by = {"client": defaultdict(list), "manager": defaultdict(list), "product": defaultdict(list)}
-    bought = products_bought({r[1] for r in rows})
-    for _survey, client, manager, _at, number in rows:
+    bought = products_bought({r[1] for r in rows if r[5] is None})  # only where no product is named
+    for _survey, client, manager, _at, number, named in rows:
         by["client"][client].append(number)
         by["manager"][manager].append(number)
-        for product in bought.get(client, ()):
+        for product in ((named,) if named else bought.get(client, ())):
             by["product"][product].append(number)
     names = {
         "client": dict(Counterparty.objects.filter(pk__in=list(by["client"])).values_list("pk", "name")),
@@ -102,7 +105,7 @@ def nps(user, period, survey=None):
     """Rows per survey and month (``YYYY-MM``, local time), then one per survey for the whole period."""
     rows = answers_of(user, period, survey, kind=Question.Kind.NPS)
     monthly, whole = defaultdict(list), defaultdict(list)
-    for survey_id, _client, _manager, at, number in rows:
+    for survey_id, _client, _manager, at, number, _product in rows:
         local = timezone.localtime(at)
         monthly[(survey_id, f"{local.year}-{local.month:02d}")].append(number)
         whole[survey_id].append(number)
@@ -146,8 +149,9 @@ class SatisfactionReport(SurveyReport):
     description = gettext_lazy("Average survey rating (1–5) by client, by manager and by product.")
     definition = gettext_lazy(
         "Rating (1–5) answers of survey responses received in the period. By manager: the client's main manager. "
-        "By product: each catalogue product the client bought (live orders that are neither drafts nor fell "
-        "through) gets the client's ratings. Only the responses you may see are counted.")
+        "By product: the product the survey invitation is about; without one, each catalogue product the client "
+        "bought (live orders that are neither drafts nor fell through) gets the client's ratings. Only the "
+        "responses you may see are counted.")
     tables = [Table("report", gettext_lazy("By client"), [Column("name", gettext_lazy("Client")), *KEYED],
                     rows="client_rows"),
               Table("manager", gettext_lazy("By manager"), [Column("name", gettext_lazy("Main manager")), *KEYED],

@@ -146,7 +146,7 @@ class InvitationEditView(generic.ObjectEditView):
         if obj.pk:
             return form.save()
         made = surveys.invite(obj.survey, obj.counterparty, self.request.user, contact_person=obj.contact_person,
-                              site_url=self.request.build_absolute_uri("/"))
+                              site_url=self.request.build_absolute_uri("/"), product=obj.product)
         if obj.operator_id and made.operator_id != obj.operator_id:
             SurveyInvitation.objects.filter(pk=made.pk).update(operator=obj.operator)
         return made

@@ -198,8 +198,10 @@ def phone_of(counterparty_id):
     return (row.value, row.contact_person_id) if row else ("", None)
 
 
-def invite(survey, counterparty, user=None, *, contact_person=None, rule=None, period="", site_url="", now=None):
+def invite(survey, counterparty, user=None, *, contact_person=None, rule=None, period="", site_url="", now=None,
+           product=None):
     """Create an invitation: a phone one waits in the queue, an email one is queued to be sent.
+    ``product``: what it asks about (default: the rule's product).
 
     Returns the invitation, or None when the client has no address or this rule's period already
     has theirs. Raises ValidationError for an inactive survey."""
@@ -216,7 +218,8 @@ def invite(survey, counterparty, user=None, *, contact_person=None, rule=None, p
         return None
     invitation = SurveyInvitation(survey=survey, counterparty=counterparty, contact_person_id=person_id,
                                   channel=survey.channel, address=address, rule=rule, period=period,
-                                  operator=rule.operator if rule else None)
+                                  operator=rule.operator if rule else None,
+                                  product=product or (rule.product if rule else None))
     invitation._history_user = user
     try:
         with transaction.atomic():
@@ -346,6 +349,16 @@ def audience(rule):
     return purchase_audience(rule), "orders"
 
 
+def buyers_of(product_id):
+    """Clients with a live order that is neither a draft nor fell through, with a line of the product."""
+    from sales.models import Order, OrderLine
+
+    lines = (OrderLine.objects.filter(catalog_product_id=product_id, deleted_at__isnull=True,
+                                      order__deleted_at__isnull=True)
+             .exclude(order__state__in=(Order.State.DRAFT, Order.State.FAILED)))
+    return lines.values("order__counterparty_id")
+
+
 def purchase_audience(rule):
     """No analysis yet: clients with exactly one live order (new) or with three or more (regular)."""
     from sales.models import Order
@@ -369,6 +382,8 @@ def run_rule(rule, now=None):
     except IntegrityError:
         return None
     clients, source = audience(rule)
+    if rule.product_id:
+        clients = clients.filter(pk__in=buyers_of(rule.product_id))
     recent = SurveyInvitation.objects.filter(survey=rule.survey,
                                              created_at__gte=now - dt.timedelta(days=rule.quiet_days))
     clients = (clients.filter(deleted_at__isnull=True).exclude(pk__in=recent.values("counterparty_id"))
@@ -385,7 +400,8 @@ def run_rules(now=None):
     now = now or timezone.now()
     expire_links(now)
     total = 0
-    for rule in SurveyRule.objects.filter(active=True, deleted_at__isnull=True).select_related("survey", "operator"):
+    for rule in SurveyRule.objects.filter(active=True, deleted_at__isnull=True).select_related("survey", "operator",
+                                                                                               "product"):
         total += run_rule(rule, now) or 0
     return total
 

@@ -32,13 +32,15 @@ from core.reports import (
     PeriodForm,
     Report,
     Table,
-    YearPeriodForm,
     display,
     last_12_months,
+    next_12_months,
+    sheet_title,
 )
 from sales.models import LostReason, Order, OrderFailureReason
 from sales.tests.factories import DealFactory, OrderFactory, default_stages
 from service.models import Complaint
+from service.tests.equipment_factories import make_contract, make_equipment, make_visit
 from service.tests.factories import ComplaintFactory
 from service.tests.survey_factories import answer, make_survey
 
@@ -84,6 +86,11 @@ def data(manager, teammate):
                              deadline=NOW - 2 * days, state=Complaint.State.DECIDED, decision=f"{prefix} refund",
                              decided_at=NOW - 3 * days)
             answer(survey, cp, NOW - datetime.timedelta(days=1), nps=9, rating=4)
+            contract = make_contract(cp, number=f"{prefix}-SC", start=datetime.date(2025, 1, 1),
+                                     end=datetime.date(2025, 12, 31))
+            unit = make_equipment(cp, serial_number=f"{prefix}-SN", installed_on=datetime.date(2024, 6, 1),
+                                  warranty_until=datetime.date(2025, 6, 1), contract=contract)
+            make_visit(unit, planned_start=NOW - 5 * days, state="done", done_at=NOW - 5 * days)
     with time_machine.travel(NOW, tick=False):
         yield
 
@@ -275,6 +282,14 @@ def period_of(resp):
     return data["date_from"], data["date_to"]
 
 
+def test_periods_ahead_and_sheet_titles():
+    assert next_12_months(datetime.date(2026, 3, 2)) == Period(datetime.date(2026, 3, 1), datetime.date(2027, 2, 28))
+    assert next_12_months(datetime.date(2026, 1, 31)) == Period(datetime.date(2026, 1, 1),
+                                                                datetime.date(2026, 12, 31))
+    assert sheet_title("Service visits: planned and done") == "Service visits planned and done"
+    assert sheet_title("[?*]") == "Report"
+
+
 def test_last_12_months():
     assert last_12_months(datetime.date(2026, 3, 2)) == Period(*DEFAULT)
     assert last_12_months(datetime.date(2026, 12, 31)) == Period(datetime.date(2026, 1, 1),
@@ -284,7 +299,7 @@ def test_last_12_months():
 
 
 @pytest.mark.parametrize("slug", [s for s in SLUGS if issubclass(registry.reports[s].form_class, PeriodForm)
-                                  and not issubclass(registry.reports[s].form_class, YearPeriodForm)])
+                                  and registry.reports[s].form_class.default_period is last_12_months])
 def test_every_period_report_opens_on_the_last_12_months(slug, manager, client_for, early_march):
     resp = client_for(manager).get(url(slug))
     assert resp.status_code == 200

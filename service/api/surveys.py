@@ -140,7 +140,7 @@ class SurveyInvitationViewSet(BaseModelViewSet):
         data = serializer.validated_data
         made = surveys.invite(data["survey"], data["counterparty"], self.request.user,
                               contact_person=data.get("contact_person"),
-                              site_url=self.request.build_absolute_uri("/"))
+                              site_url=self.request.build_absolute_uri("/"), product=data.get("product"))
         if data.get("operator") and made.operator_id != data["operator"].pk:
             SurveyInvitation.objects.filter(pk=made.pk).update(operator=data["operator"])
             made.refresh_from_db()

@@ -135,6 +135,9 @@ class SurveyRule(BaseModel):
         help_text=_("A client invited to this survey more recently is left out."))
     limit = models.PositiveIntegerField(_("at most clients per run"), default=200,
                                         validators=[MinValueValidator(1), MaxValueValidator(5000)])
+    product = models.ForeignKey("sales.Product", verbose_name=_("product"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+",
+                                help_text=_("Only the clients who bought it; their answers are about it."))
 
     class Meta:
         verbose_name = _("survey rule")
@@ -206,6 +209,10 @@ class SurveyInvitation(BaseModel):
     period = models.CharField(_("period"), max_length=10, blank=True, editable=False)
     interaction = models.ForeignKey("activities.Interaction", verbose_name=_("interaction"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+", editable=False)
+    # The analysis credits the answers to this product; empty: to every product the client bought.
+    product = models.ForeignKey("sales.Product", verbose_name=_("product"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+",
+                                help_text=_("What the survey asks about; empty: the products the client bought."))
 
     class Meta:
         verbose_name = _("survey invitation")

@@ -60,5 +60,8 @@ samples.probe("service:equipment_consultation", method="post", action=access.CHA
 samples.probe("api:servicecontract-plan-visits", method="post", action=access.CHANGE, target=ServiceContract)
 samples.probe("api:equipment-consultations", method="post", action=access.CHANGE, target=Equipment,
               data=lambda world, equipment: {"subject": "Probe consultation"})
+# An order one may not change is not a valid choice there: 400 naming "order".
+samples.probe("api:equipment-installation", method="post", action=access.CHANGE, target=Order,
+              kwargs=lambda world: {}, extra={"api_denied": 400}, data=lambda world, order: {"order": order.pk})
 samples.probe("service:order_installation", method="post", action=access.CHANGE, target=Order)
 samples.probe("service:card_equipment", action=access.VIEW, target=Counterparty)

@@ -18,12 +18,14 @@ def make_survey(channel=None, name="NPS"):
     return survey, nps, rating, pick, text
 
 
-def answer(survey, client, at, **numbers):
-    """An invitation of ``client`` answered at ``at`` with ``numbers`` by question kind (nps=9, rating=4)."""
+def answer(survey, client, at, product=None, **numbers):
+    """An invitation of ``client`` (about ``product``, if given) answered at ``at`` with ``numbers``
+    by question kind (nps=9, rating=4)."""
     from .. import surveys
     from ..models import SurveyInvitation
 
-    invitation = SurveyInvitation.objects.create(survey=survey, counterparty=client, channel=survey.channel)
+    invitation = SurveyInvitation.objects.create(survey=survey, counterparty=client, channel=survey.channel,
+                                                 product=product)
     SurveyInvitation.objects.filter(pk=invitation.pk).update(state=SurveyInvitation.State.SENT)
     questions = {q.kind: q for q in survey.live_questions()}
     raw = {str(questions[kind].pk): value for kind, value in numbers.items()}

@@ -211,3 +211,44 @@ def test_api_plans_visits_once_and_logs_a_consultation(client_of, service, teamm
     call = Interaction.objects.get(pk=resp.json()["interaction"])
     assert call.basis == unit and call.responsible == service and call.duration_minutes == 10
     assert api(teammate).post(url, {"subject": "x"}, format="json").status_code == 404
+
+
+def test_api_creates_the_installation_task_once(client_of, manager, teammate, service, quality, api):
+    make_contract(client_of, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31), installation_days=2,
+                  engineer=service)
+    order = OrderFactory(counterparty=client_of, responsible=manager, date=dt.date(2026, 6, 11), number="З-8")
+    url = "/api/equipment/installation/"
+    with time_machine.travel(dt.datetime(2026, 6, 11, 11, tzinfo=MSK), tick=False):
+        first = api(manager).post(url, {"order": order.pk}, format="json")
+        assert first.status_code == 201, first.content
+        again = api(manager).post(url, {"order": order.pk, "engineer": service.pk}, format="json")
+    assert again.status_code == 200 and again.json() == {**first.json(), "created": False}
+    task = Task.objects.get()
+    body = first.json()
+    assert body["task"] == task.pk and body["assignee"] == service.pk and body["created"] is True
+    assert "З-8" in body["title"]
+    # The same deadline as the order card's button: Thu 11 → (Russia Day, weekend) Tue 16 June, 18:00
+    assert dt.datetime.fromisoformat(body["deadline"]) == dt.datetime(2026, 6, 16, 18, tzinfo=MSK)
+
+    # Errors name the field; never a 500
+    for bad in ({}, {"order": "x"}, {"order": 2**70}, {"order": None}):
+        resp = api(manager).post(url, bad, format="json")
+        assert resp.status_code == 400 and "order" in resp.json(), (bad, resp.content)
+    other = OrderFactory(counterparty=client_of, responsible=manager)
+    resp = api(manager).post(url, {"order": other.pk, "engineer": teammate.pk}, format="json")
+    assert resp.status_code == 400 and "engineer" in resp.json()  # not a service engineer
+    assert api(teammate).post(url, {"order": other.pk}, format="json").status_code == 400  # not their order
+    assert api(service).post(url, {"order": other.pk}, format="json").status_code == 403  # may not change orders
+    assert api(quality).post(url, {"order": other.pk}, format="json").status_code == 403
+    assert Task.objects.count() == 1
+    resp = api(manager).post(url, {"order": other.pk, "engineer": service.pk}, format="json")
+    assert resp.status_code == 201 and resp.json()["assignee"] == service.pk
+
+
+def test_api_installation_after_the_task_went_to_the_trash(client_of, manager, service, api):
+    order = OrderFactory(counterparty=client_of, responsible=manager)
+    url = "/api/equipment/installation/"
+    first = api(manager).post(url, {"order": order.pk}, format="json").json()
+    Task.objects.get(pk=first["task"]).delete()
+    again = api(manager).post(url, {"order": order.pk}, format="json")
+    assert again.status_code == 201 and again.json()["task"] != first["task"]

@@ -280,6 +280,48 @@ def test_nps_and_satisfaction_against_hand_computed_figures(manager, teammate, h
             ] == [Decimal("100.0"), Decimal("100.0")]
 
 
+def test_satisfaction_by_the_product_the_invitation_names_else_the_purchases(manager, head, api, quality):
+    survey, *_ = make_survey()
+    a, b = client_with(manager, name="A"), client_with(manager, name="B")
+    fridge, showcase = Product.objects.create(name="Холодильник"), Product.objects.create(name="Витрина")
+    for client, product in ((a, fridge), (b, fridge), (b, showcase)):
+        order = OrderFactory(counterparty=client, responsible=manager, state=Order.State.COMPLETED)
+        OrderLineFactory(order=order, product=product.name, catalog_product=product)
+    at = dt.datetime(2026, 3, 5, 12, tzinfo=MSK)
+    answer(survey, a, at, product=showcase, rating=5, nps=9)  # about the showcase only (A never bought one)
+    answer(survey, a, at, rating=4, nps=9)  # no product named: A's purchases, the fridge
+    answer(survey, b, at, product=fridge, rating=1, nps=9)  # the fridge only, not B's showcase
+    answer(survey, b, at, rating=2, nps=9)  # B's purchases: the fridge and the showcase
+    result = survey_reports.satisfaction(head, Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))
+    by_product = {r["name"]: (r["responses"], float(r["average"])) for r in result["product"]}
+    # Fridge: 4, 1, 2 → 2.33; showcase: 5, 2 → 3.50
+    assert by_product == {"Холодильник": (3, 2.33), "Витрина": (2, 3.5)}
+    assert result["total"]["responses"] == 4
+    # The API and the invitation form name the product too
+    made = api(quality).post("/api/survey-invitations/", {"survey": survey.pk, "counterparty": a.pk,
+                                                          "product": fridge.pk}, format="json")
+    assert made.status_code == 201, made.content
+    assert SurveyInvitation.objects.get(pk=made.json()["id"]).product == fridge
+
+
+def test_a_rule_for_the_buyers_of_a_product_names_it_on_its_invitations(quality, manager, client_for):
+    survey, *_ = make_survey(Channel.PHONE, name="Fridges")
+    fridge, showcase = Product.objects.create(name="Холодильник"), Product.objects.create(name="Витрина")
+    buyer, other, failed = (client_with(manager, name=n) for n in ("Buyer", "Other", "Failed"))
+    for client, product, state in ((buyer, fridge, Order.State.COMPLETED), (other, showcase, Order.State.COMPLETED),
+                                   (failed, fridge, Order.State.FAILED)):
+        order = OrderFactory(counterparty=client, responsible=manager, state=state)
+        OrderLineFactory(order=order, product=product.name, catalog_product=product)
+    OrderFactory(counterparty=failed, responsible=manager, state=Order.State.COMPLETED)  # one purchase, no fridge
+    rule = SurveyRule.objects.create(name="Fridge buyers", survey=survey, audience=SurveyRule.Audience.NEW,
+                                     operator=quality, quiet_days=0, product=fridge)
+    assert surveys.run_rule(rule, now=NOW) == 1
+    invitation = SurveyInvitation.objects.get(rule=rule)
+    assert (invitation.counterparty, invitation.product) == (buyer, fridge)
+    page = client_for(quality).get(reverse("service:survey_call", args=[survey.pk])).content.decode()
+    assert 'data-testid="call-product"' in page and "Холодильник" in page  # the operator knows what to ask about
+
+
 def test_the_dashboard_tile_shows_this_months_average_and_nps(manager, teammate, client_for):
     survey, *_ = make_survey()
     mine, theirs = client_with(manager, name="Mine"), client_with(teammate, name="Theirs")
