@@ -183,9 +183,10 @@ class Complaint(BaseModel):
             models.Index(fields=["responsible", "state"], name="complaint_resp_state"),
             models.Index(fields=["type", "received_at"], name="complaint_type_received"),
             # The open complaints newest first: the overdue list walks it and stops after a page; the
-            # tile and the overdue notices read the deadline from it. No (state, deadline) index: SQLite
-            # would pick it for the overdue list and sort every open complaint.
-            models.Index(fields=["-received_at", "-id", "deadline"], name="complaint_open_received",
+            # tile and the overdue notices read the deadline from it, the "by …" report's totals also the
+            # client (for the scope's trash check) — covering. No (state, deadline) index: SQLite would
+            # pick it for the overdue list and sort every open complaint.
+            models.Index(fields=["-received_at", "-id", "deadline", "counterparty"], name="complaint_open_received",
                          condition=models.Q(state__in=OPEN_STATE_VALUES, deleted_at__isnull=True)),
             # Covering indexes of the reports: processing time and counts read every complaint of the
             # period from here, not from the wide rows; decisions page through the decided ones.
