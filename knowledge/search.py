@@ -154,22 +154,35 @@ def search(queryset, text, limit=LIMIT, matched=False):
     (HTML-safe, matched words in <mark>). ``matched``: the queryset went through ``matching`` already
     (the list's filter set)."""
     rows = list((queryset if matched else matching(queryset, text)).order_by("-rank", "title", "pk")[:limit])
-    stems = {stem(w) for w in WORD.findall(text or "")}
+    match = word_matcher({stem(w) for w in WORD.findall(text or "")})
     for row in rows:
-        row.snippet = snippet(row.body_text, stems)
+        row.snippet = snippet(row.body_text, match=match)
     return rows
 
 
-def snippet(text, stems, width=220):
+def word_matcher(stems):
+    """word -> whether it is a form of one of ``stems`` (or starts like one), remembered per word:
+    the snippets of one search test the same words over and over."""
+    seen = {}
+
+    def match(word):
+        hit = seen.get(word)
+        if hit is None:
+            word_stem = stem(word)
+            hit = seen[word] = word_stem in stems or any(word_stem.startswith(s) for s in stems if s)
+        return hit
+    return match
+
+
+def snippet(text, stems=(), width=220, match=None):
     """A piece of ``text`` around the first matched word, matched words marked (escaped HTML)."""
-    first = next((m for m in WORD.finditer(text or "")  # stops at the first match: bodies are long
-                  if stem(m.group()) in stems or any(stem(m.group()).startswith(s) for s in stems if s)), None)
+    match = match or word_matcher(set(stems))
+    first = next((m for m in WORD.finditer(text or "") if match(m.group())), None)  # bodies are long: stop there
     start = max(first.start() - width // 3, 0) if first else 0
     piece = text[start:start + width]
     out, pos = [], 0
     for m in WORD.finditer(piece):
-        word_stem = stem(m.group())
-        if word_stem in stems or any(word_stem.startswith(s) for s in stems if s):
+        if match(m.group()):
             out.append(escape(piece[pos:m.start()]))
             out.append(f"<mark>{escape(m.group())}</mark>")
             pos = m.end()
