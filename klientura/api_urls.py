@@ -7,6 +7,7 @@ import activities.api.urls  # noqa: F401  registers interaction, task, reminder,
 import analytics.api.urls  # noqa: F401  registers analysis viewsets
 import clients.api.urls  # noqa: F401  registers client-base viewsets
 import core.api.urls  # noqa: F401  registers core viewsets
+import integrations.api.urls  # noqa: F401  registers integration viewsets
 import knowledge.api.urls  # noqa: F401  registers knowledge-base viewsets
 import marketing.api.urls  # noqa: F401  registers campaign viewsets
 import sales.api.urls  # noqa: F401  registers pipeline and deal viewsets

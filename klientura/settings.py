@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "marketing",
     "service",
     "knowledge",
+    "integrations",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("marketing/", include("marketing.urls")),
     path("service/", include("service.urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("integrations/", include("integrations.urls")),
     path("f/", include("marketing.public_urls")),  # web forms on the company's site (no login)
     path("unsubscribe/", include("marketing.unsubscribe_urls")),  # mailings' unsubscribe links (no login)
     path("s/", include("service.public_urls")),  # survey links of invitations (no login)

@@ -1,0 +1,1 @@
+"""Integration API resources, registered on the shared router (see klientura/api_urls.py)."""

@@ -1,0 +1,1 @@
+"""Integration models, one module per area (imports, webhooks, telephony…)."""
