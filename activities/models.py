@@ -312,6 +312,9 @@ class OutgoingEmail(models.Model):
     interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="emails")
     source = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    # Sent as the Message-ID header (the same on every retry): replies name it in In-Reply-To, and
+    # the mail intake threads them to this message's interaction and client.
+    message_id = models.CharField(max_length=250, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("outgoing email")

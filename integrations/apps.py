@@ -10,3 +10,8 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import models  # noqa: F401  (each area registers its trash, UI and tasks below)
+        from .mail import tasks as mail_tasks
+        from .mail import ui as mail_ui
+
+        mail_ui.register()
+        mail_tasks.register()

@@ -1,3 +1,7 @@
+from .mail.urls import urlpatterns as mail_urls
+
 app_name = "integrations"
 
-urlpatterns = []
+urlpatterns = [
+    *mail_urls,
+]

@@ -11,6 +11,7 @@ before the row was updated) it is sent twice.
 
 import datetime
 import logging
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -47,7 +48,7 @@ def queue_email(to, subject, body, *, source=None, created_by=None, interaction=
     """
     validate_email(to)
     fields = {"to": to, "subject": subject[:300], "body": body, "created_by": created_by,
-              "interaction": interaction, "next_attempt_at": now or timezone.now()}
+              "interaction": interaction, "next_attempt_at": now or timezone.now(), "message_id": new_message_id()}
     if source is None:
         return OutgoingEmail.objects.create(**fields)
     if OutgoingEmail.objects.filter(source=source).exists():
@@ -57,6 +58,12 @@ def queue_email(to, subject, body, *, source=None, created_by=None, interaction=
             return OutgoingEmail.objects.create(source=source, **fields)
     except IntegrityError:
         return None
+
+
+def new_message_id():
+    """A Message-ID in the sender's domain: ``<…@example.com>``."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return make_msgid(domain=domain)
 
 
 def release_stale(now=None):
@@ -81,8 +88,9 @@ def _message(email, connection):
     reply_to = []
     if email.created_by_id and email.created_by.email:
         reply_to = [email.created_by.email]
+    headers = {"Message-ID": email.message_id} if email.message_id else {}
     return EmailMessage(subject=email.subject, body=email.body, from_email=settings.DEFAULT_FROM_EMAIL,
-                        to=[email.to], reply_to=reply_to, connection=connection)
+                        to=[email.to], reply_to=reply_to, headers=headers, connection=connection)
 
 
 def _send_claimed(email, connection, now):

@@ -1,1 +1,8 @@
 """Integration API resources, registered on the shared router (see klientura/api_urls.py)."""
+
+from core.api.router import router
+
+from ..mail import api as mail
+
+router.register("mailboxes", mail.MailboxViewSet)
+router.register("incoming-letters", mail.IncomingLetterViewSet)

@@ -1,1 +1,3 @@
 """Integration models, one module per area (imports, webhooks, telephony…)."""
+
+from .mail import IncomingLetter, Mailbox  # noqa: F401
