@@ -3,6 +3,7 @@ address or thread, unknown senders left for review, each letter taken exactly on
 
 import imaplib
 import itertools
+import os
 from email.message import EmailMessage
 
 import pytest
@@ -28,7 +29,10 @@ _boxes = itertools.count()
 @pytest.fixture(scope="module")
 def imap_server():
     if not available():
-        pytest.fail("Dovecot is missing: install dovecot-imapd (.ci/run does)")
+        message = "no Dovecot: install the Debian package dovecot-imapd (.ci/run does)"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(message, pytrace=False)  # CI must really run the IMAP tests
+        pytest.skip(message)
     with Dovecot(USERS) as server:
         yield server
 
