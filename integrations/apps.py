@@ -10,8 +10,9 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import models  # noqa: F401  (each area registers its trash, UI and tasks below)
+        from .mail import demo as mail_demo
         from .mail import tasks as mail_tasks
         from .mail import ui as mail_ui
 
-        mail_ui.register()
-        mail_tasks.register()
+        for part in (mail_ui, mail_tasks, mail_demo):
+            part.register()
