@@ -37,6 +37,8 @@ _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{
 
 # --- Registration -------------------------------------------------------------------------------
 
+_TABS = set()  # labels whose attachments are a card tab (its count is redrawn with the panel)
+
 def register_attachments(model, tab=False, order=85):
     """Enable attachments on ``model``'s records: access, trash, purge, and the card's UI (a tab
     of the client card with ``tab=True``, else a panel on the model's card)."""
@@ -46,6 +48,7 @@ def register_attachments(model, tab=False, order=85):
     registry.attachments.register(label, model)
     post_delete.connect(_record_purged, sender=model, dispatch_uid=f"attachments_purge_{label}")
     if tab:
+        _TABS.add(label)
         register_tab(CardTab("attachments", gettext_lazy("Attachments"), card=label, url=tab_url,
                              count=count_for, testid="attachments-tab"), order)
     else:
@@ -224,6 +227,8 @@ def panel_context(request, obj, form=None):
         "panel_id": f"attachments-{label.replace('.', '-')}-{obj.pk}",
         "next_url": request.get_full_path() if not request.htmx else (request.htmx.current_url_abs_path or ""),
         "max_mb": settings.KLIENTURA_ATTACHMENT_MAX_MB,
+        # Redrawn by htmx inside a card tab: the tab's count follows (out of band).
+        "tab_count": bool(request.htmx) and label in _TABS,
     }
 
 
