@@ -7,6 +7,7 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Client base")
 
     def ready(self):
+        from core.attachments import register_attachments
         from core.registry import register_trash
 
         from . import bench, demo, fts, models, myday, signals, ui  # noqa: F401
@@ -20,3 +21,4 @@ class ClientsConfig(AppConfig):
         register_trash(models.Counterparty, models.ContactPerson, models.ContactInfo,
                        models.SuppliedItem, models.CounterpartyGroup, models.RelationshipType,
                        models.Region, models.Industry)
+        register_attachments(models.Counterparty, tab=True)  # files on the client card (core.attachments)

@@ -20,11 +20,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import lookups, navigation  # noqa: F401  registers JSON lookups
-        from .models import CustomProperty
+        from . import attachments, lookups, navigation  # noqa: F401  registers JSON lookups
+        from .models import Attachment, CustomProperty
         from .registry import register_trash
 
         navigation.register()
-        register_trash(CustomProperty)
+        register_trash(CustomProperty, Attachment)
+        attachments.connect_signals()
 
         post_migrate.connect(analyze_sqlite, sender=self, dispatch_uid="core_sqlite_analyze")

@@ -31,6 +31,8 @@ class CardTab:
     visible: Callable | None = None  # visible(obj) -> bool, e.g. the Supplier tab of suppliers only
     badge: str = ""  # a card context variable whose length is shown on the tab
     testid: str = ""
+    url: Callable | None = None  # url(obj) -> the lazy content's URL, when ``url_name`` with the pk will not do
+    count: Callable | None = None  # count(user, obj) -> a number shown on the tab (instead of ``badge``)
 
 
 @dataclass
@@ -52,8 +54,12 @@ def tabs_for(card, user, obj, active="", context=None):
     for tab in registry.card_tabs:
         if tab.card != card or (tab.permission and not tab.permission(user)) or (tab.visible and not tab.visible(obj)):
             continue
-        tabs.append(BoundTab(tab, reverse(tab.url_name, args=[obj.pk]) if tab.url_name else "", tab.key == active,
-                             (context or {}).get(tab.badge) if tab.badge else None))
+        url = tab.url(obj) if tab.url else reverse(tab.url_name, args=[obj.pk]) if tab.url_name else ""
+        if tab.count:
+            badge = tab.count(user, obj)
+        else:
+            badge = (context or {}).get(tab.badge) if tab.badge else None
+        tabs.append(BoundTab(tab, url, tab.key == active, badge))
     if tabs and not any(t.active for t in tabs):
         tabs[0].active = True
     return tabs

@@ -193,3 +193,26 @@ class CustomPropertiesMixin:
             else:
                 values[prop.code] = value
         self.instance.properties = values
+
+
+class AttachmentForm(BootstrapMixin, forms.Form):
+    """A file for a record's attachments (core.attachments): size and emptiness checked here,
+    with the message on ``file``."""
+
+    file = forms.FileField(label=_("File"))
+    description = forms.CharField(label=_("Description"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        self.fields["file"].help_text = _("At most %(mb)s MB.") % {"mb": settings.KLIENTURA_ATTACHMENT_MAX_MB}
+        self.fields["file"].widget.attrs["data-testid"] = "attachment-file"
+        self._style()
+
+    def clean_file(self):
+        from core.attachments import check_size
+
+        upload = self.cleaned_data["file"]
+        check_size(upload.size)
+        return upload

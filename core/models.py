@@ -288,3 +288,92 @@ class ReportPreference(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.slug}"
+
+
+# --- Attachments (core/attachments.py) -------------------------------------------------------------
+
+def attachment_upload_to(instance, filename):
+    """Under MEDIA_ROOT/attachments/<app>/<model>/<record id>/: a random name with the original's
+    extension (the original name stays in ``Attachment.name``)."""
+    import uuid
+
+    from .attachments import safe_extension
+
+    ct = instance.content_type
+    return f"attachments/{ct.app_label}/{ct.model}/{instance.object_id}/{uuid.uuid4().hex}{safe_extension(filename)}"
+
+
+class AttachmentQuerySet(RestrictedQuerySet):
+    def restrict(self, user, action=access.VIEW):
+        """Attachments of the records ``user`` may see (``view``), or change (any other action).
+
+        Decided by the record's own ``restrict``, so a record in the trash (or one whose client is)
+        hides its attachments, and they come back with it.
+        """
+        from django.contrib.contenttypes.models import ContentType
+
+        from . import registry
+
+        parent_action = access.VIEW if action == access.VIEW else access.CHANGE
+        q = Q(pk__in=[])
+        for model in registry.attachments:
+            parents = model.objects.restrict(user, parent_action)
+            q |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=parents.values("pk"))
+        return self.filter(q)
+
+
+class AttachmentAliveManager(AliveManager.from_queryset(AttachmentQuerySet)):
+    pass
+
+
+class AttachmentAllManager(AllManager.from_queryset(AttachmentQuerySet)):
+    pass
+
+
+class Attachment(BaseModel):
+    """A file attached to a record of a model registered with ``core.attachments.register_attachments``.
+
+    Access follows the record (``AttachmentQuerySet.restrict``); the bytes live under
+    MEDIA_ROOT/attachments/ and go out only through views that check it.
+    """
+
+    # Listed in the access matrix: a sales manager's attachments are those of their records.
+    owner_scoped = True
+
+    content_type = models.ForeignKey("contenttypes.ContentType", verbose_name=_("record type"),
+                                     on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField(_("record"))
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=300)
+    name = models.CharField(_("name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    mime_type = models.CharField(_("content type"), max_length=100, default="application/octet-stream")
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    objects = AttachmentAliveManager()
+    all_objects = AttachmentAllManager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="attachment_record")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        record = self.record
+        return record.get_absolute_url() if record is not None else ""
+
+    @property
+    def record(self):
+        """The record the file is attached to (trashed or not)."""
+        model = self.content_type.model_class()
+        return getattr(model, "all_objects", model._default_manager).filter(pk=self.object_id).first()
+
+    @property
+    def model_label(self):
+        return f"{self.content_type.app_label}.{self.content_type.model}"
+

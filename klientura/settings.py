@@ -228,6 +228,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+# Files attached to clients, deals, orders and complaints (core/attachments.py): the largest
+# accepted upload, in megabytes.
+KLIENTURA_ATTACHMENT_MAX_MB = env_int("KLIENTURA_ATTACHMENT_MAX_MB", 25, min_value=1)
 
 # --- Email --------------------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -7,6 +7,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
+        from core.attachments import register_attachments
         from core.registry import register_trash
 
         from . import bench, calendar, demo, models, myday, tasks, ui  # noqa: F401  tasks registers the periodic tasks
@@ -28,3 +29,5 @@ class SalesConfig(AppConfig):
                        models.Payment, models.Document, models.Pipeline, models.Stage, models.StageRule,
                        models.LostReason, models.OrderFailureReason, models.LeadSource, models.DocumentTemplate,
                        models.Product, models.ProductCategory)
+        for model in (models.Deal, models.Order):  # files on the deal and order cards (core.attachments)
+            register_attachments(model)

@@ -14,12 +14,14 @@ class ServiceConfig(AppConfig):
         self.ready_surveys()
 
     def ready_complaints(self):
+        from core.attachments import register_attachments
         from core.registry import register_trash
 
         # Complaints: trash, UI, periodic overdue notices, reports, demo, bench.
         from . import complaint_bench, complaint_demo, complaint_reports, complaint_ui, models, tasks  # noqa: F401
 
         register_trash(models.ComplaintType, models.Department, models.Complaint, models.ComplaintTask)
+        register_attachments(models.Complaint)  # files on the complaint card (core.attachments)
         for part in (complaint_ui, complaint_reports, complaint_demo, complaint_bench):
             part.register()
 

@@ -24,3 +24,36 @@ class CustomPropertyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Property {n}")
     code = factory.Sequence(lambda n: f"prop{n}")
     kind = "text"
+
+
+# --- Samples and probes for the generated access matrix (core/tests/test_access_matrix.py) ------
+
+def attachment_upload(name="note.txt", content=b"some bytes"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/plain")
+
+
+def _register_matrix():
+    from clients.models import Counterparty
+    from core import access
+    from core.attachments import attach
+    from core.models import Attachment
+    from core.tests import samples
+
+    @samples.sample(Attachment)
+    def attachment_sample(world):
+        # On the owner's client: who may see (change) the client sees (changes) its files.
+        return attach(world.get(Counterparty), world.text("attachment").encode(), name=f"{world.token}.txt",
+                      user=world.owner, description=world.text("file"))
+
+    def client_kwargs(world):
+        return {"label": "clients.counterparty", "pk": world.get(Counterparty).pk}
+
+    samples.probe("attachments", target=Counterparty, kwargs=client_kwargs)
+    samples.probe("attachment_add", method="post", action=access.CHANGE, target=Counterparty, kwargs=client_kwargs,
+                  data=lambda world, _row: {"file": attachment_upload(), "description": "probe"})
+    samples.probe("api:attachment-download", target=Attachment)
+
+
+_register_matrix()

@@ -39,7 +39,8 @@ def test_every_registry_has_the_apps_contributions_in_order():
                                                 "complaints", "service_visits", "survey_satisfaction"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "groups", "sms",
-        "supplier", "complaints", "equipment", "history"]
+        "supplier", "complaints", "equipment", "attachments", "history"]
+    assert registry.attachments.keys() == ["clients.counterparty", "sales.deal", "sales.order", "service.complaint"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
     assert registry.navbar_widgets.keys() == ["activities:bell"]
@@ -156,7 +157,7 @@ def test_client_card_shows_the_registered_tabs(manager, client_for):
     html = client_for(manager).get(cp.get_absolute_url() + "?tab=deals").content.decode()
     tabs = re.findall(r'data-bs-target="#tab-([a-z]+)"', html)
     assert tabs == ["main", "properties", "interactions", "deals", "orders", "documents", "persons",
-                    "groups", "sms", "complaints", "equipment", "history"]
+                    "groups", "sms", "complaints", "equipment", "attachments", "history"]
     assert 'data-testid="deals-tab"' in html
     # The active tab loads at once, the others when scrolled into view.
     assert f'hx-get="{reverse("sales:card_deals", args=[cp.pk])}" hx-trigger="load"' in html

@@ -69,3 +69,12 @@ window.Klientura = {
     box.appendChild(alert);
   },
 };
+
+// Forms inside an element marked data-swap-errors (the attachments panel) show their 400 answer, the
+// form with its errors, in place instead of ignoring it.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 400 && event.detail.target.closest("[data-swap-errors]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
