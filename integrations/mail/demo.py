@@ -47,7 +47,7 @@ def load(stdout=None):
     now = timezone.now()
     with transaction.atomic():
         mailbox = Mailbox.objects.create(name=MAILBOX, host="imap.lider.example", username="sales@lider.example",
-                                         password="demo", responsible=head, active=False)
+                                         password="demo", responsible=head, active=False)  # noqa: S106  no server behind it
         offer = Interaction.objects.create(
             type=InteractionType.by_code("email"), direction=Interaction.Direction.OUTGOING,
             state=Interaction.State.DONE, subject="Коммерческое предложение: холодильные витрины",

@@ -18,6 +18,7 @@ import imaplib
 import logging
 import ssl
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from activities.models import Interaction, InteractionType, OutgoingEmail
 from clients.models import ContactInfo, ContactKind, Counterparty
+from core import attachments
 
 from ..models.mail import IncomingLetter, Mailbox
 from .parsing import parse
@@ -182,13 +184,18 @@ def take(mailbox, validity, uid, raw):
 
 
 def store_attachments(letter, parts):
-    """The letter's files, kept with it (core attachments)."""
-    if not parts:
-        return
-    from core.attachments import attach as attach_file
-
+    """The letter's files, kept with it (core attachments). One the limits refuse (empty, too large)
+    is named in the letter's notes instead: the letter itself must still come in."""
+    skipped = []
     for part in parts:
-        attach_file(letter, part.content, part.name, content_type=part.content_type)
+        try:
+            attachments.attach(letter, part.content, part.name, content_type=part.content_type)
+        except ValidationError as exc:
+            skipped.append(_("%(name)s was not stored: %(reason)s") % {
+                "name": part.name, "reason": " ".join(exc.messages)})
+    if skipped:
+        letter.notes = "\n".join(skipped)
+        letter.save(update_fields=["notes"])
 
 
 # --- Finding the client ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core import access
+from core import access, attachments
 from core.scheduling import enqueue_once
 from core.views import generic
 
@@ -91,11 +91,7 @@ class LetterDetailView(generic.ObjectDetailView):
 
 
 def attachments_of(letter, user):
-    try:  # wired to core attachments when they land (issue 13, item 7)
-        from core.attachments import attachments_for
-    except ImportError:
-        return []
-    return attachments_for(letter, user)
+    return list(attachments.attachments_of(letter, user))
 
 
 class LetterReviewView(LetterDetailView):

@@ -93,6 +93,7 @@ class IncomingLetter(BaseModel):
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML"), blank=True, help_text=_("Sanitised when stored."))
     size = models.PositiveIntegerField(_("size, bytes"), default=0)
+    notes = models.TextField(_("notes"), blank=True, help_text=_("What the intake could not keep."))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REVIEW)
     counterparty = models.ForeignKey(Counterparty, verbose_name=_("client"), null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="incoming_letters")

@@ -14,6 +14,7 @@ from activities.models import Interaction
 from activities.services import email as email_service
 from clients.models import ContactInfo
 from clients.tests.factories import ContactInfoFactory, ContactPersonFactory, CounterpartyFactory
+from core import attachments
 from integrations.mail import services
 from integrations.models import IncomingLetter, Mailbox
 
@@ -286,3 +287,24 @@ def test_api_review_actions(manager, teammate, api):
     assert response.status_code == 200 and response.json()["state"] == "attached"
     response = api(manager).post(f"/api/incoming-letters/{waiting.pk}/ignore/")
     assert response.status_code == 400 and "state" in response.json()
+
+
+def test_attachments_are_kept_with_the_letter_and_follow_its_access(
+        imap_server, imap_user, client_with_address, head, manager, teammate, client_for, settings):
+    settings.KLIENTURA_ATTACHMENT_MAX_MB = 1
+    message = letter(subject="Договор")
+    message.add_attachment(b"%PDF-1.4 contract", maintype="application", subtype="pdf", filename="Договор №5.pdf")
+    message.add_attachment(b"x" * (1024 * 1024 + 1), maintype="application", subtype="octet-stream",
+                           filename="huge.bin")
+    deliver(imap_server, imap_user, message)
+    assert services.poll(mailbox_for(imap_server, imap_user, responsible=head)) == 1
+    taken = IncomingLetter.objects.get()
+    (stored,) = attachments.attachments_of(taken, manager)
+    assert stored.name == "Договор №5.pdf" and stored.mime_type == "application/pdf"
+    assert "huge.bin" in taken.notes  # refused by the size limit, named; the letter came in all the same
+    url = reverse("attachment_download", args=[stored.pk])
+    response = client_for(manager).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 contract"
+    assert client_for(teammate).get(url).status_code == 404
+    page = client_for(manager).get(taken.get_absolute_url()).content.decode()
+    assert "Договор №5.pdf" in page and "huge.bin" in page
