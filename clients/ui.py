@@ -22,6 +22,8 @@ def register():
     for order, key, item in [
         (10, "counterparties", NavItem(CLIENTS, _("Clients"), "clients:counterparty_list", icon="building")),
         (20, "persons", NavItem(CLIENTS, _("Contact persons"), "clients:person_list", icon="person-lines-fill")),
+        (30, "duplicates", NavItem(CLIENTS, _("Possible duplicates"), "clients:duplicate_list", icon="intersect",
+                                   testid="nav-duplicates")),
         (10, "properties", NavItem(SETTINGS, _("Custom properties"), "clients:property_list", permission=settings,
                                    section="clients")),
         (11, "groups", NavItem(SETTINGS, _("Counterparty groups"), "clients:group_list", permission=settings,
