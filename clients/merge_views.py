@@ -99,13 +99,15 @@ class MergeForm(forms.Form):
                 self.rows.append({"label": field.verbose_name, "survivor": mine, "merged": theirs, "field": None})
                 continue
             self.fields[field.name] = forms.ChoiceField(
-                label=field.verbose_name, initial=defaults[field.name], widget=forms.RadioSelect,
+                label=field.verbose_name, initial=defaults[field.name], widget=forms.RadioSelect, required=False,
                 choices=[(merge.SURVIVOR, mine), (merge.MERGED, theirs)])
             self.rows.append({"label": field.verbose_name, "survivor": mine, "merged": theirs,
                               "field": self[field.name]})
 
     def choices(self):
-        return {name: value for name, value in self.cleaned_data.items() if not name.endswith("_version")}
+        """The choices made; a field left out keeps its default (clients.merge.default_choices)."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if value and not name.endswith("_version")}
 
 
 class MergeView(generic.RestrictedMixin, View):
