@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core import access
-from core.cards import CardTab, register_tab
+from core.cards import CardPanel, CardTab, register_panel, register_tab
 from core.navigation import CLIENTS, SETTINGS, NavItem, register_item
 
 
@@ -17,6 +17,8 @@ def register():
         (90, CardTab("history", _("History"), url_name="clients:counterparty_history", testid="history-tab")),
     ]:
         register_tab(tab, order)
+
+    register_panel(CardPanel("duplicates", "clients/card/duplicates_panel.html", duplicates_panel), order=5)
 
     settings = access.can_manage_settings
     for order, key, item in [
@@ -36,3 +38,18 @@ def register():
                                    section="clients")),
     ]:
         register_item(f"clients:{key}", item, order)
+
+
+def duplicates_panel(request, obj):
+    """The client's open duplicate pairs (both sides visible to the user), with a merge link."""
+    from .duplicates import pairs_of
+
+    pairs = list(pairs_of(obj, request.user).select_related("first", "second").order_by("-score", "id")[:5])
+    if not pairs:
+        return None
+    from .models import Counterparty
+
+    others = [p.second if p.first_id == obj.pk else p.first for p in pairs]
+    changeable = set(Counterparty.objects.restrict(request.user, access.CHANGE).filter(
+        pk__in=[obj.pk, *[o.pk for o in others]]).values_list("pk", flat=True))
+    return {"object": obj, "others": [(o, obj.pk in changeable and o.pk in changeable) for o in others]}

@@ -331,3 +331,16 @@ def test_records_merged_earlier_follow_into_the_new_survivor(head):
     second.refresh_from_db()
     merge.merge(third, second, user=head, survivor_version=1, merged_version=second.version)
     assert Counterparty.all_objects.get(pk=first.pk).merged_into_id == third.pk
+
+
+def test_the_card_links_to_its_duplicates(manager, teammate, client_for):
+    mine = CounterpartyFactory(main_manager=manager, tax_id="7701234567")
+    twin = CounterpartyFactory(main_manager=manager, tax_id="7701234567", name="Двойник")
+    duplicates.scan()
+    body = client_for(manager).get(mine.get_absolute_url()).content.decode()
+    assert 'data-testid="card-duplicates"' in body and "Двойник" in body
+    assert reverse("clients:counterparty_merge", args=[mine.pk, twin.pk]) in body
+    twin.main_manager = teammate
+    twin.save()
+    body = client_for(manager).get(mine.get_absolute_url()).content.decode()
+    assert 'data-testid="card-duplicates"' not in body and "Двойник" not in body
