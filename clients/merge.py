@@ -30,7 +30,7 @@ with what stayed with it; what moved stays with the survivor (a merge is not und
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -251,6 +251,19 @@ def move_related(survivor, merged, user, reason):
 
 # --- The merge --------------------------------------------------------------------------------
 
+def _validate(survivor, choices):
+    """The result must be valid where it takes the merged record's values; a value the survivor
+    already had is not the merge's business (it was saved before, e.g. by an import)."""
+    try:
+        survivor.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        taken = {name for name, side in choices.items() if side == MERGED}
+        errors = {name: messages for name, messages in exc.message_dict.items()
+                  if name in taken or name == NON_FIELD_ERRORS}
+        if errors:
+            raise ValidationError(errors) from None
+
+
 def may_merge(user, survivor, merged):
     ids = set(Counterparty.objects.restrict(user, access.CHANGE).filter(
         pk__in=[survivor.pk, merged.pk]).values_list("pk", flat=True))
@@ -282,7 +295,7 @@ def merge(survivor, merged, *, user, fields=None, survivor_version=None, merged_
             raise MergeConflict(survivor, merged)
         choices = resolve_choices(survivor, merged, fields, user)
         apply_choices(survivor, merged, choices)
-        survivor.full_clean(validate_unique=False, validate_constraints=False)
+        _validate(survivor, choices)
         reason = f"merge: #{merged.pk} «{merged.name}» → #{survivor.pk}"[:100]
         move_related(survivor, merged, user, reason)
         survivor._history_user, survivor._change_reason = user, reason

@@ -323,6 +323,11 @@ def test_an_invalid_result_names_the_field(head):
         merge.merge(survivor, merged, user=head, fields={"tax_id": "merged"}, survivor_version=1, merged_version=1)
     assert "tax_id" in exc.value.message_dict
     assert not Counterparty.all_objects.get(pk=merged.pk).is_deleted
+    # A doubtful value the survivor already had does not stop a merge that keeps it.
+    Counterparty.objects.filter(pk=survivor.pk).update(tax_id="123")
+    merge.merge(survivor, merged, user=head, survivor_version=1, merged_version=1)
+    survivor.refresh_from_db()
+    assert survivor.tax_id == "123" and survivor.version == 2
 
 
 def test_records_merged_earlier_follow_into_the_new_survivor(head):

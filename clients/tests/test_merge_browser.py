@@ -7,15 +7,15 @@ from playwright.sync_api import expect
 
 from clients import duplicates
 from clients.models import Counterparty
-from clients.tests.factories import ContactPersonFactory, CounterpartyFactory
+from clients.tests.factories import ContactPersonFactory, CounterpartyFactory, valid_inn
 
 pytest_plugins = ["core.tests.browser"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_merge_a_pair_from_the_duplicates_page(page, console, log_in, manager):
-    survivor = CounterpartyFactory(main_manager=manager, name="ООО «Ромашка»", tax_id="7701234567", city="")
-    merged = CounterpartyFactory(main_manager=manager, name="Ромашка-Холод", tax_id="7701234567", city="Тверь")
+    survivor = CounterpartyFactory(main_manager=manager, name="ООО «Ромашка»", tax_id=valid_inn(7), city="")
+    merged = CounterpartyFactory(main_manager=manager, name="Ромашка-Холод", tax_id=valid_inn(7), city="Тверь")
     ContactPersonFactory(counterparty=merged, last_name="Петров")
     duplicates.scan()
 
