@@ -34,7 +34,15 @@ from rapidfuzz import fuzz
 
 from core import access
 
-from .models import PHONE_KINDS, ContactInfo, ContactKind, Counterparty, DuplicatePair, DuplicateScan
+from .models import (
+    PHONE_KINDS,
+    ContactInfo,
+    ContactKind,
+    Counterparty,
+    DuplicatePair,
+    DuplicateScan,
+    counterparty_scope,
+)
 from .services import name_key
 
 TAX_ID, PHONE, EMAIL, NAME = "tax_id", "phone", "email", "name"
@@ -209,17 +217,16 @@ def may_rescan(user):
 
 def visible_pairs(user, action=access.VIEW):
     """Open pairs whose two clients ``user`` may both see (or change, with ``action``)."""
-    clients = Counterparty.objects.restrict(user, action)
     if not access.can(user, action, Counterparty):
         return DuplicatePair.objects.none()
     scope, _actions = access.rule_for(user)
-    qs = DuplicatePair.objects.filter(dismissed_at__isnull=True)
+    # An anti-join on the few trashed clients instead of a join per pair.
+    trashed = Counterparty.all_objects.filter(deleted_at__isnull=False).values("pk")
+    qs = DuplicatePair.objects.filter(dismissed_at__isnull=True).exclude(Q(first__in=trashed) | Q(second__in=trashed))
     if scope == "all":
-        # An anti-join on the few trashed clients instead of a join per pair.
-        trashed = Counterparty.all_objects.filter(deleted_at__isnull=False).values("pk")
-        return qs.exclude(Q(first__in=trashed) | Q(second__in=trashed))
-    ids = clients.values("pk")
-    return qs.filter(first__in=ids, second__in=ids)
+        return qs
+    # The sales manager's scope on both sides (restrict()'s rule, as uncorrelated subqueries).
+    return qs.filter(counterparty_scope(user, "first")).filter(counterparty_scope(user, "second"))
 
 
 def pairs_of(counterparty, user):
