@@ -10,7 +10,7 @@ class ClientsConfig(AppConfig):
         from core.attachments import register_attachments
         from core.registry import register_trash
 
-        from . import bench, demo, fts, models, myday, signals, ui  # noqa: F401
+        from . import bench, demo, fts, models, myday, signals, tasks, ui  # noqa: F401  tasks: the daily duplicate scan
 
         fts.connect()
         demo.register()

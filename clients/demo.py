@@ -30,6 +30,7 @@ from .models import (
     CounterpartyGroup,
     CounterpartyKind,
     CounterpartyShare,
+    DuplicatePair,
     Industry,
     ReachBy,
     Region,
@@ -623,6 +624,10 @@ def delete_bench():
         if group is not None:
             cp_table = Counterparty._meta.db_table
             # Children first; raw SQL because the ORM would load every row to send signals.
+            pair_table = DuplicatePair._meta.db_table
+            cursor.execute(
+                f"DELETE FROM {pair_table} WHERE first_id IN (SELECT id FROM {cp_table} WHERE group_id = %s) "  # noqa: S608
+                f"OR second_id IN (SELECT id FROM {cp_table} WHERE group_id = %s)", [group.pk, group.pk])
             for model in (CounterpartyShare, ContactInfo, ContactPerson, SuppliedItem):
                 cursor.execute(
                     f"DELETE FROM {model._meta.db_table} WHERE counterparty_id IN "  # noqa: S608

@@ -217,6 +217,9 @@ class Counterparty(OwnedByCounterparty):
     properties = models.JSONField(_("additional properties"), default=dict, blank=True)
     # Lower-cased names, tax id, phone digits, emails and contact names: one column to scan.
     search_text = models.TextField(default="", blank=True, editable=False)
+    # Set when this record was merged into another one (it is then in the trash): clients.merge.
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
+                                    editable=False, on_delete=models.SET_NULL, related_name="merged_from")
 
     class Meta:
         verbose_name = _("counterparty")
@@ -237,6 +240,19 @@ class Counterparty(OwnedByCounterparty):
 
     def get_absolute_url(self):
         return reverse("clients:counterparty", args=[self.pk])
+
+    @property
+    def trash_link(self):
+        """(text, url) the trash shows beside a merged record: the record it was merged into."""
+        if self.merged_into_id is None:
+            return None
+        return (_("merged into “%(name)s”") % {"name": self.merged_into},
+                reverse("clients:counterparty", args=[self.merged_into_id]))
+
+    def restore(self):
+        # Restored, it is a client of its own again: what was moved to the survivor stays there.
+        self.merged_into = None
+        super().restore()
 
     def clean(self):
         errors = {}
@@ -428,3 +444,66 @@ class SuppliedItem(OwnedByCounterparty):
 
     def __str__(self):
         return self.name
+
+
+class DuplicatePair(models.Model):
+    """Two counterparties that look like one, found by the scan of the whole base (clients.duplicates).
+
+    Derived data, rebuilt by every scan; ``dismissed_at`` ("not duplicates") survives the scans
+    and hides the pair for good. ``first`` is always the lower id.
+    """
+
+    first = models.ForeignKey(Counterparty, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Counterparty, on_delete=models.CASCADE, related_name="+")
+    reasons = models.JSONField(_("reasons"), default=list)
+    score = models.PositiveSmallIntegerField(_("score"), default=0)
+    found_at = models.DateTimeField(_("found"), default=timezone.now)
+    dismissed_at = models.DateTimeField(_("marked “not duplicates”"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicatepair_unique"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicatepair_ordered"),
+        ]
+        indexes = [
+            # The page: open pairs, best first (keyset on score, id).
+            models.Index(fields=["-score", "id"], name="duplicatepair_open",
+                         condition=Q(dismissed_at__isnull=True)),
+            models.Index(fields=["second"], name="duplicatepair_second"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id} ~ {self.second_id}"
+
+
+class DuplicateScan(models.Model):
+    """One run of the duplicate scan: when, by whom, how long, how many pairs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    clients = models.PositiveIntegerField(_("clients"), default=0)
+    pairs = models.PositiveIntegerField(_("pairs"), default=0)
+    seconds = models.FloatField(_("duration, s"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate scan")
+        verbose_name_plural = _("duplicate scans")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"

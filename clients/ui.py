@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core import access
-from core.cards import CardTab, register_tab
+from core.cards import CardPanel, CardTab, register_panel, register_tab
 from core.navigation import CLIENTS, SETTINGS, NavItem, register_item
 
 
@@ -18,10 +18,14 @@ def register():
     ]:
         register_tab(tab, order)
 
+    register_panel(CardPanel("duplicates", "clients/card/duplicates_panel.html", duplicates_panel), order=5)
+
     settings = access.can_manage_settings
     for order, key, item in [
         (10, "counterparties", NavItem(CLIENTS, _("Clients"), "clients:counterparty_list", icon="building")),
         (20, "persons", NavItem(CLIENTS, _("Contact persons"), "clients:person_list", icon="person-lines-fill")),
+        (30, "duplicates", NavItem(CLIENTS, _("Possible duplicates"), "clients:duplicate_list", icon="intersect",
+                                   testid="nav-duplicates")),
         (10, "properties", NavItem(SETTINGS, _("Custom properties"), "clients:property_list", permission=settings,
                                    section="clients")),
         (11, "groups", NavItem(SETTINGS, _("Counterparty groups"), "clients:group_list", permission=settings,
@@ -34,3 +38,18 @@ def register():
                                    section="clients")),
     ]:
         register_item(f"clients:{key}", item, order)
+
+
+def duplicates_panel(request, obj):
+    """The client's open duplicate pairs (both sides visible to the user), with a merge link."""
+    from .duplicates import pairs_of
+
+    pairs = list(pairs_of(obj, request.user).select_related("first", "second").order_by("-score", "id")[:5])
+    if not pairs:
+        return None
+    from .models import Counterparty
+
+    others = [p.second if p.first_id == obj.pk else p.first for p in pairs]
+    changeable = set(Counterparty.objects.restrict(request.user, access.CHANGE).filter(
+        pk__in=[obj.pk, *[o.pk for o in others]]).values_list("pk", flat=True))
+    return {"object": obj, "others": [(o, obj.pk in changeable and o.pk in changeable) for o in others]}

@@ -2,7 +2,7 @@ from django.urls import path
 
 from core.routes import crud_urls, reference_urls
 
-from . import views
+from . import merge_views, views
 from .models import CounterpartyGroup, Industry, Region, RelationshipType
 
 app_name = "clients"
@@ -13,6 +13,11 @@ urlpatterns = [
                history=views.CounterpartyHistoryView),
     path("duplicates/", views.DuplicateCheckView.as_view(), name="duplicates"),
     path("batch/", views.BatchChangeView.as_view(), name="batch"),
+    # Duplicates over the whole base and merge (clients.duplicates, clients.merge).
+    path("duplicates/pairs/", merge_views.DuplicateListView.as_view(), name="duplicate_list"),
+    path("duplicates/scan/", merge_views.DuplicateScanView.as_view(), name="duplicate_scan"),
+    path("duplicates/<int:pk>/dismiss/", merge_views.DuplicateDismissView.as_view(), name="duplicate_dismiss"),
+    path("<int:pk>/merge/<int:merged>/", merge_views.MergeView.as_view(), name="counterparty_merge"),
     path("lookup/", views.CounterpartyLookupView.as_view(), name="lookup"),
     # Contact persons are added from their client's card and have no card of their own.
     path("persons/", views.ContactPersonListView.as_view(), name="person_list"),

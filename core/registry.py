@@ -11,6 +11,8 @@ the core views, commands and tests read the registries:
 - ``dashboard_tiles``, ``card_tabs``, ``card_panels``, ``navigation``, ``navbar_widgets``,
   ``reports``: UI contributions;
 - ``attachments``: models whose records take attached files (core.attachments);
+- ``merge_rules``: how merging two counterparties treats the rows of a model pointing at them
+  (clients.merge), for relations the generic move does not fit (derived analytics rows);
 - ``model_filters`` and ``table_columns``: extra filters of a model's FilterSets and extra
   columns of a list table, contributed by apps that may not be imported by the model's app.
 
@@ -69,6 +71,7 @@ navigation = Registry("navigation", "core.navigation")
 navbar_widgets = Registry("navbar_widgets", "core.navigation: templates included at the right of the bar")
 reports = Registry("reports", "core.reports")
 attachments = Registry("attachments", "core.attachments: models whose records take attached files")
+merge_rules = Registry("merge_rules", "clients.merge: model label -> 'leave', 'delete' or a callable")
 
 # Kept for the apps that registered this way; the trash reads ``trash``.
 TRASH_MODELS = trash

@@ -76,3 +76,18 @@ class IndustrySerializer(BaseModelSerializer):
 class CustomPropertySerializer(BaseModelSerializer):
     class Meta(BaseModelSerializer.Meta):
         model = CustomProperty
+
+
+class MergeSerializer(serializers.Serializer):
+    """Merge ``merged`` into the counterparty of the URL (the survivor)."""
+
+    merged = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
+                                      help_text="Id of the counterparty that goes into this one (and to the trash).")
+    fields = serializers.DictField(
+        child=serializers.ChoiceField(choices=["survivor", "merged"]), required=False, default=dict,
+        help_text='Which value to keep per field, e.g. {"name": "merged"}; a field left out keeps the '
+                  "survivor's value, or the merged record's where the survivor's is empty.")
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1,
+                                       help_text="The survivor's version the choice is based on.")
+    merged_version = serializers.IntegerField(min_value=1, max_value=2**31 - 1,
+                                              help_text="The merged record's version the choice is based on.")

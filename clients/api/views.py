@@ -1,9 +1,20 @@
 import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from core import access
+from core.api.exceptions import drf_validation_error
 from core.api.views import BaseModelViewSet, reference_viewset
 from core.models import CustomProperty
 
+from .. import merge
 from ..filtersets import (
     ContactInfoFilterSet,
     ContactPersonFilterSet,
@@ -39,6 +50,34 @@ class CounterpartyViewSet(BaseModelViewSet):
         Prefetch("contact_info", queryset=ContactInfo.objects.filter(contact_person__isnull=True)),
         "shared_with",
     )
+
+    @extend_schema(request=serializers.MergeSerializer, responses={200: serializers.CounterpartySerializer},
+                   summary="Merge another counterparty into this one")
+    @action(detail=True, methods=["post"], access_action=access.CHANGE, filter_backends=[])
+    def merge(self, request, pk=None):
+        """Everything linked to ``merged`` moves here, the chosen field values are kept, ``merged``
+        goes to the trash with ``merged_into`` set. Both versions must be current (409 otherwise);
+        the user must be allowed to change both records."""
+        survivor = self.get_object()
+        params = serializers.MergeSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        other = Counterparty.objects.restrict(request.user, access.CHANGE).filter(pk=data["merged"]).first()
+        if other is None:
+            raise drf_serializers.ValidationError({"merged": [_("No such counterparty, or you may not change it.")]})
+        try:
+            merge.merge(survivor, other, user=request.user, fields=data["fields"],
+                        survivor_version=data["version"], merged_version=data["merged_version"])
+        except merge.MergeConflict as exc:
+            current = self.get_serializer(self.get_queryset().get(pk=survivor.pk)).data
+            return Response({"detail": str(exc), "code": "conflict", "current": current},
+                            status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as exc:
+            raise drf_validation_error(exc) from None
+        except DjangoPermissionDenied:
+            raise drf_serializers.ValidationError({"main_manager": [
+                _("After this merge the client would no longer be yours: keep your main manager.")]}) from None
+        return Response(self.get_serializer(self.get_queryset().get(pk=survivor.pk)).data)
 
     def history_records(self, obj):
         # The card's history: the counterparty with its persons and contact information.

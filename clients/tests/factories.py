@@ -90,5 +90,26 @@ def _register_matrix():
     # Both managers' clients match: each must get their own only.
     samples.probe("clients:lookup", kind="list", data=lambda world, _row: {"q": "client"})
 
+    # Duplicates and merge: a fresh twin of the owner's client (and their pair) per request, as a
+    # merge or a "not duplicates" mark uses it up.
+    def twin(world):
+        return CounterpartyFactory(main_manager=world.owner, name=world.text("client twin"))
+
+    def pair(world):
+        from clients.models import DuplicatePair
+
+        a, b = sorted([world.get(Counterparty).pk, twin(world).pk])
+        return DuplicatePair.objects.create(first_id=a, second_id=b, reasons=["name"], score=95)
+
+    samples.probe("clients:duplicate_list", kind="list", positive=False,
+                  data=lambda world, _row: pair(world) and {})
+    samples.probe("clients:duplicate_scan", method="post", kind="list", positive=False, action=access.CHANGE)
+    samples.probe("clients:duplicate_dismiss", method="post", action=access.CHANGE, target=Counterparty,
+                  kwargs=lambda world: {"pk": pair(world).pk})
+    samples.probe("clients:counterparty_merge", action=access.CHANGE, target=Counterparty,
+                  kwargs=lambda world: {"pk": world.get(Counterparty).pk, "merged": twin(world).pk})
+    samples.probe("api:counterparty-merge", method="post", action=access.CHANGE, target=Counterparty,
+                  data=lambda world, row: {"merged": twin(world).pk, "version": row.version, "merged_version": 1})
+
 
 _register_matrix()

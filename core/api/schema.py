@@ -51,7 +51,7 @@ def error_codes(path, method, operation):
     query = {p.get("name") for p in params if p.get("in") == "query"}
     if "{" in path or query & {"cursor", "user"}:
         codes.add("404")  # a hidden or missing record (also ?user= of the calendar), a bad cursor
-    if method in ("put", "patch", "delete") or path.endswith(("/restore/", "/move/")):
+    if method in ("put", "patch", "delete") or path.endswith(("/restore/", "/move/", "/merge/")):
         codes |= {"404", "409"}
     if not authenticated:
         codes.add("429")  # the login throttle and lock-out

@@ -46,7 +46,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.navbar_widgets.keys() == ["activities:bell"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
-    assert len(registry.reports) == 25 and len(registry.periodic_tasks) == 11
+    assert len(registry.reports) == 25 and len(registry.periodic_tasks) == 12
     assert registry.periodic_tasks.keys()[3:5] == ["email_queue", "sms_queue"]
 
 
