@@ -10,3 +10,6 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import models  # noqa: F401  (each area registers its trash, UI and tasks below)
+        from .webhooks import setup as webhooks_setup
+
+        webhooks_setup.register()
