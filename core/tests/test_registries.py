@@ -32,7 +32,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
                                                  "service_visit"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
                                             "marketing_sms", "marketing_calls", "complaints", "service_equipment",
-                                            "knowledge", "service_surveys"]
+                                            "knowledge", "service_surveys", "webhooks"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints",
                                            "knowledge"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
@@ -45,7 +45,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.navbar_widgets.keys() == ["activities:bell"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
-    assert len(registry.reports) == 25 and len(registry.periodic_tasks) == 11
+    assert len(registry.reports) == 25 and len(registry.periodic_tasks) == 12
     assert registry.periodic_tasks.keys()[3:5] == ["email_queue", "sms_queue"]
 
 
@@ -123,7 +123,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
                           "marketing_calls", "complaints", "service_equipment", "service_surveys",
-                          "knowledge"}
+                          "knowledge", "webhooks"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

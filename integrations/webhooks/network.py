@@ -98,7 +98,7 @@ def pick_address(target, allow_private):
     else:
         try:
             addresses = resolve(target.host, target.port)
-        except (OSError, UnicodeError) as exc:
+        except (OSError, UnicodeError, ValueError) as exc:
             raise Unreachable(_("The host name %(host)s could not be resolved: %(error)s")
                               % {"host": target.host, "error": exc}) from exc
         if not addresses:
