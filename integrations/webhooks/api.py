@@ -59,6 +59,8 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    # A plain string here: the event names are the enum of ``/api/webhooks/``'s ``events``.
+    event = serializers.CharField(read_only=True, help_text="The event name, e.g. \"deal.won\".")
     payload = serializers.SerializerMethodField(help_text="The JSON that is (or was) POSTed.")
     tries = AttemptSerializer(source="attempt_log", many=True, read_only=True,
                               help_text="Every try, oldest first: response code and the start of the body, "
