@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import CustomProperty, PropertyKind, PropertyTarget
 
-HIDDEN_FIELDS = {"version", "updated_at", "created_at", "search_text", "deleted_at"}
+HIDDEN_FIELDS = {"version", "updated_at", "created_at", "search_text", "deleted_at", "secret"}
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("removed")}
 
 

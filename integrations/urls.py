@@ -1,7 +1,10 @@
+from django.urls import include, path
+
 from .mail.urls import urlpatterns as mail_urls
 
 app_name = "integrations"
 
 urlpatterns = [
     *mail_urls,
+    path("", include("integrations.webhooks.urls")),
 ]

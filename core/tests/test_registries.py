@@ -32,7 +32,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
                                                  "service_visit"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
                                             "marketing_sms", "marketing_calls", "complaints", "service_equipment",
-                                            "knowledge", "service_surveys"]
+                                            "knowledge", "service_surveys", "webhooks"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints",
                                            "knowledge"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
@@ -124,7 +124,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
                           "marketing_calls", "complaints", "service_equipment", "service_surveys",
-                          "knowledge"}
+                          "knowledge", "webhooks"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

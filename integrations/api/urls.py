@@ -3,6 +3,9 @@
 from core.api.router import router
 
 from ..mail import api as mail
+from ..webhooks import api as webhooks
 
 router.register("mailboxes", mail.MailboxViewSet)
 router.register("incoming-letters", mail.IncomingLetterViewSet)
+router.register("webhooks", webhooks.SubscriptionViewSet)
+router.register("webhook-deliveries", webhooks.DeliveryViewSet)
