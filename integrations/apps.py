@@ -10,3 +10,6 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import models  # noqa: F401  (each area registers its trash, UI and tasks below)
+        from .telephony import ui as telephony_ui
+
+        telephony_ui.register()
