@@ -32,7 +32,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
                                                  "service_visit"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
                                             "marketing_sms", "marketing_calls", "complaints", "service_equipment",
-                                            "knowledge", "service_surveys"]
+                                            "knowledge", "service_surveys", "telephony"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints",
                                            "knowledge"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
@@ -42,7 +42,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
         "supplier", "complaints", "equipment", "history"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
-    assert registry.navbar_widgets.keys() == ["activities:bell"]
+    assert registry.navbar_widgets.keys() == ["activities:bell", "integrations:call_popup"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
     assert len(registry.reports) == 25 and len(registry.periodic_tasks) == 11
@@ -123,7 +123,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
                           "marketing_calls", "complaints", "service_equipment", "service_surveys",
-                          "knowledge"}
+                          "knowledge", "telephony"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

@@ -81,6 +81,8 @@ class CallEventSerializer(serializers.Serializer):
 
 
 class CallSerializer(serializers.ModelSerializer):
+    recording_url = serializers.CharField(read_only=True, help_text="A link to the recording, or empty.")
+
     class Meta:
         model = Call
         fields = ("id", "call_id", "direction", "state", "from_number", "to_number", "number", "counterparty",

@@ -105,4 +105,4 @@ def register():
     from core.management.commands.load_demo import DemoLoader
 
     registry.demo_loaders.register("telephony", DemoLoader(lambda context: load(stdout=context.stdout),
-                                                           label="telephony"), order=90)
+                                                           label="telephony"), order=95)

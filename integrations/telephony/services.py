@@ -15,7 +15,6 @@ import datetime as dt
 import math
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -87,7 +86,21 @@ def record_event(event, actor):
             call.save()
         owe_alerts(call)
         after_call(call, actor)
+        if call.recording_url and not before["recording_url"]:
+            add_recording(call, actor)
     return call
+
+
+def add_recording(call, actor):
+    """A recording link that came after the interaction was written (a later "ended") joins it."""
+    interaction = Interaction.all_objects.filter(pk=call.interaction_id).first()
+    if interaction is None or call.recording_url in interaction.content:
+        return
+    with translation.override(interaction.responsible.preferred_language):
+        line = _("Recording: %(url)s") % {"url": call.recording_url}
+    interaction.content = f"{interaction.content}\n{line}".strip()
+    interaction._history_user = actor
+    interaction.save()
 
 
 def new_call(event, actor):
@@ -201,8 +214,7 @@ def create_interaction(call, actor):
         type=InteractionType.by_code(code), direction=call.direction, state=Interaction.State.DONE,
         subject=subject[:200], content="\n".join(lines), counterparty=call.counterparty, responsible=responsible,
         start=call.answered_at or call.started_at, end=call.ended_at,
-        duration_minutes=max(1, math.ceil((call.duration or 0) / 60)),
-        basis_type=ContentType.objects.get_for_model(Call), basis_id=call.pk)
+        duration_minutes=max(1, math.ceil((call.duration or 0) / 60)))
     interaction._history_user = actor
     interaction.save()
     if call.contact_person_id:

@@ -19,7 +19,7 @@ def register():
     from ..models import Call, PhoneExtension
     from . import demo
 
-    register_widget("integrations:call_popup", "integrations/telephony/popup_widget.html", order=10)
+    register_widget("integrations:call_popup", "integrations/telephony/popup_widget.html", order=200)
     register_item("integrations:calls", NavItem(ACTIVITIES, _("Calls"), "integrations:call_list",
                                                 icon="telephone", testid="nav-calls"), 33)
     register_item("integrations:extensions", NavItem(

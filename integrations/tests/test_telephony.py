@@ -94,7 +94,7 @@ def test_ringing_answered_ended_makes_one_interaction_on_the_client_matched_by_n
         Call.State.COMPLETED, cp, person, manager, manager)
     assert call.number == "+74951234567" and call.duration == 185
     interaction = Interaction.objects.get(counterparty=cp)
-    assert call.interaction == interaction and interaction.basis == call
+    assert call.interaction == interaction and interaction.call == call
     assert interaction.type.code == "incoming_call" and interaction.direction == "in"
     assert interaction.state == Interaction.State.DONE and interaction.responsible == manager
     assert interaction.duration_minutes == 4  # 3:05 rounded up
@@ -115,6 +115,13 @@ def test_repeated_events_change_nothing(pbx_api, line, client_with_phone):
     call.refresh_from_db()
     assert (call.version, call.history.count()) == (version, history)
     assert Interaction.objects.count() == 1 and Call.objects.count() == 1
+
+
+def test_a_recording_sent_later_joins_the_interaction(pbx_api, line, client_with_phone):
+    post(pbx_api, event="ended", duration=20, answered_by="101")
+    post(pbx_api, event="ended", duration=20, answered_by="101", recording_url="https://pbx.example.com/r.mp3")
+    post(pbx_api, event="ended", duration=20, answered_by="101", recording_url="https://pbx.example.com/r.mp3")
+    assert Interaction.objects.get().content.count("https://pbx.example.com/r.mp3") == 1
 
 
 def test_ended_first_then_the_rest_late_is_one_completed_call(pbx_api, line, client_with_phone, manager):
