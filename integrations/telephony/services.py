@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from activities.models import Importance, Interaction, InteractionType, Task
-from clients.models import PHONE_KINDS, ContactInfo
+from clients.models import PHONE_KINDS, ContactInfo, Counterparty
 from clients.validators import format_phone, normalize_phone
 from core import access
 from core.working_time import add_working_time
@@ -199,13 +199,27 @@ def _who(call):
     return f"{name}, {format_phone(call.number)}"
 
 
+def may_see_client(user, call):
+    """Whether ``user`` may see the call's client (no client: nothing to hide)."""
+    if user is None or not user.is_active:
+        return False
+    if call.counterparty_id is None:
+        return True
+    return Counterparty.objects.restrict(user).filter(pk=call.counterparty_id).exists()
+
+
 def create_interaction(call, actor):
-    responsible = call.answered_by or call.user or call.counterparty.main_manager or actor
+    """Recorded on who answered (else the line's user) when they may see the client; another
+    manager's client's call goes to its main manager, so the client stays out of their lists."""
+    mine = next((u for u in (call.answered_by, call.user) if may_see_client(u, call)), None)
+    responsible = mine or call.counterparty.main_manager or call.answered_by or call.user or actor
     incoming = call.direction == Call.Direction.INCOMING
     code = "incoming_call" if incoming else "outgoing_call"
     with translation.override(responsible.preferred_language):
         subject = (_("Incoming call from %(who)s") if incoming else _("Call to %(who)s")) % {"who": _who(call)}
         lines = [_("Duration: %(duration)s") % {"duration": call.duration_text or "0:00"}]
+        if call.answered_by_id and call.answered_by != responsible:
+            lines.append(_("Answered by: %(user)s") % {"user": call.answered_by})
         if call.answered_extension or call.extension:
             lines.append(_("Extension: %(extension)s") % {"extension": call.answered_extension or call.extension})
         if call.recording_url:
@@ -223,7 +237,8 @@ def create_interaction(call, actor):
 
 
 def callback_assignee(call):
-    if call.user is not None:
+    """The line's user, unless the caller is a client they may not see: then its main manager."""
+    if may_see_client(call.user, call):
         return call.user
     manager = call.counterparty.main_manager if call.counterparty_id else None
     return manager if manager is not None and manager.is_active else None
@@ -290,8 +305,6 @@ def popup(call, user):
     not see: only that the number belongs to a client and who manages it (so the call can be
     passed on), never the name. An unknown number: an offer to create a client with it.
     """
-    from clients.models import Counterparty
-
     counterparty = call.counterparty
     visible = counterparty is not None and Counterparty.objects.restrict(user).filter(pk=counterparty.pk).exists()
     return {

@@ -1,6 +1,5 @@
 """The call list and card, the card pop-up polled by every page, the extensions (settings)."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import BooleanField, Case, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -95,12 +94,13 @@ class CallClientCreateView(CounterpartyEditView):
         services.link_counterparty(self.call, obj, self.request.user)
 
 
-class CallPopupView(LoginRequiredMixin, View):
+class CallPopupView(View):
     """htmx, every few seconds from every page: the cards of calls ringing for this user, each once
     (what each card may say is decided in ``services.popup``)."""
 
     def get(self, request):
-        if not services.has_line(request.user):
+        # Logged out meanwhile (or no line): stop polling rather than pour a login page into the bar.
+        if not request.user.is_authenticated or not services.has_line(request.user):
             return HttpResponse(status=STOP_POLLING)
         popups = services.claim_alerts(request.user)
         if not popups:

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.template import Context, Template
+from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -163,6 +164,18 @@ def test_an_answer_reported_after_the_end_turns_the_missed_call_completed(pbx_ap
     assert Task.objects.get().state == Task.State.CANCELLED
 
 
+def test_another_managers_client_stays_with_its_manager(pbx_api, client_with_phone, manager, teammate):
+    """The teammate's line takes a call from the manager's client: the interaction and the call-back
+    task go to the client's manager, so the teammate's lists do not name the client."""
+    PhoneExtensionFactory(extension="102", user=teammate)
+    post(pbx_api, call_id="a", event="ended", extension="102", duration=40)
+    interaction = Interaction.objects.get()
+    assert interaction.responsible == manager and str(teammate) in interaction.content
+    assert not Interaction.objects.restrict(teammate).exists()
+    post(pbx_api, call_id="m", event="ended", extension="102")
+    assert Task.objects.get().assignee == manager and not Task.objects.restrict(teammate).exists()
+
+
 def test_outgoing_call_is_an_outgoing_interaction(pbx_api, line, client_with_phone):
     for event in ("ringing", "answered"):
         post(pbx_api, event=event, direction="out", **{"from": "101", "to": "8 (495) 123-45-67"})
@@ -236,6 +249,7 @@ def test_popup_of_another_managers_client_names_the_manager_not_the_client(pbx_a
 def test_popup_stops_the_polling_of_users_without_a_line_and_skips_finished_calls(
         pbx_api, line, manager, teammate, client_for):
     assert client_for(teammate).get(reverse("integrations:call_popup")).status_code == 286
+    assert Client().get(reverse("integrations:call_popup")).status_code == 286  # logged out: no login page
     post(pbx_api, event="ringing")
     post(pbx_api, event="ended")
     assert client_for(manager).get(reverse("integrations:call_popup")).content == b""
