@@ -4,7 +4,6 @@ from django.utils.translation import pgettext_lazy
 from core.tables import Column, Table
 
 from .models import PHONE_KINDS, ContactKind
-from .validators import format_phone
 
 
 def _first_contact(obj, kinds):
@@ -15,8 +14,10 @@ def _first_contact(obj, kinds):
 
 
 def _phone(obj):
+    from .templatetags.client_tags import phone_link
+
     info = _first_contact(obj, PHONE_KINDS)
-    return format_phone(info.value) if info else ""
+    return phone_link(info.value) if info else ""  # click-to-call; the exports keep the text
 
 
 def _email(obj):

@@ -13,7 +13,8 @@ class IntegrationsConfig(AppConfig):
         from .mail import demo as mail_demo
         from .mail import tasks as mail_tasks
         from .mail import ui as mail_ui
+        from .telephony import ui as telephony_ui
         from .webhooks import setup as webhooks_setup
 
-        for part in (mail_ui, mail_tasks, mail_demo, webhooks_setup):
+        for part in (mail_ui, mail_tasks, mail_demo, webhooks_setup, telephony_ui):
             part.register()

@@ -7,4 +7,5 @@ app_name = "integrations"
 urlpatterns = [
     *mail_urls,
     path("", include("integrations.webhooks.urls")),
+    path("telephony/", include("integrations.telephony.urls")),
 ]

@@ -1,4 +1,5 @@
 """Integration models, one module per area (imports, webhooks, telephony…)."""
 
 from .mail import IncomingLetter, Mailbox  # noqa: F401
+from .telephony import Call, CallAlert, PhoneExtension  # noqa: F401
 from .webhooks import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription  # noqa: F401
