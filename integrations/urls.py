@@ -1,3 +1,7 @@
+from django.urls import include, path
+
 app_name = "integrations"
 
-urlpatterns = []
+urlpatterns = [
+    path("exchange/", include("integrations.exchange.urls")),
+]
