@@ -10,4 +10,6 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import models  # noqa: F401  (each area registers its trash, UI and tasks below)
-        from .exchange import ui as exchange_ui; exchange_ui.register()  # noqa: E702  bank statements, 1C
+        from .exchange import ui as exchange_ui  # bank statements, exchange with 1C
+
+        exchange_ui.register()
