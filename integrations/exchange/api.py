@@ -1,6 +1,7 @@
 """API of the bank statements: upload (multipart), the log, and the review list's actions."""
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -41,7 +42,8 @@ class BankStatementLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_candidates(self, obj) -> list[int]:
-        user = self.context["request"].user
+        request = self.context.get("request")
+        user = request.user if request is not None else None
         return list(obj.candidates.restrict(user).values_list("pk", flat=True))
 
 
@@ -51,8 +53,10 @@ class AssignSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = self.context["request"].user
-        self.fields["order"].queryset = Order.objects.restrict(user, access.CHANGE).exclude(state=Order.State.FAILED)
+        request = self.context.get("request")  # none when the schema is generated
+        if request is not None:
+            self.fields["order"].queryset = (Order.objects.restrict(request.user, access.CHANGE)
+                                             .exclude(state=Order.State.FAILED))
 
 
 class LineFilterSet(BaseFilterSet):
@@ -89,7 +93,7 @@ class BankStatementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
         if file.size > statements.MAX_FILE_SIZE:
-            raise serializers.ValidationError({"file": ["The file is larger than 10 MB."]})
+            raise serializers.ValidationError({"file": [_("The file is larger than 10 MB.")]})
         try:
             log = statements.load(file.name, file.read(), request.user)
         except StatementError as exc:

@@ -13,3 +13,6 @@ def register():
     register_item("integrations:bank_statements", NavItem(
         SALES, _("Bank statements"), "integrations:bankstatement_list", icon="file-earmark-text",
         permission=access.can_assign, section="bank", testid="nav-bank-statements"), 91)
+    register_item("integrations:onec_log", NavItem(
+        SALES, _("1C exchange log"), "integrations:onec_log", icon="arrow-left-right",
+        permission=access.can_assign, section="bank", testid="nav-onec-log"), 92)

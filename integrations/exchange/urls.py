@@ -4,7 +4,7 @@ from django.urls import path
 
 from core.routes import crud_urls
 
-from . import views
+from . import onec_http, views
 
 urlpatterns = [
     *crud_urls("statements", "bankstatement", list=views.StatementListView, detail=views.StatementDetailView),
@@ -14,4 +14,8 @@ urlpatterns = [
     path("payments/<int:pk>/assign/", views.StatementLineAssignView.as_view(), name="bankstatementline_assign"),
     path("payments/<int:pk>/ignore/", views.StatementLineIgnoreView.as_view(), name="bankstatementline_ignore"),
     path("payments/<int:pk>/reopen/", views.StatementLineReopenView.as_view(), name="bankstatementline_reopen"),
+]
+urlpatterns += [
+    path("1c/", onec_http.ExchangeView.as_view(), name="onec_exchange"),
+    path("1c/log/", views.ExchangeLogView.as_view(), name="onec_log"),
 ]

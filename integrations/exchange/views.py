@@ -11,7 +11,7 @@ from django.views import View
 from core import access
 from core.views import generic
 
-from ..models import BankStatement, BankStatementLine
+from ..models import BankStatement, BankStatementLine, ExchangeLog
 from . import statements
 from .clientbank import StatementError
 from .filtersets import StatementFilterSet, StatementLineFilterSet
@@ -144,3 +144,16 @@ class StatementLineIgnoreView(StatementLineActionView):
 class StatementLineReopenView(StatementLineActionView):
     def act(self, line):
         return statements.reopen(line, self.request.user)
+
+
+class ExchangeLogView(generic.RestrictedMixin, View):
+    """The CommerceML exchange log (administrators and heads): the last 200 steps."""
+
+    model = ExchangeLog
+
+    def get(self, request):
+        if not access.can_assign(request.user):
+            raise PermissionDenied
+        entries = ExchangeLog.objects.restrict(request.user).select_related("user")[:200]
+        return render(request, "integrations/exchange/exchange_log.html", {
+            "entries": entries, "endpoint": request.build_absolute_uri(reverse("integrations:onec_exchange"))})

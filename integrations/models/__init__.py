@@ -1,2 +1,2 @@
 """Integration models, one module per area (imports, webhooks, telephony…)."""
-from .exchange import BankStatement, BankStatementLine  # noqa: F401
+from .exchange import BankStatement, BankStatementLine, ExchangeLog, ExternalId  # noqa: F401

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Counterparty, counterparty_scope
 from core.access import Role
@@ -160,3 +161,67 @@ class BankStatementLine(models.Model):
     @property
     def open(self):
         return self.state == self.State.REVIEW
+
+
+class ExternalId(models.Model):
+    """A 1C Ид and the Klientura object it stands for (CommerceML exchange): one per object and kind.
+
+    Kept here so that no other app's table grows a column for 1C; objects made in Klientura get an
+    Ид on their first export, so that 1C sees the same object every time."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category", _("product category")
+        PRODUCT = "product", _("product")
+        COUNTERPARTY = "counterparty", _("counterparty")
+        ORDER = "order", pgettext_lazy("sales order", "order")
+
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    external_id = models.CharField(_("1C id"), max_length=100)
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("1C id")
+        verbose_name_plural = _("1C ids")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "external_id"], name="externalid_unique_external"),
+            models.UniqueConstraint(fields=["kind", "object_id"], name="externalid_unique_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.external_id} → {self.object_id}"
+
+
+class ExchangeLog(models.Model):
+    """One step of the CommerceML exchange (a file imported, orders given to 1C…) with its outcome."""
+
+    class Direction(models.TextChoices):
+        IMPORT = "import", _("From 1C")
+        EXPORT = "export", _("To 1C")
+
+    started_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(USER, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+")
+    exchange_type = models.CharField(_("exchange"), max_length=10)  # catalog / sale (the protocol's "type")
+    mode = models.CharField(_("step"), max_length=10)
+    direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    ok = models.BooleanField(_("success"), default=True)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    all_objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("1C exchange log entry")
+        verbose_name_plural = _("1C exchange log")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.exchange_type}/{self.mode} {self.file_name}".strip()
+
+    @classmethod
+    def visible_filter(cls, qs):
+        return qs
