@@ -143,6 +143,8 @@ class ExchangeView(View):
         name = self._file_name(request)
         if name is None:
             return failure("filename: letters, digits, dots, dashes and underscores only", status=400)
+        if not name.lower().endswith(".xml"):
+            return answer("success")  # pictures and other attachments: not taken, not stored
         body = request.body
         if len(body) > FILE_LIMIT:
             return failure(f"a piece may be at most file_limit={FILE_LIMIT} bytes", status=413)
@@ -165,11 +167,10 @@ class ExchangeView(View):
 
     def _import(self, user, session, exchange_type, mode, name):
         path = session_dir(session) / name
+        if not name.lower().endswith(".xml"):
+            return answer("success")  # pictures and other attachments: not taken
         if not path.exists():
             return failure(f"{name}: no such file in this session (send it with mode=file first)")
-        if not name.lower().endswith(".xml"):
-            path.unlink()
-            return answer("success")  # pictures and other attachments: not taken
         try:
             counts = commerceml.import_document(path.read_bytes(), user)
         except commerceml.ExchangeError as exc:

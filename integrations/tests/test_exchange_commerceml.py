@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from clients.models import Counterparty
 from clients.tests.factories import CounterpartyFactory
@@ -202,9 +203,11 @@ def test_protocol_refuses_bad_auth_other_roles_and_steps_without_the_cookie(clie
     client.cookies["klientura_1c"] = "forged"
     assert client.get(URL, {"type": "catalog", "mode": "init"}).status_code == 401
     handshake(client)
-    resp = client.post(f"{URL}?type=catalog&mode=file&filename=../../etc/passwd", b"x",
+    resp = client.post(f"{URL}?type=catalog&mode=file&filename=../../etc/passwd.xml", b"x",
                        content_type="application/octet-stream")
-    assert resp.status_code == 200  # the name is reduced to "passwd", kept in the session's folder
+    assert resp.status_code == 200  # the name is reduced to "passwd.xml", kept in the session's folder
+    session = next(p for p in (Path(settings.MEDIA_ROOT) / "exchange-1c").iterdir())
+    assert [p.name for p in session.iterdir()] == ["passwd.xml"]
     resp = client.get(URL, {"type": "catalog", "mode": "import", "filename": "bad name.xml"})
     assert resp.status_code == 400
     bad = client.post(f"{URL}?type=catalog&mode=file&filename=broken.xml", b"<nope",
