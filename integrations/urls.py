@@ -8,4 +8,5 @@ urlpatterns = [
     *mail_urls,
     path("", include("integrations.webhooks.urls")),
     path("telephony/", include("integrations.telephony.urls")),
+    path("exchange/", include("integrations.exchange.urls")),
 ]

@@ -2,6 +2,7 @@
 
 from core.api.router import router
 
+from ..exchange import api as exchange_api
 from ..mail import api as mail
 from ..telephony import api as telephony_api  # noqa: F401  registers /api/telephony/events/ and /calls/
 from ..webhooks import api as webhooks
@@ -10,3 +11,4 @@ router.register("mailboxes", mail.MailboxViewSet)
 router.register("incoming-letters", mail.IncomingLetterViewSet)
 router.register("webhooks", webhooks.SubscriptionViewSet)
 router.register("webhook-deliveries", webhooks.DeliveryViewSet)
+exchange_api.register()  # /api/bank-statements/, /api/bank-statement-lines/
