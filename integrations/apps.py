@@ -10,3 +10,6 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import models  # noqa: F401  (each area registers its trash, UI and tasks below)
+        from .imports import register as register_imports  # menu entry, bench case, worker task
+
+        register_imports()

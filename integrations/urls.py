@@ -1,3 +1,7 @@
+from django.urls import include, path
+
 app_name = "integrations"
 
-urlpatterns = []
+urlpatterns = [
+    path("imports/", include("integrations.imports.urls")),
+]
