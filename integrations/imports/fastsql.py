@@ -13,7 +13,6 @@ from django.db import connection
 from simple_history.utils import get_history_manager_for_model
 
 CHUNK = 2000
-TIMES = {}
 
 
 class FastInserter:
@@ -81,14 +80,9 @@ class FastInserter:
         insert = self._sql(qn(table), [qn(c) for c in self.columns])
         history = self._sql(qn(history_table), [qn(c) for c in self.history_columns])
         extra = self.history_extra
-        import time
         with connection.cursor() as cursor:
             for start in range(0, len(full), CHUNK):
                 part = full[start:start + CHUNK]
-                t = time.monotonic()
                 cursor.executemany(insert, [tuple(row[a] for a in self.attnames) for row in part])
-                t2 = time.monotonic()
                 cursor.executemany(history, [tuple(extra[a] if a in extra else row[a]
                                                    for a in self.history_attnames) for row in part])
-                TIMES[self.model.__name__] = TIMES.get(self.model.__name__, 0) + t2 - t
-                TIMES["h" + self.model.__name__] = TIMES.get("h" + self.model.__name__, 0) + time.monotonic() - t2
