@@ -103,8 +103,8 @@ def test_pages_upload_map_preview_run(client_for, manager, django_capture_on_com
     assert resp.status_code == 302
     job.refresh_from_db()
     assert job.state == State.RUNNING
-    assert 'hx-get="%s"' % reverse("integrations:import_status", args=[job.pk]) in \
-        c.get(job.get_absolute_url()).content.decode()
+    status_url = reverse("integrations:import_status", args=[job.pk])
+    assert f'hx-get="{status_url}"' in c.get(job.get_absolute_url()).content.decode()
     work_off(job.pk)
     status = c.get(reverse("integrations:import_status", args=[job.pk])).content.decode()
     assert 'data-state="done"' in status and "100 %" in status and "hx-get" not in status
