@@ -336,3 +336,17 @@ def test_ten_thousand_rows(manager):
     from clients.services import search_q
 
     assert list(Counterparty.objects.filter(search_q("+7 916 000-12-34")).values_list("pk", flat=True)) == [sample.pk]
+
+
+def test_the_sample_file_of_the_docs(manager):
+    from pathlib import Path
+
+    CounterpartyFactory(name="ООО «Семейный Магазин»", tax_id="7708599507", main_manager=manager)
+    data = (Path(__file__).resolve().parents[2] / "docs" / "samples" / "clients-import.csv").read_bytes()
+    job = services.create_job(manager, upload("clients-import.csv", data))
+    assert (job.encoding, job.delimiter, job.total_rows) == ("cp1251", ";", 5)
+    assert "" not in job.mapping
+    services.validate(job)
+    job.refresh_from_db()
+    assert job.summary == {"create": 3, "update": 1, "skip": 0, "errors": 1, "flagged": 1}
+    assert [(e["row"], e["column"]) for e in job.errors] == [(6, "ИНН")]
