@@ -174,6 +174,8 @@ def clean(row, mapping, ctx):
             error("kind", _("“%(value)s” is not a kind of client: write “legal entity” or “individual”.")
                   % {"value": raw["kind"]})
         data["kind"] = kind or CounterpartyKind.LEGAL
+    if "kind" not in data and len(re.sub(r"\D", "", raw.get("tax_id", ""))) == 12:
+        data["kind"] = CounterpartyKind.INDIVIDUAL  # a 12-digit INN: an entrepreneur or a person
     if not data["name"]:
         # A contact without a company (a vCard of a person): an individual client named after them.
         full = " ".join(p for p in (person["last_name"], person["first_name"], person["middle_name"]) if p)

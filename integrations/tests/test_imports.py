@@ -350,3 +350,10 @@ def test_the_sample_file_of_the_docs(manager):
     job.refresh_from_db()
     assert job.summary == {"create": 3, "update": 1, "skip": 0, "errors": 1, "flagged": 1}
     assert [(e["row"], e["column"]) for e in job.errors] == [(6, "ИНН")]
+
+
+def test_a_twelve_digit_inn_makes_an_individual(manager):
+    job = services.create_job(manager, csv_file(["ИП Кузнецов А. А.;771234567859;Москва;;;;"]))
+    job = run(job, manager)
+    assert job.state == State.DONE, job.error
+    assert Counterparty.objects.get(tax_id="771234567859").kind == "individual"
