@@ -11,6 +11,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self):
         from . import models  # noqa: F401  (each area registers its trash, UI and tasks below)
         from .exchange import ui as exchange_ui  # bank statements, exchange with 1C
+        from .imports import register as register_imports  # menu entry, bench case, worker task
         from .mail import demo as mail_demo
         from .mail import tasks as mail_tasks
         from .mail import ui as mail_ui
@@ -19,3 +20,4 @@ class IntegrationsConfig(AppConfig):
 
         for part in (mail_ui, mail_tasks, mail_demo, webhooks_setup, telephony_ui, exchange_ui):
             part.register()
+        register_imports()

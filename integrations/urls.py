@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("integrations.webhooks.urls")),
     path("telephony/", include("integrations.telephony.urls")),
     path("exchange/", include("integrations.exchange.urls")),
+    path("imports/", include("integrations.imports.urls")),
 ]

@@ -34,7 +34,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
                                             "marketing_sms", "marketing_calls", "complaints", "service_equipment",
                                             "knowledge", "service_surveys", "webhooks"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints",
-                                           "knowledge"]
+                                           "knowledge", "imports"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
                                                 "complaints", "service_visits", "survey_satisfaction"]
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [

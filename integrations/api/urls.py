@@ -3,6 +3,7 @@
 from core.api.router import router
 
 from ..exchange import api as exchange_api
+from ..imports import api as imports_api  # noqa: F401  registers imports
 from ..mail import api as mail
 from ..telephony import api as telephony_api  # noqa: F401  registers /api/telephony/events/ and /calls/
 from ..webhooks import api as webhooks

@@ -1,0 +1,196 @@
+"""Import pages: the list, the upload, and one page per job that follows its state — mapping,
+preview with the validation report and the decisions, then the progress bar and the outcome."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from core import access
+from core.views.generic import ObjectListView, RestrictedMixin
+
+from ..models import ImportJob, RowAction
+from . import fields, services
+from .filtersets import ImportJobFilterSet
+from .forms import DecisionsForm, MappingForm, UploadForm
+from .tables import ImportJobTable
+
+State = ImportJob.State
+
+
+def validation_messages(exc):
+    if hasattr(exc, "message_dict"):
+        return [m for messages_ in exc.message_dict.values() for m in messages_]
+    return exc.messages
+
+
+class ImportListView(ObjectListView):
+    model = ImportJob
+    filterset_class = ImportJobFilterSet
+    table_class = ImportJobTable
+    export_name = "imports"
+    add_url_name = "integrations:import_add"
+
+    def get_base_queryset(self):
+        return self.get_queryset().select_related("created_by")
+
+    def extra_context(self):
+        return {"can_add": services.may_import(self.request.user)}
+
+
+class ImportUploadView(RestrictedMixin, View):
+    model = ImportJob
+    template_name = "integrations/imports/upload.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not services.may_import(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": UploadForm()})
+
+    def post(self, request):
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = services.create_job(request.user, form.cleaned_data["file"], form.cleaned_data["kind"])
+            except ValidationError as exc:
+                for message in validation_messages(exc):
+                    form.add_error("file", message)
+            else:
+                return HttpResponseRedirect(job.get_absolute_url())
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class JobMixin(RestrictedMixin):
+    model = ImportJob
+
+    def get_job(self, pk, action=access.VIEW):
+        return get_object_or_404(self.get_queryset(action).select_related("created_by", "started_by"), pk=pk)
+
+
+def page_context(request, job, mapping_form=None, decisions_form=None):
+    user = request.user
+    can_change = ImportJob.objects.restrict(user, access.CHANGE).filter(pk=job.pk).exists()
+    progress, step = services.live_progress(job)
+    context = {"job": job, "can_change": can_change, "progress": progress, "step": step,
+               "labels": fields.labels(job.kind), "actions": RowAction.choices}
+    if job.state in (State.UPLOADED, State.MAPPED, State.VALIDATED):
+        context["mapping_form"] = mapping_form or MappingForm(job=job, can_share=access.can_assign(user))
+    if job.state == State.VALIDATED:
+        context["decisions_form"] = decisions_form or DecisionsForm(
+            initial={"policy": job.policy, "skip_errors": job.skip_errors})
+    return context
+
+
+class ImportDetailView(JobMixin, View):
+    def get(self, request, pk):
+        job = self.get_job(pk)
+        return render(request, "integrations/imports/job.html", page_context(request, job))
+
+
+class ImportStatusView(JobMixin, View):
+    """The progress block alone, polled by htmx every second while the import runs."""
+
+    def get(self, request, pk):
+        job = self.get_job(pk)
+        return render(request, "integrations/imports/job.html#status", page_context(request, job))
+
+
+class ImportMappingView(JobMixin, View):
+    """Save the mapping (and remember it), then validate every row: the preview."""
+
+    def post(self, request, pk):
+        job = self.get_job(pk, access.CHANGE)
+        form = MappingForm(request.POST, job=job, can_share=access.can_assign(request.user))
+        if not form.is_valid():
+            return render(request, "integrations/imports/job.html", page_context(request, job, mapping_form=form),
+                          status=400)
+        try:
+            services.set_mapping(job, form.mapping(), remember=form.cleaned_data.get("remember"),
+                                 shared=form.cleaned_data.get("shared"), user=request.user)
+            services.validate(job)
+        except ValidationError as exc:
+            for message in validation_messages(exc):
+                form.add_error(None, message)
+            return render(request, "integrations/imports/job.html", page_context(request, job, mapping_form=form),
+                          status=400)
+        return HttpResponseRedirect(job.get_absolute_url() + "#preview")
+
+
+def posted_overrides(request, job):
+    """{row: action} of the per-row choices posted with the preview (``row_<n>``)."""
+    overrides = dict(job.overrides or {})
+    for key, value in request.POST.items():
+        if key.startswith("row_") and key[4:].isdigit():
+            if value in RowAction.values:
+                overrides[key[4:]] = value
+            elif value == "":
+                overrides.pop(key[4:], None)
+    return overrides
+
+
+class ImportDecisionsView(JobMixin, View):
+    """Apply the default policy and the per-row decisions: the preview is computed again."""
+
+    def post(self, request, pk):
+        job = self.get_job(pk, access.CHANGE)
+        form = DecisionsForm(request.POST)
+        if job.state != State.VALIDATED or not form.is_valid():
+            return render(request, "integrations/imports/job.html",
+                          page_context(request, job, decisions_form=form), status=400)
+        services.set_decisions(job, form.cleaned_data["policy"], posted_overrides(request, job),
+                               form.cleaned_data["skip_errors"])
+        services.validate(job)
+        if "run" in request.POST:
+            return ImportRunView.start(request, job)
+        return HttpResponseRedirect(job.get_absolute_url() + "#preview")
+
+
+class ImportRunView(JobMixin, View):
+    def post(self, request, pk):
+        job = self.get_job(pk, access.CHANGE)
+        return self.start(request, job)
+
+    @staticmethod
+    def start(request, job):
+        try:
+            with transaction.atomic():
+                services.start(job, request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(validation_messages(exc)))
+        return HttpResponseRedirect(job.get_absolute_url())
+
+
+class ImportCancelView(JobMixin, View):
+    def post(self, request, pk):
+        job = self.get_job(pk, access.CHANGE)
+        try:
+            services.cancel(job)
+        except ValidationError as exc:
+            messages.error(request, " ".join(validation_messages(exc)))
+        else:
+            messages.info(request, _("The import is being cancelled: nothing of it is kept.")
+                          if job.state == State.RUNNING else _("The import was cancelled."))
+        return HttpResponseRedirect(job.get_absolute_url())
+
+
+class ImportErrorsView(JobMixin, View):
+    """The rows with errors as an XLSX, with a last column of the messages."""
+
+    def get(self, request, pk):
+        job = self.get_job(pk)
+        try:
+            content = services.errors_xlsx(job)
+        except ValidationError as exc:
+            return HttpResponse(" ".join(validation_messages(exc)), status=400,
+                                content_type="text/plain; charset=utf-8")
+        response = HttpResponse(content,
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.xlsx"'
+        return response
+
