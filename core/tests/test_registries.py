@@ -32,7 +32,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
                                                  "service_visit"]
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
                                             "marketing_sms", "marketing_calls", "complaints", "service_equipment",
-                                            "knowledge", "service_surveys", "webhooks"]
+                                            "knowledge", "mail", "service_surveys", "telephony", "webhooks"]
     assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints",
                                            "knowledge", "imports"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
@@ -40,13 +40,14 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "groups", "sms",
         "supplier", "complaints", "equipment", "attachments", "history"]
-    assert registry.attachments.keys() == ["clients.counterparty", "sales.deal", "sales.order", "service.complaint"]
+    assert registry.attachments.keys() == ["clients.counterparty", "sales.deal", "sales.order", "service.complaint",
+                                           "integrations.incomingletter"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
     assert registry.navbar_widgets.keys() == ["activities:bell", "integrations:call_popup"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
-    assert len(registry.reports) == 25 and len(registry.periodic_tasks) == 12
+    assert len(registry.reports) == 25 and len(registry.periodic_tasks) == 14
     assert registry.periodic_tasks.keys()[3:5] == ["email_queue", "sms_queue"]
 
 
@@ -124,7 +125,7 @@ def test_load_demo_runs_the_loaders_in_order_and_shares_their_results(monkeypatc
     assert "  u / u  — Role" in out.getvalue()
     assert set(saved) == {"clients", "activities", "sales", "analytics", "marketing", "marketing_sms",
                           "marketing_calls", "complaints", "service_equipment", "service_surveys",
-                          "knowledge", "webhooks"}
+                          "knowledge", "mail", "telephony", "webhooks"}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

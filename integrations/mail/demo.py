@@ -77,5 +77,5 @@ def register():
     from core import registry
     from core.management.commands.load_demo import DemoLoader
 
-    registry.demo_loaders.register("integrations.mail", DemoLoader(lambda context: load(stdout=context.stdout),
-                                                                   label="mail"), order=85)
+    registry.demo_loaders.register("mail", DemoLoader(lambda context: load(stdout=context.stdout),
+                                                     label="mail"), order=85)
