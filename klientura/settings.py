@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
         "SurveyChannelEnum": "service.models.surveys.Channel",
         "SurveyInvitationStateEnum": "service.models.SurveyInvitation.State",
         "ServiceVisitStateEnum": "service.models.ServiceVisit.State",
+        # Interactions and calls share these choices (in / out).
+        "DirectionEnum": "activities.models.Interaction.Direction",
+        "ImportKindEnum": "integrations.models.imports.ImportKind",
     },
 }
 

@@ -91,7 +91,7 @@ class AttachmentFilterSet(BaseFilterSet):
         model = Attachment
         fields = []
 
-    def filter_model(self, queryset, name, value):
+    def filter_model(self, queryset, name, value: str):
         app_label, _dot, model = value.partition(".")
         return queryset.filter(content_type__app_label=app_label, content_type__model=model)
 

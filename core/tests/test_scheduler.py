@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 3, 11, 7, 0, tzinfo=datetime.UTC)  # 10:00 in Moscow
 # 10:00 in Moscow: the night's client analysis is due too (none has run today).
 PERIODIC = {"deliver_reminders", "check_overdue", "birthdays", "send_emails", "nightly_analysis",
-            "service_end_reminders"}
+            "service_end_reminders", "scan_duplicates"}
 
 
 def queued_names():
@@ -59,7 +59,8 @@ def test_scheduler_once_enqueues_and_worker_delivers_everything(manager, sales_h
 def test_apps_register_their_periodic_tasks():
     assert [item.name for item in registry.periodic_tasks] == [
         "deliver_reminders", "check_overdue", "birthdays", "send_emails", "send_sms_queue", "payment_reminders",
-        "nightly_analysis", "resume_mailings", "complaint_overdue_notices", "service_end_reminders", "run_survey_rules"]
+        "nightly_analysis", "resume_mailings", "poll_mailboxes", "complaint_overdue_notices", "service_end_reminders",
+        "run_survey_rules", "send_webhooks", "scan_duplicates"]
     assert registry.periodic_tasks[scheduling.EMAIL_QUEUE].task is tasks.send_emails
     assert registry.periodic_tasks["sales.tasks.payment_reminders"].due is not None
 
@@ -108,8 +109,8 @@ def test_scheduler_prunes_old_results(manager):
     DBTaskResult.objects.update(finished_at=timezone.now() - datetime.timedelta(days=2))
     call_command("scheduler", "--once")
     assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 0
-    # The night's analysis ran in the first loop (or is not due before 01:00): not queued again.
-    assert queued_names() == sorted(PERIODIC - {"nightly_analysis"})
+    # The night's analysis and the day's duplicate scan ran in the first loop: not queued again.
+    assert queued_names() == sorted(PERIODIC - {"nightly_analysis", "scan_duplicates"})
 
 
 # --- Real processes -----------------------------------------------------------------------
@@ -122,7 +123,7 @@ from activities.models import Reminder
 u = User.objects.create(username="m", email="m@example.com", role="sales_manager")
 Reminder.objects.create(user=u, remind_at=timezone.now() - datetime.timedelta(minutes=1), text="Позвонить")
 from analytics.models import AnalysisSettings
-AnalysisSettings.objects.create(nightly=False)  # the five checks only, whatever the hour
+AnalysisSettings.objects.create(nightly=False)  # the six checks only, whatever the hour
 """
 
 
@@ -133,10 +134,10 @@ def test_scheduler_and_db_worker_processes(tmp_path):
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and db.query(
-                "SELECT count(*) FROM django_tasks_database_dbtaskresult")[0][0] < 5:
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult")[0][0] < 6:
             time.sleep(0.1)
         time.sleep(0.5)  # a few more loops: still one of each while no worker runs
-        assert db.query("SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'READY'") == [(5,)]
+        assert db.query("SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'READY'") == [(6,)]
     finally:
         scheduler.send_signal(signal.SIGTERM)
         scheduler.communicate(timeout=30)

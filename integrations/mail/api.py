@@ -55,7 +55,7 @@ class IncomingLetterSerializer(BaseModelSerializer):
         read_only_fields = [f.name for f in IncomingLetter._meta.concrete_fields if f.name != "deleted_at"]
 
 
-class AssignSerializer(serializers.Serializer):
+class LetterAssignSerializer(serializers.Serializer):
     counterparty = serializers.PrimaryKeyRelatedField(queryset=Counterparty.objects.none())
     remember = serializers.BooleanField(default=False, help_text="Add the sender's address to the client.")
 
@@ -79,11 +79,11 @@ class IncomingLetterViewSet(BaseModelViewSet):
     def create(self, request, *args, **kwargs):
         raise PermissionDenied(_("Letters come from the mailboxes only."))
 
-    @extend_schema(request=AssignSerializer, responses=IncomingLetterSerializer, summary="Attach to a client")
+    @extend_schema(request=LetterAssignSerializer, responses=IncomingLetterSerializer, summary="Attach to a client")
     @action(detail=True, methods=["post"], access_action=access.CHANGE, filter_backends=[])
     def assign(self, request, pk=None):
         letter = self.get_object()
-        data = AssignSerializer(data=request.data, user=request.user)
+        data = LetterAssignSerializer(data=request.data, user=request.user)
         data.is_valid(raise_exception=True)
         try:
             letter = services.assign(letter, data.validated_data["counterparty"], request.user,

@@ -53,6 +53,7 @@ def load(stdout=None):
             state=Interaction.State.DONE, subject="Коммерческое предложение: холодильные витрины",
             content="Направляем предложение на витрины и монтаж.", counterparty=client, responsible=manager,
             start=now - datetime.timedelta(days=2))
+        offer.history.update(history_user=manager)  # the manager wrote the offer
         sent = offer.emails.create(to=address.value, subject=offer.subject, body=offer.content, state="sent",
                                    sent_at=offer.start, created_by=manager, message_id=new_message_id())
         reply = IncomingLetter.objects.create(

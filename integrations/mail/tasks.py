@@ -16,5 +16,12 @@ def poll_mailboxes():
     return services.poll_all()
 
 
+def has_mailboxes():
+    from ..models import Mailbox
+
+    return Mailbox.objects.filter(active=True).exists()
+
+
 def register():
-    scheduling.register(poll_mailboxes, key="integrations.mail", every=EVERY, order=60)
+    # Not enqueued at all while no mailbox is active (most installations at first).
+    scheduling.register(poll_mailboxes, key="integrations.mail", due=has_mailboxes, every=EVERY, order=60)

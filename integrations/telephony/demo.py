@@ -89,9 +89,11 @@ def load(stdout=None, now=None):
             if username in users and not PhoneExtension.objects.filter(extension=extension).exists():
                 PhoneExtension.objects.create(extension=extension, user=users[username])
         calls = events(now, users)
+        by_extension = {extension: users.get(username) for username, extension in EXTENSIONS.items()}
         for call_id, steps in calls:
             for step in steps:
-                record_event({"call_id": call_id, **step}, actor)
+                # The demo's history names the employee on the line (a real PBX posts as its own user).
+                record_event({"call_id": call_id, **step}, by_extension.get(step.get("extension")) or actor)
         # Old calls pop up for nobody.
         CallAlert.objects.filter(call__call_id__startswith=PREFIX).update(shown_at=now)
     if stdout:

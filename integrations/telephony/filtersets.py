@@ -38,7 +38,7 @@ class CallFilterSet(BaseFilterSet):
         missed = Q(state=Call.State.MISSED)
         return queryset.filter(missed) if value == "true" else queryset.exclude(missed)
 
-    def filter_employee(self, queryset, name, value):
+    def filter_employee(self, queryset, name, value: int):
         if not value:
             return queryset
         return queryset.filter(Q(user__in=value) | Q(answered_by__in=value))

@@ -63,7 +63,7 @@ def test_nobody_but_administrators_sees_or_edits_webhooks(persona, request, hook
     assert a.post(f"/api/webhook-deliveries/{delivery.pk}/resend/").status_code == 403
     hook.refresh_from_db()
     assert hook.url.startswith("http://127.0.0.1") and WebhookSubscription.objects.count() == 1
-    assert not any(item.url_name.startswith("integrations:") for menu in navigation.menus_for(user)
+    assert not any(item.url_name.startswith("integrations:webhook") for menu in navigation.menus_for(user)
                    for entry in menu.entries if entry for item in [entry[0]])
 
 
