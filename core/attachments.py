@@ -155,12 +155,10 @@ def attach(obj, file, name=None, user=None, description="", content_type=None):
 
 def attachments_of(obj, user):
     """The live attachments of ``obj`` that ``user`` may see, newest first."""
-    from django.contrib.contenttypes.models import ContentType
+    from .models import Attachment, record_type_q
 
-    from .models import Attachment
-
-    ct = ContentType.objects.get_for_model(obj)
-    return Attachment.objects.restrict(user).filter(content_type=ct, object_id=obj.pk).select_related("uploaded_by")
+    return Attachment.objects.restrict(user).filter(record_type_q(type(obj)), object_id=obj.pk) \
+        .select_related("uploaded_by")
 
 
 def can_attach(user, obj):
@@ -173,12 +171,9 @@ def can_attach(user, obj):
 def _record_purged(sender, instance, **kwargs):
     """A record deleted for good (not to the trash): its attachments go too (their files with
     them, ``_attachment_deleted``)."""
-    from django.contrib.contenttypes.models import ContentType
+    from .models import Attachment, record_type_q
 
-    from .models import Attachment
-
-    ct = ContentType.objects.get_for_model(sender)
-    for attachment in Attachment.all_objects.filter(content_type=ct, object_id=instance.pk):
+    for attachment in Attachment.all_objects.filter(record_type_q(sender), object_id=instance.pk):
         attachment.hard_delete()
 
 

@@ -303,6 +303,12 @@ def attachment_upload_to(instance, filename):
     return f"attachments/{ct.app_label}/{ct.model}/{instance.object_id}/{uuid.uuid4().hex}{safe_extension(filename)}"
 
 
+def record_type_q(model):
+    """Q: attachments of ``model``'s records, by a join on the content type (no look-up query, no
+    cached ids that a test database flush would leave stale)."""
+    return Q(content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name)
+
+
 class AttachmentQuerySet(RestrictedQuerySet):
     def restrict(self, user, action=access.VIEW):
         """Attachments of the records ``user`` may see (``view``), or change (any other action).
@@ -310,15 +316,13 @@ class AttachmentQuerySet(RestrictedQuerySet):
         Decided by the record's own ``restrict``, so a record in the trash (or one whose client is)
         hides its attachments, and they come back with it.
         """
-        from django.contrib.contenttypes.models import ContentType
-
         from . import registry
 
         parent_action = access.VIEW if action == access.VIEW else access.CHANGE
         q = Q(pk__in=[])
         for model in registry.attachments:
             parents = model.objects.restrict(user, parent_action)
-            q |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=parents.values("pk"))
+            q |= record_type_q(model) & Q(object_id__in=parents.values("pk"))
         return self.filter(q)
 
 
