@@ -194,4 +194,16 @@ def read_vcard(data):
 
 def read(data, name=""):
     fmt = detect_format(name, data[:4096])
-    return {"csv": read_csv, "xlsx": read_xlsx, "vcard": read_vcard}[fmt](data)
+    return without_nul({"csv": read_csv, "xlsx": read_xlsx, "vcard": read_vcard}[fmt](data))
+
+
+def without_nul(table):
+    """NUL characters dropped from every header and cell: PostgreSQL stores no NUL in text or JSON
+    (a file with stray NULs would otherwise fail with a server error)."""
+    table.headers = [_clean(h) for h in table.headers]
+    table.rows = [(number, [_clean(c) for c in cells]) for number, cells in table.rows]
+    return table
+
+
+def _clean(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value

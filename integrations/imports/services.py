@@ -70,11 +70,12 @@ def create_job(user, upload, kind=ImportKind.CLIENTS, mapping=None):
         problems = fields.check(kind, mapping[:len(table.headers)])
         if problems:
             raise ValidationError({"mapping": problems})
-    job = ImportJob(kind=kind, created_by=user, file_name=os.path.basename(upload.name)[:255],
+    file_name = os.path.basename(upload.name or "").replace("\x00", "")
+    job = ImportJob(kind=kind, created_by=user, file_name=file_name[:255],
                     file_format=table.format, encoding=table.encoding, delimiter=table.delimiter,
                     headers=table.headers, mapping=(mapping or guessed)[:len(table.headers)],
                     total_rows=len(table.rows), state=State.MAPPED if mapping is not None else State.UPLOADED)
-    job.file.save(os.path.basename(upload.name) or "import", ContentFile(data), save=False)
+    job.file.save(file_name or "import", ContentFile(data), save=False)
     job.save()
     return job
 

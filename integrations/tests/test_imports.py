@@ -357,3 +357,14 @@ def test_a_twelve_digit_inn_makes_an_individual(manager):
     job = run(job, manager)
     assert job.state == State.DONE, job.error
     assert Counterparty.objects.get(tax_id="771234567859").kind == "individual"
+
+
+def test_nul_characters_in_a_file_are_dropped_not_a_server_error(admin_user, api):
+    """PostgreSQL stores no NUL in text or JSON: a file carrying them still uploads."""
+    data = "Наименование;ИН\x00Н\nООО «Ноль\x00»;7707083893\n".encode("cp1251")
+    upload = io.BytesIO(data)
+    upload.name = "nul\x00.csv"
+    response = api(admin_user).post("/api/imports/", {"file": upload, "kind": "clients"}, format="multipart")
+    assert response.status_code in (200, 201), response.content
+    body = response.json()
+    assert "\x00" not in str(body) and "ИНН" in str(body)
