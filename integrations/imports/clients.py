@@ -27,7 +27,6 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
-from simple_history.utils import bulk_update_with_history
 
 from clients import validators
 from clients.models import (
@@ -554,17 +553,21 @@ class Writer:
             if cp.pk in touched:
                 continue  # two rows of the file update one client: the first one wins
             touched.add(cp.pk)
+            dirty = False
             for key, value in row.data.items():
                 if key == "main_manager_id":
                     if not self.can_assign or not value:
                         continue
                 if value not in ("", None) and getattr(cp, key) != value:
                     setattr(cp, key, value)
+                    dirty = True
             have = {(i.contact_person_id, i.kind, i.value) for i in infos.get(cp.pk, [])}
             added = [ContactInfo(counterparty_id=cp.pk, kind=k, value=v) for k, v in row.infos
                      if (None, k, v) not in have]
             new_infos += added
             infos.setdefault(cp.pk, []).extend(added)
+            dirty = dirty or bool(added)
+            more = []
             if row.person:
                 key = (row.person["last_name"].lower(), row.person["first_name"].lower(),
                        row.person["middle_name"].lower())
@@ -579,6 +582,9 @@ class Writer:
                             for k, v in row.person_infos if (person.pk, k, v) not in have]
                     new_infos += more
                     infos.setdefault(cp.pk, []).extend(more)
+                dirty = dirty or person.pk is None or bool(more)
+            if not dirty:
+                continue  # the row says nothing new: no version, no history entry
             text = build_search_text(cp, [p for p in persons.get(cp.pk, []) if p.deleted_at is None],
                                      infos.get(cp.pk, []))
             cp.search_text = text
@@ -591,8 +597,6 @@ class Writer:
         self._insert_infos(new_infos)
         fields_ = [f for f in COUNTERPARTY_FIELDS if f != "main_manager" or self.can_assign]
         fields_ = [Counterparty._meta.get_field(f).attname for f in fields_]
-        bulk_update_with_history(changed, Counterparty, [*fields_, "search_text", "version", "updated_at"],
-                                 batch_size=BATCH, default_user=self.user, default_change_reason=self.reason,
-                                 default_date=self.now)
+        self.inserters[Counterparty].update(changed, [*fields_, "search_text", "version", "updated_at"])
         self.updated += len(changed)
 

@@ -206,6 +206,37 @@ def test_update_by_tax_id_create_the_rest_and_skip(manager):
     assert existing.city == "Москва"
 
 
+def test_a_row_that_says_nothing_new_changes_nothing(manager):
+    """Importing the same file twice (a sync with accounting): no new version, no history entry."""
+    rows = ["ООО Новое имя;7707083893;Москва;+7 916 123-45-67;;Петров Пётр;Директор"]
+    run(services.create_job(manager, csv_file(rows)), manager)
+    client = Counterparty.objects.get(tax_id="7707083893")
+    before = snapshot(), ContactInfo.history.count(), ContactPerson.history.count()
+    again = run(services.create_job(manager, csv_file(rows)), manager)
+    assert (again.state, again.created_count, again.updated_count, again.skipped_count) == (State.DONE, 0, 0, 1)
+    assert (snapshot(), ContactInfo.history.count(), ContactPerson.history.count()) == before
+    client.refresh_from_db()
+    assert client.version == 1
+
+
+def test_a_client_changed_by_someone_else_during_the_import_fails_it(manager, monkeypatch):
+    """No lost update: the import read version 1, someone saved version 2 meanwhile."""
+    existing = CounterpartyFactory(name="ООО Старое", tax_id="7707083893", main_manager=manager, city="Тверь")
+    real = importer.FastInserter.update
+
+    def concurrent(self, objects, attnames):
+        Counterparty.all_objects.filter(pk=existing.pk).update(version=existing.version + 1, city="Самара")
+        return real(self, objects, attnames)
+
+    monkeypatch.setattr(importer.FastInserter, "update", concurrent)
+    job = run(services.create_job(manager, csv_file(["ООО Старое;7707083893;Москва;;;;",
+                                                     "ООО Другое;7736050003;Казань;;;;"])), manager)
+    assert job.state == State.FAILED and "changed by someone else" in job.error
+    existing.refresh_from_db()
+    assert (existing.city, existing.version) == ("Тверь", 1)
+    assert not Counterparty.all_objects.filter(tax_id="7736050003").exists()
+
+
 def test_similar_rows_are_flagged_and_decided_per_row(manager):
     CounterpartyFactory(name="ООО «Северный ветер»", main_manager=manager)
     phone_owner = CounterpartyFactory(name="АО Звезда", main_manager=manager)
