@@ -23,12 +23,13 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from clients import validators
+from clients import fts, validators
 from clients.models import (
     ContactInfo,
     ContactKind,
@@ -531,7 +532,9 @@ class Writer:
             counterparties.append({"id": pk, **values})
             row.target_id = pk
             infos += [{"counterparty_id": pk, "kind": k, "value": v} for k, v in row.infos]
-        self.inserters[Counterparty].insert(counterparties)
+        with fts.bulk_insert(connection) as index:
+            self.inserters[Counterparty].insert(counterparties)
+            index(ids)
         infos += self._insert_persons([(row, row.target_id) for row in batch if row.person])
         self._insert_infos(infos)
         self.created += len(batch)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from clients.models import ContactInfo, ContactPerson, Counterparty
+from clients.services import search_q
 from clients.tests.factories import CounterpartyFactory
 from integrations.imports import clients as importer
 from integrations.imports import fields, live, readers, samplefile, services
@@ -196,6 +197,7 @@ def test_update_by_tax_id_create_the_rest_and_skip(manager):
     assert record.history_type == "~" and record.history_user == manager
     assert record.history_change_reason == f"import #{job.pk} (clients.csv)"
     new = Counterparty.objects.get(tax_id="7736050003")
+    assert list(Counterparty.objects.filter(search_q("новый клиент"))) == [new]  # in the search index
     assert new.main_manager == manager and new.history.get().history_change_reason == job.history_reason
     assert ContactInfo.history.filter(history_change_reason=job.history_reason).count() == 2
     # The same file again with "skip matching rows": nothing changes.
