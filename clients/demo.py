@@ -22,6 +22,7 @@ from stdnum.ru import inn, ogrn
 from core.access import Role
 from core.models import CustomProperty, PropertyKind, PropertyTarget
 
+from . import fts
 from .models import (
     ContactInfo,
     ContactKind,
@@ -486,7 +487,9 @@ def save_bundles(bundles, *, history_user=None, validate=False, fast=False, batc
 
     for b in bundles:
         fill_search_text(b)
-    insert([b.counterparty for b in bundles], Counterparty)
+    with transaction.atomic(), fts.bulk_insert(connections[DEFAULT_DB_ALIAS]) as index:
+        insert([b.counterparty for b in bundles], Counterparty)
+        index([b.counterparty.pk for b in bundles])
     for b in bundles:  # children were built before their parent had an id
         for obj in b.persons + [i for i, _p in b.infos] + b.items:
             obj.counterparty = b.counterparty
