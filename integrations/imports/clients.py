@@ -425,13 +425,13 @@ def apply_override(row, choice, scope):
     row.action = choice
 
 
-def describe_matches(row, scope, limit=3):
+def describe_matches(row, scope, limit=3, names=None):
     """What the preview may say about a row's matches: names of clients the user sees, no more
     than "exists, owned by another manager" about the others."""
-    out, names = [], {}
+    out = []
     visible = [pk for pk, _r in row.matches[:limit] if scope.sees(pk)]
-    if visible:
-        names = dict(Counterparty.objects.filter(pk__in=visible).values_list("pk", "name"))
+    if names is None:
+        names = kinds.names_of(Counterparty, visible)
     for pk, reasons in row.matches[:limit]:
         if scope.sees(pk):
             out.append({"id": pk, "name": names.get(pk, ""), "reasons": reasons})
@@ -609,8 +609,11 @@ class ClientImporter(kinds.Importer):
     def decide(self, rows, policy, overrides, scope):
         decide(rows, policy, overrides, scope)
 
-    def describe_matches(self, row, scope):
-        return describe_matches(row, scope)
+    def match_names(self, rows, scope):
+        return kinds.names_of(Counterparty, [pk for row in rows for pk, _r in row.matches[:3] if scope.sees(pk)])
+
+    def describe_matches(self, row, scope, names):
+        return describe_matches(row, scope, names=names)
 
     def preview_values(self, row):
         values = dict(row.data)

@@ -467,10 +467,8 @@ class InteractionImporter(kinds.Importer):
             return _("An import does not change existing interactions: choose create or skip.")
         return None
 
-    def describe_matches(self, row, scope):
-        ids = [pk for pk, _r in row.matches]
-        subjects = dict(Interaction.objects.filter(pk__in=ids).values_list("pk", "subject")) if ids else {}
-        return [{"id": pk, "name": subjects.get(pk, ""), "reasons": reasons} for pk, reasons in row.matches]
+    def match_names(self, rows, scope):
+        return kinds.names_of(Interaction, [pk for row in rows for pk, _r in row.matches], field="subject")
 
     def preview_values(self, row):
         data = row.data

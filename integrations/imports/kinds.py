@@ -78,8 +78,13 @@ class Importer:
     def decide(self, rows, policy, overrides, scope):
         raise NotImplementedError
 
-    def describe_matches(self, row, scope):
-        return []
+    def match_names(self, rows, scope):
+        """{record id: name} of the matches the preview of ``rows`` may name (a query per 900)."""
+        return {}
+
+    def describe_matches(self, row, scope, names):
+        """[{"id", "name", "reasons"}] of a row's matches for the preview (``names``: match_names)."""
+        return [{"id": pk, "name": names.get(pk, ""), "reasons": reasons} for pk, reasons in row.matches[:3]]
 
     def preview_values(self, row):
         return dict(row.data)
@@ -148,6 +153,14 @@ def choice_lookup(choices):
 def norm(text):
     """Lower case, ё → е, whitespace collapsed: how names are compared."""
     return " ".join(str(text or "").replace("ё", "е").replace("Ё", "Е").lower().split())
+
+
+def names_of(model, ids, field="name"):
+    """{id: field} of the rows of ``model`` with these ids, 900 ids a query."""
+    names = {}
+    for chunk in chunks(set(ids)):
+        names.update(model.objects.filter(pk__in=chunk).values_list("pk", field))
+    return names
 
 
 def chunks(values, size=CHUNK):

@@ -406,10 +406,8 @@ class ProductImporter(kinds.Importer):
     def decide(self, rows, policy, overrides, scope):
         decide(self, rows, policy, overrides)
 
-    def describe_matches(self, row, scope, limit=3):
-        ids = [pk for pk, _r in row.matches[:limit]]
-        names = {pk: str(p) for pk, p in Product.objects.in_bulk(ids).items()} if ids else {}
-        return [{"id": pk, "name": names.get(pk, ""), "reasons": reasons} for pk, reasons in row.matches[:limit]]
+    def match_names(self, rows, scope):
+        return kinds.names_of(Product, [pk for row in rows for pk, _r in row.matches[:3]])
 
     def preview_values(self, row):
         data = row.data

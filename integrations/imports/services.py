@@ -149,11 +149,11 @@ def summary_of(rows):
     return counts
 
 
-def row_preview(importer, row, scope):
+def row_preview(importer, row, scope, names):
     return {"row": row.number, "action": row.action, "flag": row.flag, "duplicate_of": row.duplicate_of,
             "values": importer.preview_values(row),
             "errors": [{"column": c, "message": m} for c, m in row.errors],
-            "matches": importer.describe_matches(row, scope)}
+            "matches": importer.describe_matches(row, scope, names)}
 
 
 def validate(job):
@@ -166,8 +166,10 @@ def validate(job):
     job.error_rows = job.summary["errors"]
     job.errors = errors[:KEPT_ERRORS]
     importer = kinds.get(job.kind)
-    job.preview = [row_preview(importer, r, scope) for r in rows[:PREVIEW_ROWS]]
-    job.flagged = [row_preview(importer, r, scope) for r in flagged[:KEPT_FLAGGED]]
+    shown = rows[:PREVIEW_ROWS] + flagged[:KEPT_FLAGGED]
+    names = importer.match_names(shown, scope)  # the matched records' names: a query per 900, not per row
+    job.preview = [row_preview(importer, r, scope, names) for r in rows[:PREVIEW_ROWS]]
+    job.flagged = [row_preview(importer, r, scope, names) for r in flagged[:KEPT_FLAGGED]]
     job.state = State.VALIDATED
     job.save(update_fields=["summary", "total_rows", "error_rows", "errors", "preview", "flagged", "state"])
     return job
