@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ..models import ImportPolicy, RowAction
 
@@ -53,9 +52,8 @@ class Importer:
     # The policies this kind offers: {ImportPolicy value: label}, the first one the default.
     policies = {}
     actions = tuple(RowAction.values)  # the per-row choices
-    policy_label = gettext_lazy("When a row matches a record")
-    flagged_title = gettext_lazy("Rows matching a record: decide")
-    flagged_badge = gettext_lazy("matching a record")
+    # The preview's words for this kind: the policy field, the rows to decide and their count.
+    policy_label = flagged_title = flagged_badge = ""
     match_url_name = ""  # the route of a matched record's page (by id)
     preview_columns = ()  # [(key of the preview values, label)]
     reason_labels = {}
@@ -97,13 +95,12 @@ class Importer:
         return next(iter(self.policies))
 
     def duplicate_text(self, row):
-        return _("Same record as row %(row)s of the file") % {"row": row}
+        """"Same … as row N of the file" for a row repeating an earlier one."""
+        raise NotImplementedError
 
     def override_error(self, choice):
         """The message when a per-row choice is not offered by this kind (None: it is)."""
-        if choice in self.actions:
-            return None
-        return _("This action cannot be chosen for this kind of import.")
+        return None
 
 
 def register(importer):
