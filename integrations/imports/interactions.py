@@ -298,8 +298,9 @@ def _person_keys(last, first, middle):
 
 
 def match(rows, ctx):
-    """Clients, contact persons and duplicates of the valid rows, in a few set queries."""
-    valid = [r for r in rows if r.valid]
+    """Clients (of every row: the report names all of a row's errors), contact persons and
+    duplicates (of the valid rows), in a few set queries."""
+    valid = [r for r in rows if r.data.get("client_tax_id") or r.data.get("client_name")]
     if not valid:
         return
     clients = Counterparty.objects.restrict(ctx.user, access.CHANGE).order_by("pk")
@@ -314,7 +315,7 @@ def match(rows, ctx):
             names[pk] = name
     for row in valid:
         _find_client(row, ctx, by_tax, by_name, names)
-    _find_persons([r for r in valid if r.valid and r.data["person_name"]], ctx)
+    _find_persons([r for r in valid if r.data.get("counterparty_id") and r.data["person_name"]], ctx)
     _find_duplicates([r for r in valid if r.valid])
 
 

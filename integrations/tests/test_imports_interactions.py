@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -138,7 +139,7 @@ def test_per_row_errors_name_the_column(manager, gourmet):
     assert "7707083893" in messages[4]
 
 
-def test_duplicates_of_the_base_and_of_the_file_are_skipped_unless_chosen(manager, gourmet):
+def test_duplicates_of_the_base_and_of_the_file_are_skipped_unless_chosen(manager, gourmet, client_for):
     meeting = InteractionType.by_code("meeting")
     existing = InteractionFactory(counterparty=gourmet, responsible=manager, type=meeting, subject="Презентация",
                                   start=local(2026, 11, 18, 14, 0), state="done")
@@ -153,6 +154,10 @@ def test_duplicates_of_the_base_and_of_the_file_are_skipped_unless_chosen(manage
     flagged = {r["row"]: r for r in job.flagged}
     assert flagged[2]["flag"] == "exists" and flagged[2]["matches"][0]["id"] == existing.pk
     assert flagged[4]["duplicate_of"] == 3
+    page = client_for(manager).get(job.get_absolute_url()).content.decode()
+    assert "Rows repeating an interaction: decide" in page and "Same interaction as row 3 of the file" in page
+    assert reverse("activities:interaction_edit", args=[existing.pk]) in page
+    assert 'name="row_2"' in page and 'value="update"' not in page  # interactions are created or skipped
     # "Update" is not offered for interactions: an error on that row, not a change.
     services.set_decisions(job, overrides={"2": "update"})
     services.validate(job)
