@@ -81,7 +81,7 @@ class Row(kinds.Row):
 
 def _excel_serial(text):
     """A datetime from an Excel date serial («45356» or «45356.604»), else None."""
-    if not re.fullmatch(r"\d{4,5}(?:[.,]\d+)?", text):
+    if not re.fullmatch(r"\d{5}(?:[.,]\d+)?", text):  # 10000 = 1927-05-18: a bare year is no serial
         return None
     try:
         days = Decimal(text.replace(",", "."))

@@ -52,7 +52,9 @@ class ImportUploadView(RestrictedMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return render(request, self.template_name, {"form": UploadForm(user=request.user)})
+        kind = request.GET.get("kind")  # ?kind=products preselects the kind
+        initial = {"kind": kind} if kind in ImportKind.values else {}
+        return render(request, self.template_name, {"form": UploadForm(user=request.user, initial=initial)})
 
     def post(self, request):
         kind = request.POST.get("kind")

@@ -90,6 +90,11 @@ def test_dates_in_russian_iso_and_excel_forms(text, expected):
     assert (moment.year, moment.month, moment.day, moment.hour, moment.minute) == expected
 
 
+@pytest.mark.parametrize("text", ["2026", "31.02.2026", "вчера", "12/13/2026", "2026-13-01"])
+def test_what_is_not_a_date(text):
+    assert importer.parse_moment(text) is None
+
+
 # --- Rows ------------------------------------------------------------------------------------------
 
 def test_rows_become_done_interactions_with_type_person_and_history(manager, gourmet):
