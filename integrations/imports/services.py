@@ -223,6 +223,8 @@ def start(job, user, *, policy=None, overrides=None, skip_errors=None):
     """Queue the import for the worker (after the caller's transaction commits)."""
     from .tasks import run_import
 
+    if not may_import(user, job.kind):
+        raise PermissionDenied  # e.g. a marketer may change a head's job, but not import products
     if job.state != State.VALIDATED:
         raise ValidationError(_("Validate the file before running the import."))
     set_decisions(job, policy, overrides, skip_errors)

@@ -233,6 +233,14 @@ def test_only_who_may_add_products_imports_them(api, client_for, manager, market
     assert not Product.objects.exists()
 
 
+def test_a_marketer_may_not_start_a_heads_product_import(api, head, marketer, catalogue):
+    job = services.create_job(head, csv_file(["Ларь;ЛМ-0400;;шт;1;;;"]), kind="products")
+    services.validate(job)
+    assert api(marketer).post(f"/api/imports/{job.pk}/run/", {}, format="json").status_code == 403
+    job.refresh_from_db()
+    assert job.state == State.VALIDATED
+
+
 def test_api_round_trip(api, head, catalogue, django_capture_on_commit_callbacks):
     c = api(head)
     resp = c.post("/api/imports/", {"file": csv_file(["Ларь;ЛМ-0400;;шт;39 900;;;", "Новый;Н-1;;кг;10,5;EUR;;"]),
