@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 
 from clients import fts, validators
@@ -46,10 +46,11 @@ from clients.services import build_search_text, name_key
 from core import access
 
 from ..models import ImportPolicy, RowAction
+from . import kinds
 from .fastsql import FastInserter
 
-CHUNK = 900  # ids / values per IN (…): below SQLite's old 999-variable limit
-BATCH = 2000  # rows per bulk insert
+CHUNK = kinds.CHUNK
+BATCH = kinds.BATCH
 NAME_SCORE = 85  # as clients.services.find_duplicates
 NAME_CANDIDATES = 300
 COUNTERPARTY_FIELDS = ["name", "full_name", "kind", "country", "tax_id", "kpp", "ogrn", "okpo", "city", "region",
@@ -64,42 +65,21 @@ PERSON_CONTACT_KINDS = {"person_phone": ContactKind.PHONE, "person_mobile": Cont
 PHONE_TARGETS = {"phone", "mobile", "person_phone", "person_mobile"}
 EMAIL_TARGETS = {"email", "person_email"}
 SPLIT = re.compile(r"[,;]\s*|\s{2,}")
-YES = {"1", "да", "д", "yes", "y", "true", "+", "da", "x", "✓"}
-NO = {"0", "нет", "н", "no", "n", "false", "-", "nu", ""}
+YES = kinds.YES
+NO = kinds.NO
 MAX_LENGTHS = {"name": 200, "full_name": 500, "city": 100, "person_last_name": 100, "person_first_name": 100,
                "person_middle_name": 100, "person_position": 150, "website": 500, "legal_address": 500,
                "actual_address": 500}
 
 
 @dataclass
-class Row:
-    number: int
-    cells: list
-    data: dict = field(default_factory=dict)
-    errors: list = field(default_factory=list)  # [(column name, message)]
+class Row(kinds.Row):
     infos: list = field(default_factory=list)  # [(kind, value)] of the client
     person: dict | None = None
     person_infos: list = field(default_factory=list)
-    matches: list = field(default_factory=list)  # [(counterparty id, reason)], best first
-    duplicate_of: int | None = None  # an earlier row of the file with the same client
-    action: str = RowAction.CREATE
-    target_id: int | None = None  # the client an update changes
-    flag: str = ""  # why the row needs a decision ("" when the action is sure)
-
-    @property
-    def valid(self):
-        return not self.errors
 
 
-def _choice_lookup(choices):
-    """{lower-cased code or label in any interface language: code}."""
-    table = {}
-    for code, label in choices:
-        table[str(code).lower()] = code
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                table[str(label).lower()] = code
-    return table
+_choice_lookup = kinds.choice_lookup
 
 
 KIND_WORDS = {"юл": "legal", "юр": "legal", "юр. лицо": "legal", "юрлицо": "legal", "организация": "legal",
@@ -124,13 +104,7 @@ class Context:
                     names.setdefault(str(obj.name).strip().lower(), obj.pk)
                     names.setdefault(str(obj).strip().lower(), obj.pk)
                 self.references[key] = names
-        self.users = {}
-        if "main_manager" in columns:
-            for user_row in get_user_model().objects.filter(is_active=True):
-                for key in (user_row.username, user_row.email, user_row.get_full_name(),
-                            f"{user_row.last_name} {user_row.first_name}"):
-                    if key and key.strip():
-                        self.users.setdefault(" ".join(key.lower().split()), user_row.pk)
+        self.users = kinds.user_lookup() if "main_manager" in columns else {}
 
 
 def _split(value):
@@ -451,13 +425,13 @@ def apply_override(row, choice, scope):
     row.action = choice
 
 
-def describe_matches(row, scope, limit=3):
+def describe_matches(row, scope, limit=3, names=None):
     """What the preview may say about a row's matches: names of clients the user sees, no more
     than "exists, owned by another manager" about the others."""
-    out, names = [], {}
+    out = []
     visible = [pk for pk, _r in row.matches[:limit] if scope.sees(pk)]
-    if visible:
-        names = dict(Counterparty.objects.filter(pk__in=visible).values_list("pk", "name"))
+    if names is None:
+        names = kinds.names_of(Counterparty, visible)
     for pk, reasons in row.matches[:limit]:
         if scope.sees(pk):
             out.append({"id": pk, "name": names.get(pk, ""), "reasons": reasons})
@@ -603,3 +577,65 @@ class Writer:
         self.inserters[Counterparty].update(changed, [*fields_, "search_text", "version", "updated_at"])
         self.updated += len(changed)
 
+
+
+# --- The importer of the kind "clients" --------------------------------------------------------------
+
+class ClientImporter(kinds.Importer):
+    kind = "clients"
+    row_class = Row
+    policies = {
+        ImportPolicy.UPDATE_BY_TAX_ID: ImportPolicy.UPDATE_BY_TAX_ID.label,
+        ImportPolicy.UPDATE_MATCHES: ImportPolicy.UPDATE_MATCHES.label,
+        ImportPolicy.SKIP_MATCHES: ImportPolicy.SKIP_MATCHES.label,
+    }
+    policy_label = gettext_lazy("When a row matches a client")
+    flagged_title = gettext_lazy("Rows matching a client: decide")
+    flagged_badge = gettext_lazy("matching a client")
+    match_url_name = "clients:counterparty"
+    preview_columns = (("name", gettext_lazy("Name")), ("tax_id", gettext_lazy("Tax id")),
+                       ("person", gettext_lazy("Contact person")), ("contacts", gettext_lazy("Contacts")))
+    reason_labels = {"tax_id": gettext_lazy("tax id"), "contact": gettext_lazy("phone or email"),
+                     "name": gettext_lazy("similar name")}
+
+    def may_import(self, user):
+        return access.can(user, access.ADD, Counterparty)
+
+    def context(self, user, columns):
+        return Context(user, columns)
+
+    def clean(self, row, mapping, ctx):
+        return clean(row, mapping, ctx)
+
+    def match(self, rows, ctx):
+        match(rows, ctx.user)
+
+    def scope(self, user):
+        return Scope(user)
+
+    def decide(self, rows, policy, overrides, scope):
+        decide(rows, policy, overrides, scope)
+
+    def match_names(self, rows, scope):
+        return kinds.names_of(Counterparty, [pk for row in rows for pk, _r in row.matches[:3] if scope.sees(pk)])
+
+    def describe_matches(self, row, scope, names):
+        return describe_matches(row, scope, names=names)
+
+    def preview_values(self, row):
+        values = dict(row.data)
+        for key in [k for k in values if k.endswith("_id")]:
+            values.pop(key)
+        if row.person:
+            values["person"] = person_full_name(row.person)
+        values["contacts"] = ", ".join(v for _k, v in row.infos + row.person_infos)
+        return values
+
+    def writer(self, user, reason, checkpoint):
+        return Writer(user, reason, checkpoint)
+
+    def duplicate_text(self, row):
+        return _("Same client as row %(row)s of the file") % {"row": row}
+
+
+kinds.register(ClientImporter())

@@ -39,6 +39,7 @@ class FastInserter:
             else:
                 self.template[f.attname] = f.get_db_prep_save(f.get_default(), connection)
         self.dates = {f.attname for f in self.fields if f.get_internal_type() == "DateField"}
+        self.datetimes = {f.attname for f in self.fields if f.get_internal_type() == "DateTimeField"}
         self.history_extra = {"history_date": stamp, "history_change_reason": reason, "history_type": "+",
                               "history_user_id": getattr(user, "pk", None)}
         self.by_attname = {f.attname: f for f in self.fields}
@@ -79,6 +80,8 @@ class FastInserter:
             row = {**self.template, **values}
             for name in self.dates & values.keys():
                 row[name] = ops.adapt_datefield_value(row[name])
+            for name in self.datetimes & values.keys():
+                row[name] = ops.adapt_datetimefield_value(row[name])
             full.append(row)
         qn = ops.quote_name
         table = self.model._meta.db_table

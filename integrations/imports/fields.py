@@ -102,8 +102,86 @@ CLIENT_TARGETS = [
                                                        "email contact", "email persoana de contact"), "person"),
 ]
 
-GROUPS = {"client": CLIENT, "contacts": CONTACTS, "person": PERSON}
-TARGETS = {"clients": CLIENT_TARGETS}
+PRODUCT = _("Product")
+PRODUCT_TARGETS = [
+    Target("name", _("Name"), ("наименование", "название", "наименование товара", "товар", "номенклатура",
+                                "товар / услуга", "продукт", "name", "product", "product name", "item",
+                                "item name", "denumire", "denumirea", "produs", "denumire produs", "articol"),
+           "product"),
+    Target("article", _("Article (code, SKU)"), ("артикул", "код", "код товара", "артикул товара", "sku", "article",
+                                                 "code", "item code", "product code", "part number", "cod",
+                                                 "cod articol", "cod produs"), "product"),
+    Target("kind", _("Kind (product / service)"), ("вид", "тип", "вид номенклатуры", "товар/услуга", "kind", "type",
+                                                  "tip", "tip produs"), "product"),
+    Target("category", _("Category (name or path “Parent / Child”)"),
+           ("категория", "группа", "группа товаров", "раздел", "раздел каталога", "категория товара", "category",
+            "group", "product category", "section", "categorie", "categoria", "grupa"), "product"),
+    Target("unit", _("Unit"), ("единица", "ед.", "ед", "ед. изм", "ед.изм", "ед. измерения", "единица измерения",
+                               "unit", "uom", "unit of measure", "unitate", "unitate de masura",
+                               "unitate de măsură", "u.m", "um"), "product"),
+    Target("price", _("Price"), ("цена", "цена продажи", "розничная цена", "стоимость", "price", "sale price",
+                                 "unit price", "pret", "preț", "pret de vanzare", "preț de vânzare"), "product"),
+    Target("cost", _("Unit cost"), ("себестоимость", "закупочная цена", "цена закупки", "cost", "unit cost",
+                                    "cost price", "purchase price", "cost unitar", "pret de achizitie",
+                                    "preț de achiziție"), "product"),
+    Target("currency", _("Currency"), ("валюта", "currency", "valuta", "valută", "moneda", "monedă"), "product"),
+    Target("vat_rate", _("VAT rate, %"), ("ставка ндс", "ндс", "ндс %", "ндс, %", "vat", "vat rate", "vat %",
+                                         "tax rate", "tva", "cota tva", "cota tva %"), "product"),
+    Target("description", _("Description"), ("описание", "комментарий", "примечание", "description", "notes",
+                                             "comment", "descriere", "nota", "notă"), "product"),
+    Target("is_active", _("Active (yes / no)"), ("активен", "активный", "активность", "в продаже", "действует",
+                                                 "active", "is active", "enabled", "activ", "in vanzare"), "product"),
+]
+
+INTERACTION = _("Interaction")
+INTERACTION_CLIENT = _("Client and contact person")
+INTERACTION_TARGETS = [
+    Target("start", _("Date (and time)"), ("дата", "дата и время", "дата/время", "дата контакта", "дата события",
+                                           "начало", "когда", "date", "date and time", "datetime", "date/time",
+                                           "start", "when", "data", "data si ora", "data și ora", "data și ora",
+                                           "data contactului"), "interaction"),
+    Target("time", _("Time (when apart from the date)"), ("время", "время начала", "time", "start time", "ora",
+                                                         "ora inceput", "ora început"), "interaction"),
+    Target("type", _("Type (call, meeting, letter…)"), ("тип", "вид", "тип взаимодействия", "вид взаимодействия",
+                                                       "канал", "вид контакта", "type", "interaction type",
+                                                       "kind", "channel", "tip", "tipul", "tip interactiune",
+                                                       "tip interacțiune", "canal"), "interaction"),
+    Target("direction", _("Direction (incoming / outgoing)"), ("направление", "входящий/исходящий", "direction",
+                                                              "in/out", "directie", "direcție", "direcția",
+                                                              "sens"), "interaction"),
+    Target("state", _("State (done, planned, cancelled)"), ("состояние", "статус", "state", "status", "stare",
+                                                          "starea"), "interaction"),
+    Target("subject", _("Subject"), ("тема", "предмет", "заголовок", "subject", "topic", "title", "subiect",
+                                     "tema", "titlu"), "interaction"),
+    Target("content", _("Content"), ("содержание", "описание", "текст", "комментарий", "примечание", "content",
+                                     "description", "notes", "comment", "text", "continut", "conținut",
+                                     "descriere", "comentariu"), "interaction"),
+    Target("result", _("Result"), ("результат", "итог", "итоги", "result", "outcome", "rezultat", "rezultatul"),
+           "interaction"),
+    Target("duration", _("Duration, minutes"), ("длительность", "длительность, мин", "длительность мин",
+                                                "продолжительность", "минут", "мин", "duration", "duration, min",
+                                                "duration minutes", "minutes", "durata", "durată", "minute"),
+           "interaction"),
+    Target("responsible", _("Responsible (user name, full name or email)"),
+           ("ответственный", "менеджер", "сотрудник", "пользователь", "автор", "responsible", "manager", "user",
+            "owner", "employee", "responsabil", "utilizator", "angajat"), "interaction"),
+    Target("client_tax_id", _("Client: tax id"), ("инн", "инн клиента", "инн контрагента", "inn", "tax id",
+                                                  "client tax id", "vat number", "cod fiscal", "codul fiscal", "cui",
+                                                  "idno", "cif"), "client"),
+    Target("client_name", _("Client: name"), ("клиент", "контрагент", "организация", "наименование",
+                                              "наименование клиента", "компания", "client", "company",
+                                              "counterparty", "customer", "organization", "client name",
+                                              "denumire", "denumire client", "firma", "compania"), "client"),
+    Target("contact_person", _("Contact person (full name)"), ("контактное лицо", "контакт", "фио",
+                                                               "собеседник", "contact person", "contact",
+                                                               "contact name", "persoana de contact",
+                                                               "persoană de contact"), "client"),
+]
+
+GROUPS = {"clients": {"client": CLIENT, "contacts": CONTACTS, "person": PERSON},
+          "products": {"product": PRODUCT},
+          "interactions": {"interaction": INTERACTION, "client": INTERACTION_CLIENT}}
+TARGETS = {"clients": CLIENT_TARGETS, "products": PRODUCT_TARGETS, "interactions": INTERACTION_TARGETS}
 NOT_IMPORTED = pgettext_lazy("import column", "— not imported —")
 
 # vCard columns (readers.VCARD_COLUMNS) map onto these without guessing.
@@ -116,6 +194,10 @@ VCARD_MAPPING = {"Organization": "name", "Full name": "person_name", "Last name"
 
 def targets(kind):
     return TARGETS[kind]
+
+
+def groups(kind):
+    return GROUPS[kind]
 
 
 def target_keys(kind):
@@ -142,7 +224,7 @@ def _synonyms(kind):
 
 def guess(kind, headers, file_format=""):
     """A target per column from the column names (each target used by the first column only)."""
-    if file_format == "vcard":
+    if file_format == "vcard" and kind == "clients":
         wanted = [VCARD_MAPPING.get(h, "") for h in headers]
         return _unique(wanted)
     synonyms = _synonyms(kind)
@@ -200,4 +282,11 @@ def check(kind, mapping):
         seen.add(key)
     if kind == "clients" and "name" not in seen:
         errors.append(_("Choose the column with the client's name."))
+    if kind == "products" and "name" not in seen:
+        errors.append(_("Choose the column with the product's name."))
+    if kind == "interactions":
+        if "start" not in seen:
+            errors.append(_("Choose the column with the date of the interaction."))
+        if not seen & {"client_tax_id", "client_name"}:
+            errors.append(_("Choose the column with the client's tax id or name."))
     return errors

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapMixin
 
-from ..models import ImportKind, ImportPolicy
-from . import fields
+from ..models import ImportKind
+from . import fields, kinds
 
 
 class UploadForm(BootstrapMixin, forms.Form):
@@ -14,8 +14,12 @@ class UploadForm(BootstrapMixin, forms.Form):
                                                         "(.vcf, versions 3.0 and 4.0)."))
     kind = forms.ChoiceField(label=_("What is imported"), choices=ImportKind.choices, initial=ImportKind.CLIENTS)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None:  # only the kinds the user may import
+            from .services import importable_kinds
+
+            self.fields["kind"].choices = importable_kinds(user)
         self._style()
 
 
@@ -30,7 +34,7 @@ class MappingForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.job = job
         choices = [("", fields.NOT_IMPORTED)]
-        for group, title in fields.GROUPS.items():
+        for group, title in fields.groups(job.kind).items():
             options = [(t.key, t.label) for t in fields.targets(job.kind) if t.group == group]
             choices.append((title, options))
         self.columns = []
@@ -58,9 +62,12 @@ class MappingForm(BootstrapMixin, forms.Form):
 
 
 class DecisionsForm(BootstrapMixin, forms.Form):
-    policy = forms.ChoiceField(label=_("When a row matches a client"), choices=ImportPolicy.choices)
+    policy = forms.ChoiceField(label=_("When a row matches a client"))
     skip_errors = forms.BooleanField(label=_("Skip the rows with errors"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kind=ImportKind.CLIENTS, **kwargs):
         super().__init__(*args, **kwargs)
+        importer = kinds.get(kind)
+        self.fields["policy"].choices = list(importer.policies.items())
+        self.fields["policy"].label = importer.policy_label
         self._style()

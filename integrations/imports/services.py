@@ -20,7 +20,7 @@ from core import access
 from core.export import xlsx_value
 
 from ..models import ImportJob, ImportKind, ImportPolicy, RowAction
-from . import clients, fields, live, readers
+from . import fields, kinds, live, readers
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,20 @@ class Cancelled(Exception):
     pass
 
 
-def may_import(user, kind=ImportKind.CLIENTS):
-    """Who imports: whoever may add the records imported (core.access): heads, administrators,
-    marketers and sales managers (into their own scope); read-only roles do not."""
-    from clients.models import Counterparty
+def may_import(user, kind=None):
+    """Who imports: whoever may add the records imported (core.access) — clients and interactions:
+    heads, administrators, marketers and sales managers (into their own scope); products: whoever
+    may add products (heads and administrators); read-only roles nothing. Without a kind: any."""
+    if not access.can(user, access.ADD, ImportJob):
+        return False
+    if kind is None:
+        return any(importer.may_import(user) for importer in kinds.all_importers())
+    return kind in ImportKind.values and kinds.get(kind).may_import(user)
 
-    return access.can(user, access.ADD, Counterparty) and access.can(user, access.ADD, ImportJob)
+
+def importable_kinds(user):
+    """[(kind, label)] the user may import."""
+    return [(value, label) for value, label in ImportKind.choices if may_import(user, value)]
 
 
 # --- Upload and mapping -------------------------------------------------------------------------------
@@ -49,10 +57,10 @@ def may_import(user, kind=ImportKind.CLIENTS):
 def create_job(user, upload, kind=ImportKind.CLIENTS, mapping=None):
     """A new job from an uploaded file: read, mapping guessed (or the saved one). ValidationError
     names the problem with the file."""
-    if not may_import(user, kind):
-        raise PermissionDenied
     if kind not in ImportKind.values:
         raise ValidationError({"kind": _("Unknown kind of import.")})
+    if not may_import(user, kind):
+        raise PermissionDenied
     if upload.size > MAX_FILE_BYTES:
         raise ValidationError({"file": _("The file is larger than %(size)s MB.") % {"size": MAX_FILE_BYTES >> 20}})
     data = upload.read()
@@ -62,6 +70,8 @@ def create_job(user, upload, kind=ImportKind.CLIENTS, mapping=None):
         raise ValidationError({"file": str(exc)}) from None
     if not table.rows:
         raise ValidationError({"file": _("The file has column names but no rows.")})
+    if table.format == "vcard" and kind != ImportKind.CLIENTS:
+        raise ValidationError({"file": _("A vCard file holds contacts: import it as clients.")})
     if len(table.rows) > MAX_ROWS:
         raise ValidationError({"file": _("More than %(max)s rows: split the file.") % {"max": MAX_ROWS}})
     guessed, _source = fields.initial(kind, table.headers, user, table.format)
@@ -74,7 +84,8 @@ def create_job(user, upload, kind=ImportKind.CLIENTS, mapping=None):
     job = ImportJob(kind=kind, created_by=user, file_name=file_name[:255],
                     file_format=table.format, encoding=table.encoding, delimiter=table.delimiter,
                     headers=table.headers, mapping=(mapping or guessed)[:len(table.headers)],
-                    total_rows=len(table.rows), state=State.MAPPED if mapping is not None else State.UPLOADED)
+                    total_rows=len(table.rows), state=State.MAPPED if mapping is not None else State.UPLOADED,
+                    policy=kinds.get(kind).default_policy)
     job.file.save(file_name or "import", ContentFile(data), save=False)
     job.save()
     return job
@@ -115,15 +126,16 @@ def analyse(job, table=None, checkpoint=lambda progress: None):
     if len(table.headers) != len(job.headers):
         raise ValidationError(_("The file's columns changed since it was mapped."))
     user = job.created_by
-    ctx = clients.Context(user, columns_of(job))
+    importer = kinds.get(job.kind)
+    ctx = importer.context(user, columns_of(job))
     rows = []
     for n, (number, cells) in enumerate(table.rows, start=1):
-        rows.append(clients.clean(clients.Row(number, cells), job.mapping, ctx))
+        rows.append(importer.clean(importer.row_class(number, cells), job.mapping, ctx))
         if n % 5000 == 0:
             checkpoint(n / len(table.rows))
-    clients.match(rows, user)
-    scope = clients.Scope(user)
-    clients.decide(rows, job.policy, job.overrides or {}, scope)
+    importer.match(rows, ctx)
+    scope = importer.scope(user)
+    importer.decide(rows, job.policy, job.overrides or {}, scope)
     return rows, scope
 
 
@@ -137,17 +149,11 @@ def summary_of(rows):
     return counts
 
 
-def row_preview(row, scope):
-    values = dict(row.data)
-    for key in [k for k in values if k.endswith("_id")]:
-        values.pop(key)
-    if row.person:
-        values["person"] = " ".join(p for p in (row.person["last_name"], row.person["first_name"],
-                                               row.person["middle_name"]) if p)
-    values["contacts"] = ", ".join(v for _k, v in row.infos + row.person_infos)
+def row_preview(importer, row, scope, names):
     return {"row": row.number, "action": row.action, "flag": row.flag, "duplicate_of": row.duplicate_of,
-            "values": values, "errors": [{"column": c, "message": m} for c, m in row.errors],
-            "matches": clients.describe_matches(row, scope)}
+            "values": importer.preview_values(row),
+            "errors": [{"column": c, "message": m} for c, m in row.errors],
+            "matches": importer.describe_matches(row, scope, names)}
 
 
 def validate(job):
@@ -159,8 +165,11 @@ def validate(job):
     job.total_rows = len(rows)
     job.error_rows = job.summary["errors"]
     job.errors = errors[:KEPT_ERRORS]
-    job.preview = [row_preview(r, scope) for r in rows[:PREVIEW_ROWS]]
-    job.flagged = [row_preview(r, scope) for r in flagged[:KEPT_FLAGGED]]
+    importer = kinds.get(job.kind)
+    shown = rows[:PREVIEW_ROWS] + flagged[:KEPT_FLAGGED]
+    names = importer.match_names(shown, scope)  # the matched records' names: a query per 900, not per row
+    job.preview = [row_preview(importer, r, scope, names) for r in rows[:PREVIEW_ROWS]]
+    job.flagged = [row_preview(importer, r, scope, names) for r in flagged[:KEPT_FLAGGED]]
     job.state = State.VALIDATED
     job.save(update_fields=["summary", "total_rows", "error_rows", "errors", "preview", "flagged", "state"])
     return job
@@ -169,7 +178,7 @@ def validate(job):
 def set_decisions(job, policy=None, overrides=None, skip_errors=None):
     """The preview's choices: the default policy and the actions chosen for flagged rows."""
     if policy is not None:
-        if policy not in ImportPolicy.values:
+        if policy not in ImportPolicy.values or policy not in kinds.get(job.kind).policies:
             raise ValidationError({"policy": _("Unknown policy “%(value)s”.") % {"value": policy}})
         job.policy = policy
     if overrides is not None:
@@ -214,6 +223,8 @@ def start(job, user, *, policy=None, overrides=None, skip_errors=None):
     """Queue the import for the worker (after the caller's transaction commits)."""
     from .tasks import run_import
 
+    if not may_import(user, job.kind):
+        raise PermissionDenied  # e.g. a marketer may change a head's job, but not import products
     if job.state != State.VALIDATED:
         raise ValidationError(_("Validate the file before running the import."))
     set_decisions(job, policy, overrides, skip_errors)
@@ -259,6 +270,7 @@ def run(job_id):
     if job is None or job.state != State.RUNNING:
         return None
     user = job.created_by
+    importer = kinds.get(job.kind)
 
     def report(progress, step):
         live.report(job.pk, progress, step)
@@ -266,6 +278,8 @@ def run(job_id):
             raise Cancelled
 
     try:
+        if not may_import(user, job.kind):
+            raise ValidationError(_("The owner of this import may no longer import this kind of records."))
         report(2, gettext_noop("Reading the file"))
         table = read_table(job)
         validating = gettext_noop("Validating the rows")
@@ -277,8 +291,8 @@ def run(job_id):
                                   % {"count": len(bad), "row": bad[0].number})
         todo = sum(1 for r in rows if r.valid and r.action in (RowAction.CREATE, RowAction.UPDATE)) or 1
         report(30, gettext_noop("Writing"))
-        writer = clients.Writer(user, job.history_reason,
-                                lambda done: report(30 + int(69 * done / todo), gettext_noop("Writing")))
+        writer = importer.writer(user, job.history_reason,
+                                 lambda done: report(30 + int(69 * done / todo), gettext_noop("Writing")))
         with transaction.atomic():
             writer.write(rows)
             report(99, gettext_noop("Writing"))

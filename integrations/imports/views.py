@@ -6,14 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from core import access
 from core.views.generic import ObjectListView, RestrictedMixin
 
-from ..models import ImportJob, RowAction
-from . import fields, services
+from ..models import ImportJob, ImportKind, RowAction
+from . import fields, kinds, services
 from .filtersets import ImportJobFilterSet
 from .forms import DecisionsForm, MappingForm, UploadForm
 from .tables import ImportJobTable
@@ -51,10 +52,15 @@ class ImportUploadView(RestrictedMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return render(request, self.template_name, {"form": UploadForm()})
+        kind = request.GET.get("kind")  # ?kind=products preselects the kind
+        initial = {"kind": kind} if kind in ImportKind.values else {}
+        return render(request, self.template_name, {"form": UploadForm(user=request.user, initial=initial)})
 
     def post(self, request):
-        form = UploadForm(request.POST, request.FILES)
+        kind = request.POST.get("kind")
+        if kind in ImportKind.values and not services.may_import(request.user, kind):
+            raise PermissionDenied  # a kind the role may not import (products: not a sales manager)
+        form = UploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
                 job = services.create_job(request.user, form.cleaned_data["file"], form.cleaned_data["kind"])
@@ -77,14 +83,29 @@ def page_context(request, job, mapping_form=None, decisions_form=None):
     user = request.user
     can_change = ImportJob.objects.restrict(user, access.CHANGE).filter(pk=job.pk).exists()
     progress, step = services.live_progress(job)
+    importer = kinds.get(job.kind)
     context = {"job": job, "can_change": can_change, "progress": progress, "step": step,
-               "labels": fields.labels(job.kind), "actions": RowAction.choices}
+               "labels": fields.labels(job.kind), "importer": importer,
+               "actions": [(value, label) for value, label in RowAction.choices if value in importer.actions]}
     if job.state in (State.UPLOADED, State.MAPPED, State.VALIDATED):
         context["mapping_form"] = mapping_form or MappingForm(job=job, can_share=access.can_assign(user))
     if job.state == State.VALIDATED:
         context["decisions_form"] = decisions_form or DecisionsForm(
-            initial={"policy": job.policy, "skip_errors": job.skip_errors})
+            initial={"policy": job.policy, "skip_errors": job.skip_errors}, kind=job.kind)
+        context["preview_rows"] = [display_row(importer, r) for r in job.preview]
+        context["flagged_rows"] = [display_row(importer, r) for r in job.flagged]
     return context
+
+
+def display_row(importer, row):
+    """A preview row as the table shows it: the kind's columns in order, the reasons in words."""
+    values = row.get("values", {})
+    matches = [{**m, "reasons": [importer.reason_labels.get(r, r) for r in m.get("reasons", [])],
+                "url": reverse(importer.match_url_name, args=[m["id"]]) if m.get("id") and importer.match_url_name
+                else ""} for m in row.get("matches", [])]
+    return {**row, "cells": [values.get(key) or "" for key, _label in importer.preview_columns],
+            "duplicate_text": importer.duplicate_text(row["duplicate_of"]) if row.get("duplicate_of") else "",
+            "matches": matches}
 
 
 class ImportDetailView(JobMixin, View):
@@ -139,7 +160,7 @@ class ImportDecisionsView(JobMixin, View):
 
     def post(self, request, pk):
         job = self.get_job(pk, access.CHANGE)
-        form = DecisionsForm(request.POST)
+        form = DecisionsForm(request.POST, kind=job.kind)
         if job.state != State.VALIDATED or not form.is_valid():
             return render(request, "integrations/imports/job.html",
                           page_context(request, job, decisions_form=form), status=400)

@@ -19,6 +19,8 @@ from core.models import RestrictedQuerySet
 
 class ImportKind(models.TextChoices):
     CLIENTS = "clients", _("Clients with contact persons and contact information")
+    PRODUCTS = "products", _("Products and services of the catalogue")
+    INTERACTIONS = "interactions", _("Interaction history (calls, meetings, letters…)")
 
 
 class ImportPolicy(models.TextChoices):
