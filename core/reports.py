@@ -31,7 +31,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from openpyxl import Workbook
 
-from core import registry
+from core import dbrouter, registry
 from core.export import DATE_FORMAT, DATETIME_FORMAT, xlsx_value
 from core.models import ReportPreference, SavedFilter
 from core.pdf import PdfUnavailable, render_pdf
@@ -399,7 +399,9 @@ class Report:
         """The user's own saved variants of the report and those shared with everyone."""
         from django.db.models import Q
 
-        return SavedFilter.objects.filter(Q(user=user) | Q(shared=True), target=cls.variant_target()) \
+        # From the primary even on a replica: a variant just saved is listed at once.
+        return SavedFilter.objects.using(DEFAULT_DB_ALIAS) \
+            .filter(Q(user=user) | Q(shared=True), target=cls.variant_target()) \
             .select_related("user").order_by("name", "pk")
 
     # The aggregated data many tables and charts read, computed once per request.
@@ -688,10 +690,12 @@ def get_report(slug):
 @contextmanager
 def sort_memory(size):
     """Give PostgreSQL ``size`` of sort memory for this transaction (``SET LOCAL``); else nothing."""
-    if not size or connection.vendor != "postgresql":
+    alias = dbrouter.read_alias()  # the report's reads, maybe on the replica
+    conn = connections[alias]
+    if not size or conn.vendor != "postgresql":
         yield
         return
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=alias), conn.cursor() as cursor:
         cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [size])
         before = cursor.fetchone()[0]
         yield
@@ -714,7 +718,12 @@ class ReportView(LoginRequiredMixin, View):
         if "reset" in request.GET:
             ReportPreference.objects.filter(user=request.user, slug=slug).delete()
             return redirect(request.path)
-        params, remembered = self.filters(report_class)
+        params, remembered = self.filters(report_class)  # from the primary: just saved, maybe
+        with dbrouter.replica_reads():
+            return self.page(request, report_class, params, remembered)
+
+    def page(self, request, report_class, params, remembered):
+        slug = report_class.slug
         form = report_class.form_class(params, user=request.user)
         if remembered and not form.is_valid():  # e.g. a pipeline deleted since: the defaults
             ReportPreference.objects.filter(user=request.user, slug=slug).delete()

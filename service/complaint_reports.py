@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Aggregate,
     Case,
@@ -165,7 +165,7 @@ def grouped_in_python(facts):
     counts = defaultdict(lambda: [0, 0, 0])  # received, decided, on time
     times = defaultdict(list)
     sql, params = facts.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[facts.db].cursor() as cursor:  # the report's database: maybe the replica
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(10000):
             for group, days, in_time in chunk:
