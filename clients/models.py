@@ -323,7 +323,13 @@ class ContactPerson(OwnedByCounterparty):
         verbose_name = _("contact person")
         verbose_name_plural = _("contact persons")
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["counterparty", "last_name"], name="person_cp_name")]
+        indexes = [
+            models.Index(fields=["counterparty", "last_name"], name="person_cp_name"),
+            # The contact-persons list in its order (name, id): its first page (and the next, keyset) reads
+            # 50 entries of this index instead of sorting every person.
+            models.Index(fields=["last_name", "id"], condition=Q(deleted_at__isnull=True),
+                         name="person_name_alive"),
+        ]
 
     def __str__(self):
         return self.full_name
