@@ -123,6 +123,24 @@ def in_use_message(obj, used):
         "name": obj, "uses": ", ".join(f"{plural} ({count})" for plural, count in used)}
 
 
+class History(HistoricalRecords):
+    """simple-history's records, which also keep the many-to-many sets a model lists in
+    ``_history_m2m_fields`` (a snapshot per record, so core.history shows what was added and
+    removed). A change made from the other side of the relation (``person.interactions.add(i)``)
+    is recorded on each changed row, as simple-history itself records only the owning side."""
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, model=None, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if action not in ("post_add", "post_remove") or not pk_set:
+            return None
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return None
+        for obj in getattr(model, "all_objects", model._default_manager).filter(pk__in=pk_set):
+            self.create_historical_record(obj, "~")
+        return None
+
+
 class BaseModel(models.Model):
     """History, soft delete, optimistic locking and access scoping for business data."""
 
@@ -131,7 +149,9 @@ class BaseModel(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(inherit=True)
+    history = History(inherit=True)
+    # Many-to-many fields whose sets the history keeps (names): see History.
+    _history_m2m_fields = ()
 
     objects = AliveManager()
     all_objects = AllManager()
