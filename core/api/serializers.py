@@ -254,10 +254,11 @@ class HistoryChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
     old = serializers.CharField()
     new = serializers.CharField()
-    added = serializers.ListField(child=serializers.CharField(), default=list,
-                                  help_text="Members added to a many-to-many set (e.g. shared with, contact persons).")
-    removed = serializers.ListField(child=serializers.CharField(), default=list,
-                                    help_text="Members removed from a many-to-many set.")
+    # Only on changes of many-to-many sets (shared with, contact persons, …).
+    added = serializers.ListField(child=serializers.CharField(), required=False,
+                                  help_text="Members added to a many-to-many set (only on such changes).")
+    removed = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text="Members removed from a many-to-many set (only on such changes).")
 
 
 class HistoryEntrySerializer(serializers.Serializer):
