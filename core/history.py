@@ -128,6 +128,33 @@ def store_m2m_sets(record, instance, fields):
         snapshot.objects.bulk_create([snapshot(history=record, **dict(zip(names, row, strict=True))) for row in rows])
 
 
+def snapshot_latest(model, ids, fields=None):
+    """Store today's sets of ``ids`` (objects of ``model``) in each one's latest history record.
+
+    For rows written in bulk (imports, demo data): ``bulk_create_with_history`` and direct
+    inserts into a through table keep no sets, and the next change would show every member as
+    just added. Set-based: a few queries per call, whatever the number of objects."""
+    from django.db.models import OuterRef, Subquery
+    from simple_history.models import HistoricalRecords
+
+    ids = list(ids)
+    if not ids:
+        return
+    for field in fields or m2m_fields(model):
+        snapshot = HistoricalRecords.m2m_models[field]
+        through = field.remote_field.through
+        source = through._meta.get_field(field.m2m_field_name()).attname
+        latest = model.history.filter(id=OuterRef(source)).order_by("-history_date", "-history_id") \
+            .values("history_id")[:1]
+        rows = through.objects.filter(**{f"{source}__in": ids}).annotate(record=Subquery(latest)) \
+            .filter(record__isnull=False)
+        names = [f.attname for f in through._meta.fields]
+        values = list(rows.values_list("record", *names))
+        snapshot.objects.filter(history_id__in={v[0] for v in values}).delete()
+        snapshot.objects.bulk_create([snapshot(history_id=record, **dict(zip(names, rest, strict=True)))
+                                      for record, *rest in values], batch_size=1000)
+
+
 class M2MSets:
     """The many-to-many sets stored with each historical record, and their members' names,
     read in one query per field and one per related model."""

@@ -55,9 +55,14 @@ def test_add_outside_forms_is_recorded_too(manager):
     cp = CounterpartyFactory(main_manager=manager)
     person = ContactPersonFactory(counterparty=cp, last_name="Сидоров")
     item = meeting(cp, manager)
-    item.contact_persons.add(person)
+    item.contact_persons.add(person)  # right after creation: part of it, no entry of its own
+    assert Interaction.history.filter(id=item.pk).count() == 1
+    assert list(Interaction.history.get(id=item.pk).contact_persons.values_list("contactperson_id", flat=True)) \
+        == [person.pk]
+    later = ContactPersonFactory(counterparty=cp, last_name="Козлов")
+    Interaction.objects.get(pk=item.pk).contact_persons.add(later)
     changes = m2m_changes(history.entries(list(Interaction.history.filter(id=item.pk))), "contact persons")
-    assert [c["added"] for _who, c in changes] == [[str(person)]]
+    assert [c["added"] for _who, c in changes] == [[str(later)]]
 
 
 def test_change_from_the_other_side_is_recorded_on_the_row(manager):
@@ -112,7 +117,8 @@ def test_other_fields_saved_keep_the_set_without_a_false_change(head, manager, t
 def test_call_list_operators_are_kept(manager, teammate):
     from marketing.models import CallScript
 
-    call_list = CallList.objects.create(name="Обзвон", script=CallScript.objects.create(name="Скрипт"))
+    CallList.objects.create(name="Обзвон", script=CallScript.objects.create(name="Скрипт"))
+    call_list = CallList.objects.get()
     call_list.operators.set([manager])
     call_list.operators.set([teammate])
     changes = m2m_changes(history.entries(list(CallList.history.filter(id=call_list.pk))), "operators")
@@ -136,3 +142,20 @@ def test_migration_backfills_todays_sets_into_the_latest_record(manager, teammat
     cp.save()
     entries = history.entries(list(Counterparty.history.filter(id=cp.pk)))
     assert [c["field"] for c in entries[0]["changes"]] == ["city"]
+
+
+def test_sets_written_in_bulk_are_snapshot_into_the_latest_record(manager, teammate):
+    from clients.models import CounterpartyShare
+
+    cp = CounterpartyFactory(main_manager=manager)
+    CounterpartyShare.objects.bulk_create([CounterpartyShare(counterparty=cp, user=teammate)])
+    history.snapshot_latest(Counterparty, [cp.pk])
+    history.snapshot_latest(Counterparty, [cp.pk])  # again: replaced, not doubled
+    cp.refresh_from_db()
+    cp.city = "Тула"
+    cp.save()
+    entries = history.entries(list(Counterparty.history.filter(id=cp.pk)))
+    assert [c["field"] for c in entries[0]["changes"]] == ["city"]
+    cp.shared_with.remove(teammate)
+    entries = history.entries(list(Counterparty.history.filter(id=cp.pk)))
+    assert [c["removed"] for c in entries[0]["changes"]] == [[str(teammate)]]

@@ -43,7 +43,7 @@ from clients.models import (
     RelationshipType,
 )
 from clients.services import build_search_text, name_key
-from core import access
+from core import access, history
 
 from ..models import ImportPolicy, RowAction
 from .fastsql import FastInserter
@@ -594,5 +594,6 @@ class Writer:
         bulk_update_with_history(changed, Counterparty, [*fields_, "search_text", "version", "updated_at"],
                                  batch_size=BATCH, default_user=self.user, default_change_reason=self.reason,
                                  default_date=self.now)
+        history.snapshot_latest(Counterparty, [cp.pk for cp in changed])  # their shares, kept by bulk saves too
         self.updated += len(changed)
 
