@@ -159,3 +159,21 @@ def test_sets_written_in_bulk_are_snapshot_into_the_latest_record(manager, teamm
     cp.shared_with.remove(teammate)
     entries = history.entries(list(Counterparty.history.filter(id=cp.pk)))
     assert [c["removed"] for c in entries[0]["changes"]] == [[str(teammate)]]
+
+
+def test_conflict_page_shows_the_set_before_theirs_and_mine(head, sales_head, manager, teammate, client_for):
+    from core.tests.factories import UserFactory
+
+    cp = CounterpartyFactory(main_manager=manager)
+    first = UserFactory(username="first")
+    cp.shared_with.add(first)
+    cp.refresh_from_db()
+    stale = form_data(cp, full_name=cp.full_name, main_manager=manager.pk, shared_with=[first.pk, manager.pk])
+    theirs = form_data(cp, full_name=cp.full_name, main_manager=manager.pk, shared_with=[teammate.pk])
+    assert client_for(sales_head).post(reverse("clients:counterparty_edit", args=[cp.pk]), theirs).status_code == 302
+    resp = client_for(head).post(reverse("clients:counterparty_edit", args=[cp.pk]), stale)
+    assert resp.status_code == 409
+    rows = {row["label"]: row for row in resp.context["conflict_changes"]}
+    shared = rows["Shared with"]
+    assert (shared["before"], shared["theirs"]) == (str(first), str(teammate))
+    assert list(cp.shared_with.all()) == [teammate]
