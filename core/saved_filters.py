@@ -35,7 +35,7 @@ def list_views():
 
 def targets(user):
     """{target: what it is} the user may save filters for: every list and the reports they may open."""
-    found = {label: view for label, view in list_views().items()}
+    found = dict(list_views())
     for report in registry.reports:
         if report.has_permission(user):
             found[report.variant_target()] = report
