@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from clients.models import ContactPerson, Counterparty
+from core import history
 
 from .models import Importance, Interaction, InteractionType, Reminder, Task
 
@@ -259,6 +260,8 @@ def load(stdout=None, now=None, *, managers):
             [through(interaction_id=obj.pk, contactperson_id=p.pk)
              for obj, people in zip(saved, builder.persons_of, strict=True) for p in people],
             batch_size=500)
+        history.snapshot_latest(Interaction, [obj.pk for obj, people in zip(saved, builder.persons_of, strict=True)
+                                              if people])
         bulk_create_with_history(builder.tasks, Task, batch_size=500, default_change_reason=REASON)
         bulk_create_with_history(builder.reminders, Reminder, batch_size=500, default_change_reason=REASON)
     counts = {"interactions": len(builder.interactions), "tasks": len(builder.tasks),

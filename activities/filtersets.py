@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from clients.services import search_q
 from core.filtersets import BaseFilterSet, ChosenObjectWidget
 
-from .models import Importance, Interaction, InteractionType, Reminder, Task
+from .models import Importance, Interaction, InteractionType, Notification, Reminder, Task
 
 COUNTERPARTY = "clients.Counterparty"
 
@@ -126,4 +126,15 @@ class ReminderFilterSet(BaseFilterSet):
 
     class Meta:
         model = Reminder
+        fields = []
+
+
+class NotificationFilterSet(BaseFilterSet):
+    """The API's bell: ``?read=false`` for the unread ones (the list page's "Unread only")."""
+
+    read = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", exclude=True,
+                                        help_text="true: only read ones; false: only unread ones.")
+
+    class Meta:
+        model = Notification
         fields = []

@@ -103,6 +103,7 @@ class Interaction(BaseModel):
                                      on_delete=models.CASCADE, related_name="interactions")
     contact_persons = models.ManyToManyField(ContactPerson, verbose_name=_("contact persons"),
                                              blank=True, related_name="interactions")
+    _history_m2m_fields = ("contact_persons",)  # the history shows who was added and removed
     responsible = models.ForeignKey(USER, verbose_name=_("responsible"), on_delete=models.PROTECT,
                                     related_name="interactions")
     start = models.DateTimeField(_("start"), db_index=True)

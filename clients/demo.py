@@ -19,6 +19,7 @@ from faker import Faker
 from simple_history.utils import bulk_create_with_history
 from stdnum.ru import inn, ogrn
 
+from core import history
 from core.access import Role
 from core.models import CustomProperty, PropertyKind, PropertyTarget
 
@@ -506,6 +507,7 @@ def save_bundles(bundles, *, history_user=None, validate=False, fast=False, batc
         fast_insert(shares, CounterpartyShare)
     else:
         CounterpartyShare.objects.bulk_create(shares, ignore_conflicts=True)
+    history.snapshot_latest(Counterparty, [share.counterparty_id for share in shares])
 
 
 # Fields whose Python value is already what the database driver takes.

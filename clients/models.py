@@ -169,6 +169,27 @@ class OwnedByCounterparty(BaseModel):
         return qs
 
 
+class CounterpartyShare(models.Model):
+    """A counterparty opened to a user other than its main manager.
+
+    Declared before Counterparty: its history keeps the shares (``shared_with``), which needs
+    the through model resolved when Counterparty is prepared.
+    """
+
+    counterparty = models.ForeignKey("Counterparty", on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="counterparty_shares")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["counterparty", "user"], name="counterparty_share_unique")
+        ]
+        indexes = [models.Index(fields=["user", "counterparty"], name="share_user_cp")]
+
+    def __str__(self):
+        return f"{self.counterparty} → {self.user}"
+
+
 class Counterparty(OwnedByCounterparty):
     counterparty_path = ""
 
@@ -192,9 +213,10 @@ class Counterparty(OwnedByCounterparty):
         on_delete=models.PROTECT, related_name="managed_counterparties",
     )
     shared_with = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="CounterpartyShare", blank=True,
+        settings.AUTH_USER_MODEL, through=CounterpartyShare, blank=True,
         related_name="shared_counterparties", verbose_name=_("shared with"),
     )
+    _history_m2m_fields = ("shared_with",)  # sharing shows in the card's history
     region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True,
                                on_delete=models.PROTECT)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -273,23 +295,6 @@ class Counterparty(OwnedByCounterparty):
             errors.setdefault("kpp", []).append(_("KPP, OGRN and OKPO are Russian codes."))
         if errors:
             raise ValidationError(errors)
-
-
-class CounterpartyShare(models.Model):
-    """A counterparty opened to a user other than its main manager."""
-
-    counterparty = models.ForeignKey(Counterparty, on_delete=models.CASCADE, related_name="shares")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="counterparty_shares")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["counterparty", "user"], name="counterparty_share_unique")
-        ]
-        indexes = [models.Index(fields=["user", "counterparty"], name="share_user_cp")]
-
-    def __str__(self):
-        return f"{self.counterparty} → {self.user}"
 
 
 class ReachBy(models.TextChoices):

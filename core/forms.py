@@ -9,7 +9,7 @@ from django.forms.models import ModelFormMetaclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core import access
+from core import access, history
 from core.dates import bound_form_field
 from core.filtersets import BoundedChoiceMixin, bounded_field_class
 from core.models import CustomProperty, PropertyKind, RestrictedQuerySet
@@ -111,6 +111,10 @@ class BaseModelForm(BootstrapMixin, forms.ModelForm, metaclass=ScopedFormMetacla
         # System fields (deleted_at) are not on the form, but conditional unique
         # constraints depend on them: keep them in validate_constraints().
         return super()._get_validation_exclusions() - {"deleted_at"}
+
+    def _save_m2m(self):
+        with history.m2m_with_last_record(self.instance):
+            super()._save_m2m()
 
     def clean(self):
         data = super().clean()

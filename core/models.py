@@ -123,6 +123,39 @@ def in_use_message(obj, used):
         "name": obj, "uses": ", ".join(f"{plural} ({count})" for plural, count in used)}
 
 
+class History(HistoricalRecords):
+    """simple-history's records, which also keep the many-to-many sets a model lists in
+    ``_history_m2m_fields`` (a snapshot per record, so core.history shows what was added and
+    removed). A change made from the other side of the relation (``person.interactions.add(i)``)
+    is recorded on each changed row, as simple-history itself records only the owning side; sets
+    written on a just-created object (the same Python object) go into its creation record."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        super().post_save(instance, created, using=using, **kwargs)
+        instance._history_just_created = created
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, model=None, **kwargs):
+        if not reverse:
+            if getattr(instance, "_history_just_created", False) and action.startswith("post_") \
+                    and not hasattr(instance, "skip_history_when_saving"):
+                # Sets written right after the object was created (an email interaction and its
+                # person) belong to its creation: stored with that record, not one more entry.
+                from core.history import store_m2m_sets
+
+                record = instance.history.order_by("-history_date", "-history_id").first()
+                if record is not None:
+                    store_m2m_sets(record, instance, [type(instance)._meta.get_field(attr)])
+                    return None
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if action not in ("post_add", "post_remove") or not pk_set:
+            return None
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return None
+        for obj in getattr(model, "all_objects", model._default_manager).filter(pk__in=pk_set):
+            self.create_historical_record(obj, "~")
+        return None
+
+
 class BaseModel(models.Model):
     """History, soft delete, optimistic locking and access scoping for business data."""
 
@@ -131,7 +164,9 @@ class BaseModel(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(inherit=True)
+    history = History(inherit=True)
+    # Many-to-many fields whose sets the history keeps (names): see History.
+    _history_m2m_fields = ()
 
     objects = AliveManager()
     all_objects = AllManager()

@@ -1,15 +1,17 @@
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from core import access
+from core import access, history
 from core.api.exceptions import drf_validation_error
 from core.api.views import BaseModelViewSet, reference_viewset
 from core.models import CustomProperty
@@ -78,6 +80,39 @@ class CounterpartyViewSet(BaseModelViewSet):
             raise drf_serializers.ValidationError({"main_manager": [
                 _("After this merge the client would no longer be yours: keep your main manager.")]}) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=survivor.pk)).data)
+
+    @extend_schema(request=serializers.ShareSerializer, responses={200: serializers.CounterpartySerializer},
+                   summary="Share the client with a user")
+    @action(detail=True, methods=["post"], access_action=access.CHANGE, filter_backends=[])
+    def share(self, request, pk=None):
+        """The user also sees and edits the client (as "Shared with" on the card's form): heads of
+        sales, company heads and administrators only. Sharing again changes nothing."""
+        return self.change_share(request, add=True)
+
+    @extend_schema(request=serializers.ShareSerializer, responses={200: serializers.CounterpartySerializer},
+                   summary="Stop sharing the client with a user")
+    @action(detail=True, methods=["post"], access_action=access.CHANGE, filter_backends=[])
+    def unshare(self, request, pk=None):
+        """The user no longer sees the client (unless they are its main manager). Repeating it changes nothing."""
+        return self.change_share(request, add=False)
+
+    def change_share(self, request, add):
+        counterparty = self.get_object()  # a client the caller may not change: 404, nothing learnt
+        if not access.can_assign(request.user):
+            raise PermissionDenied(serializers.not_yours_to_share())
+        body = serializers.ShareSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = body.validated_data["user"]
+        with transaction.atomic():
+            # Locked and saved like the form does, so the version moves on: a form opened before
+            # the share cannot silently undo it, and the history has one entry for it.
+            counterparty = Counterparty.objects.select_for_update().get(pk=counterparty.pk)
+            if counterparty.shared_with.filter(pk=user.pk).exists() != add:
+                counterparty._history_user = request.user
+                counterparty.save()
+                with history.m2m_with_last_record(counterparty):
+                    (counterparty.shared_with.add if add else counterparty.shared_with.remove)(user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=counterparty.pk)).data)
 
     def history_records(self, obj):
         # The card's history: the counterparty with its persons and contact information.

@@ -108,6 +108,11 @@ def _register_matrix():
                   kwargs=lambda world: {"pk": pair(world).pk})
     samples.probe("clients:counterparty_merge", action=access.CHANGE, target=Counterparty,
                   kwargs=lambda world: {"pk": world.get(Counterparty).pk, "merged": twin(world).pk})
+    # Sharing: heads and administrators only, as on the card's form (the owner's own client: 403).
+    # With the owner themselves, so the matrix's other personas still see exactly what they saw.
+    for route in ("api:counterparty-share", "api:counterparty-unshare"):
+        samples.probe(route, method="post", action=access.CHANGE, target=Counterparty,
+                      data=lambda world, row: {"user": world.owner.pk}, extra={"assigners_only": True})
     samples.probe("api:counterparty-merge", method="post", action=access.CHANGE, target=Counterparty,
                   data=lambda world, row: {"merged": twin(world).pk, "version": row.version, "merged_version": 1})
 

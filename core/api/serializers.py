@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import model_meta
 
-from core import access
+from core import access, history
 from core.dates import SerializerDateField, SerializerDateTimeField, in_range, out_of_range_message
 from core.forms import property_field, to_json
 from core.models import CustomProperty, PropertyKind
@@ -238,8 +238,9 @@ class BaseModelSerializer(serializers.ModelSerializer):
         instance = self._validated_instance
         instance._history_user = self.user  # history is attributed even without the middleware
         instance.save()
-        for name, value in self._many.items():
-            getattr(instance, name).set(value)
+        with history.m2m_with_last_record(instance):
+            for name, value in self._many.items():
+                getattr(instance, name).set(value)
         return instance
 
     def create(self, validated_data):
@@ -253,6 +254,11 @@ class HistoryChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
     old = serializers.CharField()
     new = serializers.CharField()
+    # Only on changes of many-to-many sets (shared with, contact persons, …).
+    added = serializers.ListField(child=serializers.CharField(), required=False,
+                                  help_text="Members added to a many-to-many set (only on such changes).")
+    removed = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text="Members removed from a many-to-many set (only on such changes).")
 
 
 class HistoryEntrySerializer(serializers.Serializer):

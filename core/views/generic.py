@@ -277,11 +277,10 @@ def conflict_changes(form, current):
             continue
         mine = form.cleaned_data.get(name)
         if model_field.many_to_many:
-            # History keeps no M2M sets: show theirs against the submitted one when they differ.
             theirs = list(getattr(current, name).all())
             if {o.pk for o in theirs} == {o.pk for o in mine or []}:
                 continue
-            rows.append({"label": field.label, "before": _("not recorded"),
+            rows.append({"label": field.label, "before": _set_before(base, model_field),
                          "theirs": _shown(model_field, theirs), "mine": _shown(model_field, mine)})
             continue
         if getattr(base, model_field.attname, None) == getattr(current, model_field.attname):
@@ -290,6 +289,16 @@ def conflict_changes(form, current):
                      "theirs": _shown(model_field, _value(current, model_field)),
                      "mine": _shown(model_field, mine)})
     return rows
+
+
+def _set_before(base, model_field):
+    """A many-to-many set as the version the form was based on kept it (core.models.History)."""
+    if model_field not in history.m2m_fields(model_field.model):
+        return _("not recorded")
+    target = model_field.m2m_reverse_field_name()
+    ids = getattr(base, model_field.name).values_list(f"{target}_id", flat=True)
+    related = model_field.related_model
+    return _shown(model_field, list(getattr(related, "all_objects", related._default_manager).filter(pk__in=ids)))
 
 
 def _value(obj, model_field):

@@ -43,7 +43,7 @@ from clients.models import (
     RelationshipType,
 )
 from clients.services import build_search_text, name_key
-from core import access
+from core import access, history
 
 from ..models import ImportPolicy, RowAction
 from . import kinds
@@ -575,6 +575,7 @@ class Writer:
         fields_ = [f for f in COUNTERPARTY_FIELDS if f != "main_manager" or self.can_assign]
         fields_ = [Counterparty._meta.get_field(f).attname for f in fields_]
         self.inserters[Counterparty].update(changed, [*fields_, "search_text", "version", "updated_at"])
+        history.snapshot_latest(Counterparty, [cp.pk for cp in changed])  # their shares, kept by bulk saves too
         self.updated += len(changed)
 
 

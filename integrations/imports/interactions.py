@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from activities.models import Interaction, InteractionType
 from clients.models import ContactPerson, Counterparty
-from core import access
+from core import access, history
 from core.builtin_names import default_spellings
 
 from ..models import ImportPolicy, RowAction
@@ -430,6 +430,8 @@ class Writer:
         self.inserter.insert(values)
         if links:
             self.through.objects.bulk_create(links, batch_size=kinds.BATCH)
+            # The contact person in the creation record, not "added" at the next change.
+            history.snapshot_latest(Interaction, [link.interaction_id for link in links])
         self.created += len(batch)
 
 

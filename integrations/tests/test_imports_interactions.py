@@ -15,6 +15,7 @@ from activities.models import Interaction, InteractionType
 from activities.tests.factories import InteractionFactory
 from clients.models import ContactPerson
 from clients.tests.factories import CounterpartyFactory
+from core import history
 from core.tests.factories import UserFactory
 from integrations.imports import fields, services
 from integrations.imports import interactions as importer
@@ -119,6 +120,9 @@ def test_rows_become_done_interactions_with_type_person_and_history(manager, gou
     record = call.history.get()
     assert record.history_type == "+" and record.history_user == manager
     assert record.history_change_reason == job.history_reason
+    call.subject = "Потребность уточнена"  # the imported person is in the creation record, not "added" now
+    call.save()
+    assert [c["field"] for c in history.entries(list(call.history.all()))[0]["changes"]] == ["subject"]
 
 
 def test_per_row_errors_name_the_column(manager, gourmet):

@@ -186,6 +186,7 @@ class Article(BaseModel):
     competitors = models.ManyToManyField(Counterparty, verbose_name=_("competitors"), blank=True,
                                          related_name="knowledge_articles",
                                          limit_choices_to={"is_competitor": True})
+    _history_m2m_fields = ("products", "competitors")
     author = models.ForeignKey(USER, verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="knowledge_articles")
     published = models.BooleanField(_("published"), default=False,

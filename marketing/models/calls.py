@@ -108,6 +108,7 @@ class CallList(BaseModel):
     operators = models.ManyToManyField(USER, verbose_name=_("operators"), blank=True,
                                        related_name="operated_call_lists",
                                        help_text=_("Who makes the calls (besides marketers and heads)."))
+    _history_m2m_fields = ("operators",)
     max_attempts = models.PositiveSmallIntegerField(
         _("attempts"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text=_("Calls to a client who does not answer before giving up."))
