@@ -108,6 +108,13 @@ def test_the_page_shows_the_progress_then_the_preview(client_for, manager, djang
     assert status["HX-Refresh"] == "true"  # the poll reloads the page: the preview
     page = c.get(job.get_absolute_url()).content.decode()
     assert 'data-testid="preview"' in page and "import-status" not in page and "Импорт" in page
+    # New decisions (Apply): the preview of a big file is computed again in the worker.
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = c.post(reverse("integrations:import_decisions", args=[job.pk]), {"policy": "skip_matches"})
+    assert resp.status_code == 302 and queued_rounds(job.pk) == [1, 2]
+    assert 'data-state="validating"' in c.get(job.get_absolute_url()).content.decode()
+    job = work_off(job.pk)
+    assert (job.state, job.policy) == (State.VALIDATED, "skip_matches")
 
 
 def test_the_api_answers_202_and_is_polled(api, manager, django_capture_on_commit_callbacks):
