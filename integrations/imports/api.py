@@ -1,5 +1,7 @@
-"""Import API: upload a file (validated at once), adjust the mapping, run with a policy, follow the
-progress, cancel. Jobs are the uploader's (heads and the roles that see every client see all)."""
+"""Import API: upload a file (validated at once, or — more than ``services.INLINE_ROWS`` rows — in
+the worker: 202 and ``validating`` until the report is there), adjust the mapping, run with a
+policy, follow the progress, cancel. Jobs are the uploader's (heads and the roles that see every
+client see all)."""
 
 import json
 
@@ -23,13 +25,15 @@ from . import services
 class ImportJobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField(help_text="Percent done (while running: the worker's report).")
     step = serializers.SerializerMethodField()
+    stalled = serializers.SerializerMethodField(
+        help_text="Validating with no sign of life from the worker for a while: post the mapping again to restart.")
 
     class Meta:
         model = ImportJob
         fields = ("id", "kind", "file_name", "file_format", "encoding", "delimiter", "headers", "mapping", "state",
                   "policy", "overrides", "skip_errors", "progress", "step", "total_rows", "error_rows",
                   "created_count", "updated_count", "skipped_count", "summary", "errors", "preview", "flagged",
-                  "error", "created_by", "created_at", "started_by", "started_at", "finished_at")
+                  "error", "stalled", "created_by", "created_at", "started_by", "started_at", "finished_at")
         read_only_fields = fields
 
     def get_progress(self, job) -> int:
@@ -37,6 +41,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     def get_step(self, job) -> str:
         return services.live_progress(job)[1]
+
+    def get_stalled(self, job) -> bool:
+        return services.validation_stalled(job)
 
 
 def _mapping_field():
@@ -108,10 +115,13 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def _respond(self, job, code=status.HTTP_200_OK):
         job.refresh_from_db()
+        if job.state == ImportJob.State.VALIDATING:
+            code = status.HTTP_202_ACCEPTED  # a big file: poll GET /api/imports/{id}/ for the report
         return Response(ImportJobSerializer(job).data, status=code)
 
-    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer},
-                   summary="Upload a file: the job with its mapping and validation report")
+    @extend_schema(request={"multipart/form-data": ImportUploadSerializer},
+                   responses={201: ImportJobSerializer, 202: ImportJobSerializer},
+                   summary="Upload a file: the job with its mapping and validation report (202: being validated)")
     def create(self, request, *args, **kwargs):
         if not services.may_import(request.user):
             raise PermissionDenied("Your role may not import.")
@@ -122,14 +132,14 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             job = services.create_job(request.user, values["file"], values["kind"], mapping=values.get("mapping"))
         except DjangoValidationError as exc:
             raise _drf_error(exc) from None
-        if job.state == ImportJob.State.MAPPED or not services.fields.check(job.kind, job.mapping):
-            job.state = ImportJob.State.MAPPED
-            job.save(update_fields=["state"])
-            services.validate(job)
+        try:
+            services.validate_when_mapped(job)
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from None
         return self._respond(job, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ImportMappingSerializer, responses=ImportJobSerializer,
-                   summary="Change the mapping; the rows are validated again")
+    @extend_schema(request=ImportMappingSerializer, responses={200: ImportJobSerializer, 202: ImportJobSerializer},
+                   summary="Change the mapping; the rows are validated again (202: in the worker)")
     @action(detail=True, methods=["post"], access_action=access.CHANGE, filter_backends=[])
     def mapping(self, request, pk=None):
         job = self.get_object()
@@ -139,7 +149,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         try:
             services.set_mapping(job, values.get("mapping", job.mapping), remember=values["remember"],
                                  shared=values["shared"], user=request.user)
-            services.validate(job)
+            services.request_validation(job)
         except DjangoValidationError as exc:
             raise _drf_error(exc) from None
         return self._respond(job)
@@ -154,19 +164,23 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         values = data.validated_data
         try:
             with transaction.atomic():
+                if job.state == ImportJob.State.VALIDATING:
+                    raise DjangoValidationError("The rows are still being validated: poll the job until it is "
+                                                "\"validated\".")
                 if job.state != ImportJob.State.VALIDATED:
                     raise DjangoValidationError("Validate the file (a complete mapping) before running the import.")
                 if any(key in values for key in ("policy", "overrides", "skip_errors")):
                     services.set_decisions(job, values.get("policy"), values.get("overrides"),
                                            values.get("skip_errors"))
-                    services.validate(job)
+                    if services.validates_inline(job):  # a big file: the run validates it with them
+                        services.validate(job)
                 services.start(job, request.user)
         except DjangoValidationError as exc:
             raise _drf_error(exc) from None
         return self._respond(job, status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=ImportJobSerializer,
-                   summary="Cancel: before the run at once, during it at the next batch (nothing is kept)")
+                   summary="Cancel: before the run (or while validating) at once, while running at the next batch")
     @action(detail=True, methods=["post"], access_action=access.CHANGE, filter_backends=[])
     def cancel(self, request, pk=None):
         job = self.get_object()

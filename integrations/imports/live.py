@@ -1,4 +1,5 @@
-"""Progress and cancel requests of a running import, outside the database.
+"""Progress and cancel requests of a running import (and the progress of a validation in the
+worker), outside the database.
 
 The import writes everything in one transaction, so nothing it writes to the database is seen
 before it commits — not even its progress — and on SQLite the transaction holds the write lock:
@@ -9,6 +10,7 @@ reports its progress, and the web asks it to stop, through two small files under
 
 import json
 import os
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -21,15 +23,16 @@ def _dir():
 
 
 def report(job_id, progress, step):
-    """Write the progress atomically (a reader never sees half a file)."""
+    """Write the progress atomically (a reader never sees half a file), with the time: the
+    worker's last sign of life."""
     target = _dir() / f"{int(job_id)}.json"
     temp = target.with_suffix(".tmp")
-    temp.write_text(json.dumps({"progress": int(progress), "step": step}), encoding="utf-8")
+    temp.write_text(json.dumps({"progress": int(progress), "step": step, "at": time.time()}), encoding="utf-8")
     os.replace(temp, target)
 
 
 def progress(job_id):
-    """{"progress": …, "step": …} the worker last reported, or None."""
+    """{"progress": …, "step": …, "at": epoch seconds} the worker last reported, or None."""
     try:
         return json.loads((_dir() / f"{int(job_id)}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -1,5 +1,9 @@
 """The life of an import: upload → mapping → validation and preview → run in the worker.
 
+Validation reads, cleans and matches every row: a file of up to ``INLINE_ROWS`` rows is validated
+in the request (the preview at once); a bigger one goes to the worker (state ``validating``, its
+progress through ``live``) so that no request waits for 100 000 rows.
+
 ``run`` writes every row in ONE transaction: an error, a cancel or a killed worker leaves the
 base exactly as it was. The rows are read, validated and matched again when the run starts (the
 base may have changed since the preview), with the policy and per-row decisions of the preview.
@@ -8,6 +12,8 @@ base may have changed since the preview), with the policy and per-row decisions 
 import io
 import logging
 import os
+import time
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -29,7 +35,13 @@ MAX_ROWS = 200_000
 PREVIEW_ROWS = 20
 KEPT_ERRORS = 1000
 KEPT_FLAGGED = 500
+INLINE_ROWS = 2000  # up to this many rows are validated in the request (well under a second)
+CHECKPOINT_ROWS = 2000  # rows cleaned between two progress reports (and cancel checks)
+# A validation with no sign of life for this long may have lost its worker: the page and the
+# API say so, and posting the mapping again queues it anew.
+STALLED_AFTER = timedelta(minutes=10)
 State = ImportJob.State
+WAITING = gettext_noop("Waiting for the worker…")
 
 
 class Cancelled(Exception):
@@ -103,10 +115,10 @@ def set_mapping(job, mapping, *, remember=False, shared=False, user=None):
                         % {"n": len(job.headers)})
     if problems:
         raise ValidationError({"mapping": problems})
-    if job.state not in (State.UPLOADED, State.MAPPED, State.VALIDATED):
+    if job.state not in (State.UPLOADED, State.MAPPED, State.VALIDATING, State.VALIDATED):
         raise ValidationError(_("This import has already run."))
     job.mapping = list(mapping)
-    job.state = State.MAPPED
+    job.state = State.MAPPED  # a validation still going on for the old mapping stops at its next checkpoint
     job.save(update_fields=["mapping", "state"])
     if remember:
         fields.save(job.kind, job.headers, mapping, user or job.created_by,
@@ -120,8 +132,9 @@ def columns_of(job):
     return {key: job.headers[i] for i, key in enumerate(job.mapping) if key}
 
 
-def analyse(job, table=None, checkpoint=lambda progress: None):
-    """(rows, scope): every row cleaned, matched and decided for the job's owner."""
+def analyse(job, table=None, checkpoint=lambda share: None):
+    """(rows, scope): every row cleaned, matched and decided for the job's owner. ``checkpoint``
+    gets the share done (0…1) every ``CHECKPOINT_ROWS`` rows and between the steps."""
     table = table or read_table(job)
     if len(table.headers) != len(job.headers):
         raise ValidationError(_("The file's columns changed since it was mapped."))
@@ -131,9 +144,11 @@ def analyse(job, table=None, checkpoint=lambda progress: None):
     rows = []
     for n, (number, cells) in enumerate(table.rows, start=1):
         rows.append(importer.clean(importer.row_class(number, cells), job.mapping, ctx))
-        if n % 5000 == 0:
-            checkpoint(n / len(table.rows))
+        if n % CHECKPOINT_ROWS == 0:
+            checkpoint(0.8 * n / len(table.rows))
+    checkpoint(0.8)
     importer.match(rows, ctx)
+    checkpoint(0.95)
     scope = importer.scope(user)
     importer.decide(rows, job.policy, job.overrides or {}, scope)
     return rows, scope
@@ -156,23 +171,108 @@ def row_preview(importer, row, scope, names):
             "matches": importer.describe_matches(row, scope, names)}
 
 
-def validate(job):
-    """Validate every row and keep the report, the preview and the rows to decide."""
-    rows, scope = analyse(job)
-    errors = [{"row": r.number, "column": c, "message": m} for r in rows for c, m in r.errors]
-    flagged = [r for r in rows if r.valid and (r.flag or r.matches)]
-    job.summary = summary_of(rows)
-    job.total_rows = len(rows)
-    job.error_rows = job.summary["errors"]
-    job.errors = errors[:KEPT_ERRORS]
+def report_of(job, rows, scope):
+    """The validation report as the job's field values: counts, the first errors, the preview."""
     importer = kinds.get(job.kind)
+    summary = summary_of(rows)
+    flagged = [r for r in rows if r.valid and (r.flag or r.matches)]
     shown = rows[:PREVIEW_ROWS] + flagged[:KEPT_FLAGGED]
     names = importer.match_names(shown, scope)  # the matched records' names: a query per 900, not per row
-    job.preview = [row_preview(importer, r, scope, names) for r in rows[:PREVIEW_ROWS]]
-    job.flagged = [row_preview(importer, r, scope, names) for r in flagged[:KEPT_FLAGGED]]
+    return {"summary": summary, "total_rows": len(rows), "error_rows": summary["errors"],
+            "errors": [{"row": r.number, "column": c, "message": m} for r in rows for c, m in r.errors][:KEPT_ERRORS],
+            "preview": [row_preview(importer, r, scope, names) for r in rows[:PREVIEW_ROWS]],
+            "flagged": [row_preview(importer, r, scope, names) for r in flagged[:KEPT_FLAGGED]]}
+
+
+def validate(job):
+    """Validate every row now (in this process) and keep the report, the preview and the rows to decide."""
+    rows, scope = analyse(job)
+    values = report_of(job, rows, scope)
+    for name, value in values.items():
+        setattr(job, name, value)
     job.state = State.VALIDATED
-    job.save(update_fields=["summary", "total_rows", "error_rows", "errors", "preview", "flagged", "state"])
+    job.save(update_fields=[*values, "state"])
     return job
+
+
+def validates_inline(job):
+    return job.total_rows <= INLINE_ROWS
+
+
+def request_validation(job):
+    """Validate the rows of a mapped job: a small file at once, a big one in the worker (the job
+    is ``validating`` until the worker saves the report). Also after new decisions."""
+    from .tasks import validate_import
+
+    if job.state not in (State.MAPPED, State.VALIDATED):
+        raise ValidationError(_("The rows of this import cannot be validated now."))
+    if validates_inline(job):
+        return validate(job)
+    round_ = job.validation_round + 1
+    claimed = ImportJob.objects.filter(pk=job.pk, state=job.state, validation_round=job.validation_round).update(
+        state=State.VALIDATING, validation_round=round_, progress=0, step=WAITING, error="")
+    if not claimed:
+        raise ValidationError(_("This import was changed meanwhile: reload the page."))
+    live.clear(job.pk)
+    live.report(job.pk, 0, WAITING)  # the first sign of life, for the stalled check
+    transaction.on_commit(lambda: validate_import.enqueue(job.pk, round_))
+    job.refresh_from_db()
+    return job
+
+
+def validate_when_mapped(job):
+    """After an upload: validate when the mapping (given or guessed) has the required columns."""
+    if job.state == State.UPLOADED:
+        if fields.check(job.kind, job.mapping):
+            return job  # the user maps the columns first
+        job.state = State.MAPPED
+        job.save(update_fields=["state"])
+    return request_validation(job)
+
+
+def validation_stalled(job):
+    """Whether a validation has shown no sign of life for ``STALLED_AFTER`` (its worker died, or is
+    stuck behind other work): the user may then validate it again."""
+    if job.state != State.VALIDATING:
+        return False
+    report = live.progress(job.pk) or {}
+    return time.time() - report.get("at", 0) > STALLED_AFTER.total_seconds()
+
+
+def validate_in_worker(job_id, round_):
+    """The worker's validation of a big file: the same analysis as ``validate``, with progress; the
+    report is saved only if the job still waits for this round (a cancel or a new mapping wins)."""
+    current = ImportJob.objects.filter(pk=job_id, state=State.VALIDATING, validation_round=round_)
+    job = current.select_related("created_by").first()
+    if job is None:
+        return None
+    step = gettext_noop("Validating the rows")
+
+    def checkpoint(share):
+        if not current.exists():
+            raise Cancelled
+        live.report(job_id, 5 + int(90 * share), step)
+
+    try:
+        live.report(job_id, 2, gettext_noop("Reading the file"))
+        table = read_table(job)
+        checkpoint(0)
+        rows, scope = analyse(job, table, checkpoint)
+        values = report_of(job, rows, scope)
+    except Cancelled:
+        if not ImportJob.objects.filter(pk=job_id, state=State.VALIDATING).exists():
+            live.clear(job_id)  # cancelled; a newer round keeps its own progress
+        return job_id
+    except Exception as exc:  # noqa: BLE001 - the job says why; the user uploads the file again
+        if not isinstance(exc, ValidationError):
+            log.exception("validation of import %s failed", job_id)
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
+        if current.update(state=State.FAILED, finished_at=timezone.now(), step="", error=message):
+            live.clear(job_id)
+        return job_id
+    if current.update(state=State.VALIDATED, progress=0, step="", **values):
+        live.clear(job_id)
+    return job_id
 
 
 def set_decisions(job, policy=None, overrides=None, skip_errors=None):
@@ -225,6 +325,8 @@ def start(job, user, *, policy=None, overrides=None, skip_errors=None):
 
     if not may_import(user, job.kind):
         raise PermissionDenied  # e.g. a marketer may change a head's job, but not import products
+    if job.state == State.VALIDATING:
+        raise ValidationError(_("The rows are still being checked: wait for the preview."))
     if job.state != State.VALIDATED:
         raise ValidationError(_("Validate the file before running the import."))
     set_decisions(job, policy, overrides, skip_errors)
@@ -232,8 +334,7 @@ def start(job, user, *, policy=None, overrides=None, skip_errors=None):
         raise ValidationError(_("%(count)s rows have errors: correct the file, or choose to skip them.")
                               % {"count": job.error_rows})
     claimed = ImportJob.objects.filter(pk=job.pk, state=State.VALIDATED).update(
-        state=State.RUNNING, started_by=user, started_at=timezone.now(), progress=0,
-        step=gettext_noop("Waiting for the worker…"), error="")
+        state=State.RUNNING, started_by=user, started_at=timezone.now(), progress=0, step=WAITING, error="")
     if not claimed:
         raise ValidationError(_("This import is already running."))
     live.clear(job.pk)
@@ -243,21 +344,23 @@ def start(job, user, *, policy=None, overrides=None, skip_errors=None):
 
 
 def cancel(job):
-    """Stop an import: before it runs, at once; while it runs, the worker stops at the next batch
-    and rolls everything back."""
+    """Stop an import: before it runs (also while its rows are validated), at once; while it runs,
+    the worker stops at the next batch and rolls everything back."""
     if job.state == State.RUNNING:
         live.request_cancel(job.pk)
         return job
     if job.finished:
         raise ValidationError(_("This import has already finished."))
-    ImportJob.objects.filter(pk=job.pk, state=job.state).update(state=State.CANCELLED, finished_at=timezone.now())
+    if ImportJob.objects.filter(pk=job.pk, state=job.state).update(state=State.CANCELLED,
+                                                                   finished_at=timezone.now(), step=""):
+        live.clear(job.pk)  # a validating worker notices the state at its next checkpoint
     job.refresh_from_db()
     return job
 
 
 def live_progress(job):
-    """(progress, step) as the user should see them: the worker's report while it runs."""
-    if job.state == State.RUNNING:
+    """(progress, step) as the user should see them: the worker's report while it validates or runs."""
+    if job.state in (State.VALIDATING, State.RUNNING):
         report = live.progress(job.pk)
         if report:
             return report["progress"], report["step"]

@@ -1,4 +1,4 @@
-"""The import's background task (``manage.py worker``)."""
+"""The import's background tasks (``manage.py worker``): validating a big file, running an import."""
 
 from django_tasks import task
 
@@ -8,3 +8,8 @@ from . import services
 @task()
 def run_import(job_id):
     return services.run(job_id)
+
+
+@task()
+def validate_import(job_id, round_):
+    return services.validate_in_worker(job_id, round_)

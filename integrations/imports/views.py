@@ -1,5 +1,6 @@
 """Import pages: the list, the upload, and one page per job that follows its state — mapping,
-preview with the validation report and the decisions, then the progress bar and the outcome."""
+the progress of a big file's validation, the preview with the validation report and the
+decisions, then the progress bar of the run and the outcome."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -68,8 +69,17 @@ class ImportUploadView(RestrictedMixin, View):
                 for message in validation_messages(exc):
                     form.add_error("file", message)
             else:
+                validate_or_say_why(request, services.validate_when_mapped, job)
                 return HttpResponseRedirect(job.get_absolute_url())
         return render(request, self.template_name, {"form": form}, status=400)
+
+
+def validate_or_say_why(request, validation, job):
+    """Run ``validation(job)``; a refusal becomes a message on the job's page."""
+    try:
+        validation(job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(validation_messages(exc)))
 
 
 class JobMixin(RestrictedMixin):
@@ -86,8 +96,9 @@ def page_context(request, job, mapping_form=None, decisions_form=None):
     importer = kinds.get(job.kind)
     context = {"job": job, "can_change": can_change, "progress": progress, "step": step,
                "labels": fields.labels(job.kind), "importer": importer,
-               "actions": [(value, label) for value, label in RowAction.choices if value in importer.actions]}
-    if job.state in (State.UPLOADED, State.MAPPED, State.VALIDATED):
+               "actions": [(value, label) for value, label in RowAction.choices if value in importer.actions],
+               "stalled": services.validation_stalled(job)}
+    if job.state in (State.UPLOADED, State.MAPPED, State.VALIDATING, State.VALIDATED):
         context["mapping_form"] = mapping_form or MappingForm(job=job, can_share=access.can_assign(user))
     if job.state == State.VALIDATED:
         context["decisions_form"] = decisions_form or DecisionsForm(
@@ -115,15 +126,19 @@ class ImportDetailView(JobMixin, View):
 
 
 class ImportStatusView(JobMixin, View):
-    """The progress block alone, polled by htmx every second while the import runs."""
+    """The progress block alone, polled by htmx every second while the rows are validated in the
+    worker or the import runs. A validation over: the whole page again (the preview)."""
 
     def get(self, request, pk):
         job = self.get_job(pk)
+        if job.state in (State.UPLOADED, State.MAPPED, State.VALIDATED):
+            return HttpResponse(headers={"HX-Refresh": "true"})
         return render(request, "integrations/imports/job.html#status", page_context(request, job))
 
 
 class ImportMappingView(JobMixin, View):
-    """Save the mapping (and remember it), then validate every row: the preview."""
+    """Save the mapping (and remember it), then validate every row: the preview (a big file: its
+    progress, then the preview)."""
 
     def post(self, request, pk):
         job = self.get_job(pk, access.CHANGE)
@@ -134,7 +149,7 @@ class ImportMappingView(JobMixin, View):
         try:
             services.set_mapping(job, form.mapping(), remember=form.cleaned_data.get("remember"),
                                  shared=form.cleaned_data.get("shared"), user=request.user)
-            services.validate(job)
+            services.request_validation(job)
         except ValidationError as exc:
             for message in validation_messages(exc):
                 form.add_error(None, message)
@@ -156,7 +171,8 @@ def posted_overrides(request, job):
 
 
 class ImportDecisionsView(JobMixin, View):
-    """Apply the default policy and the per-row decisions: the preview is computed again."""
+    """Apply the default policy and the per-row decisions: the preview is computed again (a big
+    file's in the worker — unless it is run now: the run validates the rows with them anyway)."""
 
     def post(self, request, pk):
         job = self.get_job(pk, access.CHANGE)
@@ -166,9 +182,11 @@ class ImportDecisionsView(JobMixin, View):
                           page_context(request, job, decisions_form=form), status=400)
         services.set_decisions(job, form.cleaned_data["policy"], posted_overrides(request, job),
                                form.cleaned_data["skip_errors"])
-        services.validate(job)
         if "run" in request.POST:
+            if services.validates_inline(job):
+                services.validate(job)
             return ImportRunView.start(request, job)
+        validate_or_say_why(request, services.request_validation, job)
         return HttpResponseRedirect(job.get_absolute_url() + "#preview")
 
 

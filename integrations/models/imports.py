@@ -46,6 +46,7 @@ class ImportJob(models.Model):
     class State(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
         MAPPED = "mapped", _("Columns mapped")
+        VALIDATING = "validating", _("Validating")
         VALIDATED = "validated", _("Validated")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
@@ -87,6 +88,9 @@ class ImportJob(models.Model):
     preview = models.JSONField(_("preview"), default=list, blank=True)
     flagged = models.JSONField(_("rows to decide"), default=list, blank=True)
     error = models.TextField(_("failure"), blank=True)
+    # Bumped each time the rows are queued for validation: a worker saves its report only if the
+    # round it was given is still the job's (not cancelled, not superseded by a newer mapping).
+    validation_round = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
                                    on_delete=models.CASCADE, related_name="import_jobs")
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True, db_index=True)

@@ -55,3 +55,28 @@ def test_upload_map_preview_run(page, console, log_in, head, manager):
     assert Counterparty.objects.get(tax_id="7708599507").city == "Москва"
     worker.join(10)
     assert [line for line in console if line.startswith(("error", "pageerror"))] == []
+
+
+def test_a_big_file_shows_the_progress_of_its_validation_then_the_preview(page, console, log_in, head, tmp_path):
+    """Over 2 000 rows the check runs in the worker: a progress bar, then the page reloads itself
+    with the preview when the worker has saved the report."""
+    from integrations.imports import samplefile, services
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(samplefile.csv_bytes(services.INLINE_ROWS + 100, encoding="cp1251"))
+    log_in(head.username)
+    page.goto("/integrations/imports/new/")
+    page.set_input_files("input[name=file]", str(big))
+    page.get_by_test_id("upload-submit").click()
+    expect(page.get_by_test_id("import-state")).to_have_text("Validating")
+    expect(page.get_by_test_id("import-progress")).to_be_visible()
+    expect(page.get_by_test_id("mapping")).to_be_visible()
+    expect(page.get_by_test_id("preview")).to_have_count(0)
+    worker = threading.Thread(target=work_off_the_queue, daemon=True)
+    worker.start()
+    expect(page.get_by_test_id("preview-summary")).to_contain_text(f"create: {services.INLINE_ROWS + 100}",
+                                                                   timeout=60_000)
+    expect(page.get_by_test_id("import-status")).to_have_count(0)
+    expect(page.get_by_test_id("job-state")).to_have_text("Validated")
+    worker.join(10)
+    assert [line for line in console if line.startswith(("error", "pageerror"))] == []
