@@ -17,10 +17,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core import access
+from core.outbox import Outbox
 
 from ..models import Interaction, OutgoingEmail
 
@@ -66,22 +67,10 @@ def new_message_id():
     return make_msgid(domain=domain)
 
 
-def release_stale(now=None):
-    """Return messages whose sender died mid-send (lease over) to the queue.
-
-    It counts as an attempt, so a message that kills its worker every time ends up failed.
-    """
-    now = now or timezone.now()
-    return OutgoingEmail.objects.filter(state=State.SENDING, next_attempt_at__lte=now).update(
-        state=Case(When(attempts__gte=MAX_ATTEMPTS - 1, then=Value(State.FAILED)), default=Value(State.QUEUED)),
-        attempts=F("attempts") + 1,
-        last_error="The sending worker stopped before finishing.")
-
-
-def _claim(pk, now):
-    """queued → sending, only if still queued and due: rowcount 1 means this worker owns it."""
-    return OutgoingEmail.objects.filter(pk=pk, state=State.QUEUED, next_attempt_at__lte=now).update(
-        state=State.SENDING, next_attempt_at=now + LEASE) == 1
+OUTBOX = Outbox(OutgoingEmail, waiting=State.QUEUED, working=State.SENDING, failed=State.FAILED, lease=LEASE,
+                max_attempts=MAX_ATTEMPTS)
+release_stale = OUTBOX.release_stale  # messages whose sender died mid-send (lease over) → queue
+_claim = OUTBOX.claim  # queued → sending, only if still queued and due
 
 
 def _message(email, connection):

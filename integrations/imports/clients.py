@@ -378,7 +378,7 @@ def match(rows, user):
                 seen.setdefault(key, row.number)
 
 
-def decide(rows, policy, overrides, scope):
+def decide(importer, rows, policy, overrides, scope):
     """The action of every valid row: the policy, then the user's decision on a flagged row."""
     for row in rows:
         row.flag, row.target_id = "", None
@@ -407,22 +407,8 @@ def decide(rows, policy, overrides, scope):
                 row.action = RowAction.CREATE if not sure else RowAction.SKIP
         else:
             row.action = RowAction.CREATE
-        choice = overrides.get(str(row.number))
-        if choice in RowAction.values:
-            apply_override(row, choice, scope)
-
-
-def apply_override(row, choice, scope):
-    if choice == RowAction.UPDATE:
-        target = next((pk for pk, _reasons in row.matches if scope.changes(pk)), None)
-        if target is None:
-            row.errors.append(("", _("No client you may change matches this row: it cannot be updated.")))
-            row.action = RowAction.SKIP
-            return
-        row.target_id = target
-    else:
-        row.target_id = None
-    row.action = choice
+        kinds.apply_policy_override(importer, row, overrides, scope,
+                                    lambda r: (pk for pk, _reasons in r.matches if scope.changes(pk)))
 
 
 def describe_matches(row, scope, limit=3, names=None):
@@ -615,7 +601,7 @@ class ClientImporter(kinds.Importer):
         return Scope(user)
 
     def decide(self, rows, policy, overrides, scope):
-        decide(rows, policy, overrides, scope)
+        decide(self, rows, policy, overrides, scope)
 
     def match_names(self, rows, scope):
         return kinds.names_of(Counterparty, [pk for row in rows for pk, _r in row.matches[:3] if scope.sees(pk)])

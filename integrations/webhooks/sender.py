@@ -24,9 +24,10 @@ import logging
 import time
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.outbox import Outbox
 
 from ..models.webhooks import WebhookAttempt, WebhookDelivery
 from . import network
@@ -62,18 +63,10 @@ def backoff(attempts):
     return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
 
 
-def release_stale(now=None):
-    """Deliveries whose worker died mid-send (lease over) go back to the queue, counting a try."""
-    now = now or timezone.now()
-    return WebhookDelivery.objects.filter(state=State.SENDING, next_attempt_at__lte=now).update(
-        state=Case(When(attempts__gte=MAX_ATTEMPTS - 1, then=Value(State.FAILED)), default=Value(State.PENDING)),
-        attempts=F("attempts") + 1, last_error="The sending worker stopped before finishing.")
-
-
-def claim(pk, now):
-    """pending → sending, only if still pending and due: True for the one worker that owns it now."""
-    return WebhookDelivery.objects.filter(pk=pk, state=State.PENDING, next_attempt_at__lte=now).update(
-        state=State.SENDING, next_attempt_at=now + LEASE) == 1
+OUTBOX = Outbox(WebhookDelivery, waiting=State.PENDING, working=State.SENDING, failed=State.FAILED, lease=LEASE,
+                max_attempts=MAX_ATTEMPTS)
+release_stale = OUTBOX.release_stale  # deliveries whose worker died mid-send go back, counting a try
+claim = OUTBOX.claim  # pending → sending: True for the one worker that owns it now
 
 
 def deliver(pk, now=None):
