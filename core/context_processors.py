@@ -14,4 +14,5 @@ def klientura(request):
         # Called by the template only where the bar is drawn (not for htmx fragments).
         "nav_menus": partial(navigation.menus_for, user),
         "navbar_widgets": list(registry.navbar_widgets),
+        "page_overlays": list(registry.page_overlays),
     }

@@ -53,6 +53,12 @@ def register_widget(key, template_name, order=100):
     return registry.navbar_widgets.register(key, template_name, order=order)
 
 
+def register_overlay(key, template_name, order=100):
+    """A floating template (e.g. toasts) drawn on every signed-in page outside the bar, which
+    collapses — and hides what it holds — on narrow screens."""
+    return registry.page_overlays.register(key, template_name, order=order)
+
+
 def report_items(user):
     """The Reports menu lists every registered report the user may open (core.registry.reports)."""
     from core.reports import visible_reports

@@ -8,7 +8,7 @@ the core views, commands and tests read the registries:
 - ``calendar_sources``: event sources of the user calendar;
 - ``periodic_tasks``: tasks the scheduler enqueues;
 - ``demo_loaders`` and ``bench_cases``: demo data and benchmark cases;
-- ``dashboard_tiles``, ``card_tabs``, ``card_panels``, ``navigation``, ``navbar_widgets``,
+- ``dashboard_tiles``, ``card_tabs``, ``card_panels``, ``navigation``, ``navbar_widgets``, ``page_overlays``,
   ``reports``: UI contributions;
 - ``attachments``: models whose records take attached files (core.attachments);
 - ``merge_rules``: how merging two counterparties treats the rows of a model pointing at them
@@ -69,6 +69,7 @@ model_filters = Registry("model_filters", "core.filtersets")
 table_columns = Registry("table_columns", "core.tables")
 navigation = Registry("navigation", "core.navigation")
 navbar_widgets = Registry("navbar_widgets", "core.navigation: templates included at the right of the bar")
+page_overlays = Registry("page_overlays", "core.navigation: floating templates (toasts) outside the collapsible bar")
 reports = Registry("reports", "core.reports")
 attachments = Registry("attachments", "core.attachments: models whose records take attached files")
 merge_rules = Registry("merge_rules", "clients.merge: model label -> 'leave', 'delete' or a callable")

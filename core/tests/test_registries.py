@@ -44,7 +44,8 @@ def test_every_registry_has_the_apps_contributions_in_order():
                                            "integrations.incomingletter"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}
-    assert registry.navbar_widgets.keys() == ["activities:bell", "integrations:call_popup"]
+    assert registry.navbar_widgets.keys() == ["activities:bell"]
+    assert registry.page_overlays.keys() == ["integrations:call_popup"]
     assert [r.slug for r in registry.reports][-3:] == ["campaign-effectiveness", "lead-source-effectiveness",
                                                     "contacts-sources"]
     assert len(registry.reports) == 25 and len(registry.periodic_tasks) == 14

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core import access
-from core.navigation import ACTIVITIES, SETTINGS, NavItem, register_item, register_widget
+from core.navigation import ACTIVITIES, SETTINGS, NavItem, register_item, register_overlay
 from core.registry import register_trash
 
 
@@ -19,7 +19,7 @@ def register():
     from ..models import Call, PhoneExtension
     from . import demo
 
-    register_widget("integrations:call_popup", "integrations/telephony/popup_widget.html", order=200)
+    register_overlay("integrations:call_popup", "integrations/telephony/popup_widget.html", order=200)
     register_item("integrations:calls", NavItem(ACTIVITIES, _("Calls"), "integrations:call_list",
                                                 icon="telephone", testid="nav-calls"), 33)
     register_item("integrations:extensions", NavItem(

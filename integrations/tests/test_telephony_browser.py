@@ -39,3 +39,17 @@ def test_the_callers_card_pops_up_on_the_open_page(page, console, log_in, manage
     page.get_by_test_id("call-popup-client").click()
     page.wait_for_url(lambda url: client.get_absolute_url() in url)
     assert not [line for line in console if "error" in line.lower()], console
+
+
+def test_on_a_phone_the_popup_shows_with_the_menu_collapsed(page, log_in, manager):
+    """The bar collapses on narrow screens and hides what it holds: the pop-up is drawn outside it."""
+    PhoneExtensionFactory(extension="101", user=manager)
+    client = CounterpartyFactory(main_manager=manager, name="Мороз-Сервис")
+    ContactInfo.objects.create(counterparty=client, kind=ContactKind.PHONE, value="+74951234568")
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(manager.username)
+    page.goto("/clients/")
+    expect(page.locator("#nav")).to_be_hidden()
+    ring("p1", "+7 495 123-45-68")
+    expect(page.get_by_test_id("call-popup-client")).to_be_visible(timeout=15_000)
+    expect(page.get_by_test_id("call-popup-client")).to_have_text("Мороз-Сервис")
