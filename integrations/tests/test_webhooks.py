@@ -406,6 +406,44 @@ def test_the_name_is_resolved_once_and_the_checked_address_is_connected_to(recei
     assert receiver.requests[0]["headers"]["Host"] == f"crm-receiver.test:{receiver.port}"
 
 
+@pytest.fixture
+def tls_receiver(monkeypatch):
+    """An HTTPS receiver whose self-signed certificate (for hooks.example.test) the sender trusts."""
+    import ssl
+
+    from .webhook_helpers import TLS_PEM
+
+    real = ssl.create_default_context
+    monkeypatch.setattr(network.ssl, "create_default_context", lambda *args, **kwargs: real(cafile=str(TLS_PEM)))
+    server = Receiver(tls=True)
+    yield server
+    server.close()
+
+
+def test_https_goes_to_the_checked_address_with_the_names_tls_server_name(tls_receiver, resolver):
+    answers, lookups = resolver
+    answers["hooks.example.test"] = ["127.0.0.1"]
+    subscription(f"https://hooks.example.test:{tls_receiver.port}/hook", events=[Event.CLIENT_CREATED])
+    CounterpartyFactory()
+    lookups.clear()
+    assert sender.send_due() == 1
+    assert lookups == ["hooks.example.test"]
+    assert tls_receiver.server_names == ["hooks.example.test"]  # SNI: the name, not the address
+    assert tls_receiver.requests[0]["headers"]["Host"] == f"hooks.example.test:{tls_receiver.port}"
+    assert deliveries()[0].state == S.DELIVERED
+
+
+def test_https_to_a_certificate_for_another_name_is_not_sent_and_retried(tls_receiver, resolver):
+    answers, _lookups = resolver
+    answers["other.example.test"] = ["127.0.0.1"]
+    subscription(f"https://other.example.test:{tls_receiver.port}/hook", events=[Event.CLIENT_CREATED])
+    CounterpartyFactory()
+    assert sender.send_due() == 0
+    [delivery] = deliveries()
+    assert delivery.state == S.PENDING and tls_receiver.requests == []  # no body left the sender
+    assert "certificate" in delivery.last_error.lower()
+
+
 def test_internal_literal_targets_are_refused_at_send_time_too(receiver):
     """A row written around the form (or the flag withdrawn later): the send-time check decides."""
     sub = subscription(receiver.url, events=[Event.CLIENT_CREATED])

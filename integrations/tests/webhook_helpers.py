@@ -3,9 +3,11 @@
 import hashlib
 import hmac
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from integrations.models import Event, WebhookSubscription
 
@@ -22,12 +24,17 @@ def verify(secret, headers, raw_body, tolerance=300, now=None):
     return hmac.compare_digest(expected, signature.removeprefix("sha256="))
 
 
-class Receiver:
-    """Answers each POST with the next status of ``script`` (the last one repeats)."""
+TLS_PEM = Path(__file__).parent / "samples" / "webhook-tls.pem"  # self-signed for hooks.example.test
 
-    def __init__(self):
+
+class Receiver:
+    """Answers each POST with the next status of ``script`` (the last one repeats); with ``tls``
+    over HTTPS with the test certificate, recording the TLS server name each client asked for."""
+
+    def __init__(self, tls=False):
         self.script = [200]
         self.requests = []
+        self.server_names = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,6 +60,11 @@ class Receiver:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks/klientura?x=1"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(TLS_PEM)
+            context.sni_callback = lambda sock, name, ctx: receiver.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
         self.thread.start()
