@@ -28,8 +28,9 @@ class ArchiveError(ValueError):
 
 
 def _too_large(name):
-    return ArchiveError(_("%(name)s: unpacked, the archive is larger than allowed (%(limit)s MB a file).")
-                        % {"name": name, "limit": MAX_SIZE // (1024 * 1024)})
+    return ArchiveError(_("%(name)s: unpacked, the archive would be larger than allowed (%(limit)s MB a file, "
+                          "%(total)s MB in all).") % {"name": name, "limit": MAX_SIZE // (1024 * 1024),
+                                                      "total": MAX_TOTAL // (1024 * 1024)})
 
 
 def _safe_name(info):

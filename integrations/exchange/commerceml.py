@@ -447,9 +447,8 @@ def _state_values(order, values_1c, ext_id, counts):
     if state is None or state == order.state and order.pk is not None:
         return {}
     if order.pk is not None and not may_change_state(order, state):
-        raise ExchangeError(_("%(where)s: the order cannot go from “%(from)s” to “%(to)s” (“%(status)s” in 1C).") % {
-            "where": where("Документ", ext_id), "from": order.get_state_display(), "to": State(state).label,
-            "status": ", ".join(f"{k}={v}" for k, v in values_1c.items())})
+        raise ExchangeError(_("%(where)s: the order cannot go from “%(from)s” to “%(to)s”.") % {
+            "where": where("Документ", ext_id), "from": order.get_state_display(), "to": State(state).label})
     values = {"state": state, "failure_reason": None}
     if state == State.FAILED:
         reason = (OrderFailureReason.objects.filter(code="client_refused").first()
