@@ -1,8 +1,9 @@
 """ZIP archives 1C uploads when the site answers ``zip=yes`` to ``mode=init``.
 
 The archive holds import.xml / offers.xml (or import0_1.xml …) and the pictures under
-import_files/. ``unpack`` writes only the ``.xml`` members, by their last name, into the
-session's folder; pictures and anything else are skipped. An archive is refused whole — nothing
+import_files/. ``unpack`` writes the ``.xml`` members, by their last name, into the session's
+folder, and the pictures (``PICTURES``) under ``files/`` by their path in the archive, as
+``Товар/Картинка`` names them; anything else is skipped. An archive is refused whole — nothing
 of it is written — when a member's name climbs out (``../``, an absolute path, a drive), when it
 holds too many members, or when its XML would unpack larger than the limits (a zip bomb: the
 declared sizes are checked first, and the bytes really unpacked are counted as well).
@@ -21,6 +22,18 @@ MAX_MEMBERS = 10_000
 MAX_TOTAL = 4 * MAX_SIZE  # all XML of one archive, unpacked
 CHUNK = 64 * 1024
 NAME = re.compile(r"^[\w.\-]{1,100}$")
+PICTURES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+FILES = "files"  # the pictures' folder inside the session's folder
+
+
+def picture_path(name):
+    """The relative path of a picture (``import_files/ab/x.jpg``), or None when it is not a safe one."""
+    parts = name.replace("\\", "/").strip("/").split("/")
+    if len(parts) > 8 or not parts[-1].lower().endswith(PICTURES):
+        return None
+    if any(part in (".", "..") or not NAME.match(part) for part in parts):
+        return None
+    return "/".join(parts)
 
 
 class ArchiveError(ValueError):
@@ -50,8 +63,16 @@ def _members(archive):
     chosen, names, declared = [], set(), 0
     for info in infos:
         base = _safe_name(info)
+        if not info.is_dir() and base.lower().endswith(PICTURES):
+            relative = picture_path(info.filename)
+            declared += info.file_size
+            if declared > MAX_TOTAL:
+                raise _too_large(info.filename)
+            if relative is not None:  # a picture with an odd name is skipped, as other files
+                chosen.append((info, f"{FILES}/{relative}"))
+            continue
         if info.is_dir() or not base.lower().endswith(".xml"):
-            continue  # pictures and other files: not taken
+            continue  # other files: not taken
         if info.flag_bits & 0x1:
             raise ArchiveError(_("%(name)s: encrypted archives are not accepted.") % {"name": info.filename})
         if not NAME.match(base) or base in names:
@@ -85,6 +106,7 @@ def unpack(path, folder):
             budget = MAX_TOTAL
             for info, base in _members(archive):
                 target = folder / base
+                target.parent.mkdir(parents=True, exist_ok=True)
                 written.append(target)
                 budget -= _copy(archive, info, target, budget)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
@@ -94,7 +116,7 @@ def unpack(path, folder):
     except ArchiveError:
         _remove(written)
         raise
-    return [target.name for target in written]
+    return [target.name for target in written if target.parent == folder]
 
 
 def _remove(paths):

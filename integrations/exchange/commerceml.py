@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Counterparty, CounterpartyKind
-from core.models import ConflictError
+from core import attachments
+from core.models import Attachment, ConflictError, record_type_q
 from sales.models import Order, OrderFailureReason, OrderLine, Product, ProductCategory
 from sales.models.products import Unit
 from sales.services.orders import may_change_state, recalc
@@ -74,6 +75,7 @@ class Counts:
     unchanged: int = 0
     deleted: int = 0  # moved to the trash by a deletion mark
     restored: int = 0  # back from the trash: the mark was taken off in 1C
+    pictures: int = 0  # attached to products
     kinds: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
@@ -87,6 +89,8 @@ class Counts:
         if self.deleted or self.restored:
             parts.append(_("Moved to the trash: %(deleted)s, restored from the trash: %(restored)s.") % {
                 "deleted": self.deleted, "restored": self.restored})
+        if self.pictures:
+            parts.append(_("Pictures attached: %(count)s.") % {"count": self.pictures})
         return " ".join(parts + self.warnings)
 
 
@@ -242,8 +246,12 @@ def apply(obj, values, user, element_name, ext_id, counts, kind):
 
 # --- Import --------------------------------------------------------------------------------------
 
-def import_document(data, user):
-    """Import one CommerceML file; returns Counts. ExchangeError (nothing kept) on any problem."""
+def import_document(data, user, pictures=None):
+    """Import one CommerceML file; returns Counts. ExchangeError (nothing kept) on any problem.
+
+    ``pictures``: a function from a product's ``Картинка`` (``import_files/…/x.jpg``) to the file
+    1C sent with it, or None; found files are attached to the product (once, by name).
+    """
     root = read_xml(data)
     counts = Counts()
     with transaction.atomic():
@@ -253,7 +261,7 @@ def import_document(data, user):
                 _import_counterparty(cp, user, counts)
         for catalog in root.findall("Каталог"):
             for item in catalog.findall("Товары/Товар"):
-                _import_product(item, user, counts)
+                _import_product(item, user, counts, pictures)
         for package in root.findall("ПакетПредложений"):
             for offer in package.findall("Предложения/Предложение"):
                 _import_offer(offer, user, counts)
@@ -287,7 +295,7 @@ def _import_groups(groups, parent, user, counts):
         _import_groups(group.find("Группы"), category, user, counts)
 
 
-def _import_product(item, user, counts):
+def _import_product(item, user, counts, pictures=None):
     ext_id = _required_id(item, "Товар")
     article = text(item, "Артикул")[:50]
     marked = deletion_mark(item, requisites(item)) or _key(text(item, "Статус")) == "удален"
@@ -314,7 +322,26 @@ def _import_product(item, user, counts):
         values["category"] = category
     product = apply(product, values, user, "Товар", ext_id, counts, Kind.PRODUCT)
     link(Kind.PRODUCT, ext_id, product)
+    if pictures is not None:
+        _attach_pictures(product, item, pictures, user, ext_id, counts)
     mark(product, marked, user, "Товар", ext_id, counts)
+
+
+def _attach_pictures(product, item, pictures, user, ext_id, counts):
+    """The product's pictures 1C sent, attached once: one already attached under its name is kept."""
+    for element in item.findall("Картинка"):
+        path = pictures((element.text or "").strip())
+        if path is None:
+            continue  # not sent (1C sends pictures only when they changed), or an odd name
+        name = attachments.clean_name(path.name)
+        if Attachment.objects.filter(record_type_q(Product), object_id=product.pk, name=name).exists():
+            continue
+        try:
+            attachments.attach(product, path.read_bytes(), name=name, user=user)
+        except ValidationError as exc:  # too large for an attachment: the product is imported without it
+            counts.warnings.append(f"{where('Товар', ext_id)}: {name}: {' '.join(exc.messages)}")
+            continue
+        counts.pictures += 1
 
 
 def _import_offer(offer, user, counts):

@@ -71,6 +71,15 @@ def log(user, exchange_type, mode, direction, file_name="", ok=True, counts=None
         unchanged=counts.unchanged if counts else 0, message=message)
 
 
+def forget_old_sessions():
+    """Remove the folders of sessions past their age: what 1C sent and did not import (pictures)."""
+    root = Path(settings.MEDIA_ROOT) / "exchange-1c"
+    cutoff = timezone.now().timestamp() - SESSION_AGE
+    for folder in root.iterdir() if root.is_dir() else ():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def may_exchange(user):
     return bool(user and user.is_active and access.can_assign(user))
 
@@ -136,6 +145,7 @@ class ExchangeView(View):
 
     def any_init(self, request, user, session, exchange_type):
         shutil.rmtree(session_dir(session), ignore_errors=True)
+        forget_old_sessions()
         return answer("zip=yes" if settings.KLIENTURA_1C_ZIP else "zip=no", f"file_limit={FILE_LIMIT}")
 
     def _file_name(self, request):
@@ -149,19 +159,20 @@ class ExchangeView(View):
         name = self._file_name(request)
         if name is None:
             return failure("filename: letters, digits, dots, dashes and underscores only", status=400)
-        if not name.lower().endswith((".xml", ".zip")):
-            return answer("success")  # pictures and other attachments: not taken, not stored
+        picture = archives.picture_path(request.GET.get("filename", ""))
+        if picture is None and not name.lower().endswith((".xml", ".zip")):
+            return answer("success")  # other files: not taken, not stored
         body = request.body
         if len(body) > FILE_LIMIT:
             return failure(f"a piece may be at most file_limit={FILE_LIMIT} bytes", status=413)
         folder = session_dir(session)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
+        path = folder / archives.FILES / picture if picture else folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and path.stat().st_size + len(body) > commerceml.MAX_SIZE:
             return failure("the file is larger than 50 MB", status=413)
         with path.open("ab") as out:
             out.write(body)
-        if exchange_type != "sale":
+        if exchange_type != "sale" or picture:
             return answer("success")
         # Orders from 1C: taken at once — an archive once its last piece has come.
         if not name.lower().endswith(".zip"):
@@ -208,7 +219,7 @@ class ExchangeView(View):
         if not path.exists():
             return failure(f"{name}: no such file in this session (send it with mode=file first)")
         try:
-            counts = commerceml.import_document(path.read_bytes(), user)
+            counts = commerceml.import_document(path.read_bytes(), user, pictures=self._pictures(session))
         except commerceml.ExchangeError as exc:
             log(user, exchange_type, mode, ExchangeLog.Direction.IMPORT, name, ok=False, message=str(exc))
             return failure(str(exc))
@@ -216,6 +227,17 @@ class ExchangeView(View):
             path.unlink(missing_ok=True)
         log(user, exchange_type, mode, ExchangeLog.Direction.IMPORT, name, counts=counts, message=counts.summary())
         return answer("success")
+
+    def _pictures(self, session):
+        """Where the pictures 1C sent in this session are (from an archive or one by one)."""
+        folder = session_dir(session) / archives.FILES
+
+        def find(name):
+            relative = archives.picture_path(name)
+            path = folder / relative if relative else None
+            return path if path is not None and path.is_file() else None
+
+        return find
 
     def sale_query(self, request, user, session, exchange_type):
         # Orders changed since the query 1C last confirmed (its time is in the "success" entry).

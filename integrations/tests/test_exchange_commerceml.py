@@ -11,6 +11,7 @@ from django.conf import settings
 
 from clients.models import Counterparty
 from clients.tests.factories import CounterpartyFactory
+from core.models import Attachment
 from integrations.exchange import archives, commerceml
 from integrations.exchange.commerceml import ExchangeError
 from integrations.models import ExchangeLog, ExternalId
@@ -382,20 +383,67 @@ def session_files():
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+PICTURE = "import_files/e5/e5a1b2c3-0001.jpg"
+
+
+def catalog_with_picture():
+    return sample("commerceml_import.xml").replace(
+        "<Артикул>ВХ-1200</Артикул>".encode(), f"<Артикул>ВХ-1200</Артикул><Картинка>{PICTURE}</Картинка>".encode())
+
+
+def pictures_of(product):
+    return list(Attachment.objects.filter(object_id=product.pk, content_type__model="product")
+                .values_list("name", "size", "uploaded_by__username"))
+
+
 def test_protocol_zip_in_two_pieces(client, integration_user):
     handshake(client)
     assert client.get(URL, {"type": "catalog", "mode": "init"}).content.decode().splitlines()[0] == "zip=yes"
-    data = make_zip({"import.xml": sample("commerceml_import.xml"), "offers.xml": sample("commerceml_offers.xml"),
-                     "import_files/e5/e5a1b2c3.jpg": b"\xff\xd8\xff" + b"0" * 5000})
-    responses = send_in_pieces(client, "catalog", "import_files.zip", data)
-    assert [r.content.decode().strip() for r in responses] == ["success", "success"]
-    for name in ("import.xml", "offers.xml"):
-        resp = client.get(URL, {"type": "catalog", "mode": "import", "filename": name})
-        assert resp.content.decode().strip() == "success", resp.content.decode()
-    assert Product.objects.get(article="ВХ-1200").price == Decimal("48200.00")
-    assert session_files() == []  # the archive, the XML and the picture are gone
+    data = make_zip({"import.xml": catalog_with_picture(), "offers.xml": sample("commerceml_offers.xml"),
+                     PICTURE: b"\xff\xd8\xff" + b"0" * 5000, "readme.txt": b"skipped"})
+    for _round in range(2):  # the same archive again: nothing new, the picture not attached twice
+        handshake(client)
+        client.get(URL, {"type": "catalog", "mode": "init"})
+        responses = send_in_pieces(client, "catalog", "import_files.zip", data)
+        assert [r.content.decode().strip() for r in responses] == ["success", "success"]
+        for name in ("import.xml", "offers.xml"):
+            resp = client.get(URL, {"type": "catalog", "mode": "import", "filename": name})
+            assert resp.content.decode().strip() == "success", resp.content.decode()
+        # The XML are gone; the pictures wait for the session's end (removed at an init an hour on).
+        assert [p.split("/", 1)[1] for p in session_files()] == [f"files/{PICTURE}"] * (_round + 1)
+    showcase = Product.objects.get(article="ВХ-1200")
+    assert showcase.price == Decimal("48200.00")
+    assert pictures_of(showcase) == [("e5a1b2c3-0001.jpg", 5003, "head")]
     assert list(ExchangeLog.objects.filter(mode="import").order_by("pk").values_list("file_name", "ok", "created")) == [
-        ("import.xml", True, 6), ("offers.xml", True, 0)]
+        ("import.xml", True, 6), ("offers.xml", True, 0), ("import.xml", True, 0), ("offers.xml", True, 0)]
+    assert ExchangeLog.objects.filter(message__contains="Pictures attached: 1").count() == 1
+
+
+def test_protocol_pictures_one_by_one_without_zip(client, integration_user, settings):
+    settings.KLIENTURA_1C_ZIP = False
+    handshake(client)
+    client.get(URL, {"type": "catalog", "mode": "init"})
+    for name, data in ((PICTURE, b"\x89PNG" + b"1" * 100), ("import.xml", catalog_with_picture())):
+        resp = client.post(f"{URL}?type=catalog&mode=file&filename={name}", data,
+                           content_type="application/octet-stream")
+        assert resp.content.decode().strip() == "success"
+    assert client.get(URL, {"type": "catalog", "mode": "import", "filename": "import.xml"}).content.startswith(
+        b"success")
+    assert pictures_of(Product.objects.get(article="ВХ-1200")) == [("e5a1b2c3-0001.jpg", 104, "head")]
+
+
+def test_old_sessions_are_forgotten(client, integration_user):
+    import os
+    import time
+
+    old = Path(settings.MEDIA_ROOT) / "exchange-1c" / ("0" * 32)
+    (old / "files").mkdir(parents=True)
+    (old / "files" / "x.jpg").write_bytes(b"x")
+    stale = time.time() - 2 * 3600
+    os.utime(old, (stale, stale))
+    handshake(client)
+    client.get(URL, {"type": "catalog", "mode": "init"})
+    assert not old.exists()
 
 
 def test_protocol_orders_from_1c_in_a_zip(client, integration_user):
