@@ -511,3 +511,21 @@ def test_unpack_refuses_too_many_members_and_not_a_zip(tmp_path, monkeypatch):
     archive.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(archives.ArchiveError, match="not a readable ZIP"):
         archives.unpack(archive, tmp_path)
+
+
+def test_product_pictures_on_the_card_follow_the_catalogue_access(client_for, head, manager, tmp_path):
+    picture = tmp_path / "x.jpg"
+    picture.write_bytes(b"\xff\xd8\xff picture")
+    commerceml.import_document(catalog_with_picture(), head, pictures=lambda name: picture if name == PICTURE else None)
+    showcase = Product.objects.get(article="ВХ-1200")
+    attachment = Attachment.objects.get(object_id=showcase.pk, content_type__model="product")
+    add = f"/attachments/sales.product/{showcase.pk}/add/"
+    head_page = client_for(head).get(showcase.get_absolute_url()).content.decode()
+    assert "x.jpg" in head_page and add in head_page
+    # Everyone reads the catalogue and downloads its pictures; only heads and administrators add them.
+    page = client_for(manager).get(showcase.get_absolute_url()).content.decode()
+    assert 'data-testid="attachments-panel"' in page and "x.jpg" in page and add not in page
+    assert client_for(manager).get(f"/attachments/{attachment.pk}/download/").status_code == 200
+    resp = client_for(manager).post(add, {"file": io.BytesIO(b"y")})
+    assert resp.status_code in (403, 404)
+    assert Attachment.objects.filter(object_id=showcase.pk).count() == 1
