@@ -302,7 +302,9 @@ def _import_product(item, user, counts, pictures=None):
     product = mapped(Kind.PRODUCT, ext_id, Product, trashed=True)
     if product is None and article and not marked:
         product = Product.objects.filter(article=article).first()
-    if product is None and marked:  # deleted in 1C before it ever came here
+    if marked and (product is None or product.is_deleted):
+        # Deleted in 1C before it ever came here, or in the trash already: left as it is (a new
+        # product may have taken its article meanwhile).
         counts.add("unchanged", Kind.PRODUCT)
         return
     product = product or Product()
@@ -400,7 +402,7 @@ def _import_order(document, user, counts):
     values_1c = requisites(document)
     marked = deletion_mark(document, values_1c)
     order = mapped(Kind.ORDER, ext_id, Order, trashed=True)
-    if order is None and marked:  # deleted in 1C before it ever came here
+    if marked and (order is None or order.is_deleted):  # never came here, or in the trash already
         counts.add("unchanged", Kind.ORDER)
         return
     buyers = [cp for cp in document.findall("Контрагенты/Контрагент")

@@ -328,11 +328,18 @@ def test_product_deletion_marks(head):
         "<Артикул>МОН-01</Артикул><ПометкаУдаления>true</ПометкаУдаления>".encode())
     for data in (marked, element):
         assert commerceml.import_document(data, head).deleted == 0 and snapshot() == before
+    # A new product took the article meanwhile: the one in the trash, still marked, is left alone.
+    Product.objects.create(name="Монтаж (новый)", article="МОН-01")
+    assert commerceml.import_document(marked, head).deleted == 0
     # Orders and offers still naming the product find it (no second product is made).
     commerceml.import_document(sample("commerceml_offers.xml"), head)
-    assert Product.all_objects.count() == 2
+    assert Product.all_objects.count() == 3
+    # Unmarked in 1C while the article is taken: refused with the reason, nothing kept.
+    with pytest.raises(ExchangeError, match="e5a1b2c3-0002.*article"):
+        commerceml.import_document(sample("commerceml_import.xml"), head)
+    Product.objects.get(name="Монтаж (новый)").delete()
     assert commerceml.import_document(sample("commerceml_import.xml"), head).restored == 1
-    assert Product.objects.filter(article="МОН-01").exists()
+    assert Product.objects.get(article="МОН-01").name == "Монтаж холодильного оборудования"
 
 
 def test_states_and_trash_survive_export_then_import(head):
