@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,6 +77,7 @@ class Counts:
     deleted: int = 0  # moved to the trash by a deletion mark
     restored: int = 0  # back from the trash: the mark was taken off in 1C
     pictures: int = 0  # attached to products
+    files: list = field(default_factory=list)  # their stored names, removed if the file fails
     kinds: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
@@ -254,22 +256,32 @@ def import_document(data, user, pictures=None):
     """
     root = read_xml(data)
     counts = Counts()
-    with transaction.atomic():
-        for classifier in root.findall("Классификатор"):
-            _import_groups(classifier.find("Группы"), None, user, counts)
-            for cp in classifier.findall("Контрагенты/Контрагент"):
-                _import_counterparty(cp, user, counts)
-        for catalog in root.findall("Каталог"):
-            for item in catalog.findall("Товары/Товар"):
-                _import_product(item, user, counts, pictures)
-        for package in root.findall("ПакетПредложений"):
-            for offer in package.findall("Предложения/Предложение"):
-                _import_offer(offer, user, counts)
-        for cp in root.findall("Контрагенты/Контрагент"):
-            _import_counterparty(cp, user, counts)
-        for document in root.findall("Документ"):
-            _import_order(document, user, counts)
+    try:
+        with transaction.atomic():
+            _import_all(root, user, counts, pictures)
+    except BaseException:
+        # The rows of the pictures attached are rolled back; their stored files go too.
+        for name in counts.files:
+            default_storage.delete(name)
+        raise
     return counts
+
+
+def _import_all(root, user, counts, pictures):
+    for classifier in root.findall("Классификатор"):
+        _import_groups(classifier.find("Группы"), None, user, counts)
+        for cp in classifier.findall("Контрагенты/Контрагент"):
+            _import_counterparty(cp, user, counts)
+    for catalog in root.findall("Каталог"):
+        for item in catalog.findall("Товары/Товар"):
+            _import_product(item, user, counts, pictures)
+    for package in root.findall("ПакетПредложений"):
+        for offer in package.findall("Предложения/Предложение"):
+            _import_offer(offer, user, counts)
+    for cp in root.findall("Контрагенты/Контрагент"):
+        _import_counterparty(cp, user, counts)
+    for document in root.findall("Документ"):
+        _import_order(document, user, counts)
 
 
 def _required_id(element, name):
@@ -339,11 +351,12 @@ def _attach_pictures(product, item, pictures, user, ext_id, counts):
         if Attachment.objects.filter(record_type_q(Product), object_id=product.pk, name=name).exists():
             continue
         try:
-            attachments.attach(product, path.read_bytes(), name=name, user=user)
+            attachment = attachments.attach(product, path.read_bytes(), name=name, user=user)
         except ValidationError as exc:  # too large for an attachment: the product is imported without it
             counts.warnings.append(f"{where('Товар', ext_id)}: {name}: {' '.join(exc.messages)}")
             continue
         counts.pictures += 1
+        counts.files.append(attachment.file.name)
 
 
 def _import_offer(offer, user, counts):

@@ -536,3 +536,21 @@ def test_product_pictures_on_the_card_follow_the_catalogue_access(client_for, he
     resp = client_for(manager).post(add, {"file": io.BytesIO(b"y")})
     assert resp.status_code in (403, 404)
     assert Attachment.objects.filter(object_id=showcase.pk).count() == 1
+
+
+def test_a_failed_file_keeps_no_picture_either(head, tmp_path):
+    picture = tmp_path / "x.jpg"
+    picture.write_bytes(b"\xff\xd8\xff picture")
+    group = "a1f0c2d4-0003-11e9-8b3c-00155d000003</Ид></Группы>"  # the second product's group: unknown
+    bad = catalog_with_picture().replace(group.encode(), "unknown</Ид></Группы>".encode())
+    assert bad != catalog_with_picture()
+    media = Path(settings.MEDIA_ROOT)
+    before = sorted(media.rglob("*")) if media.exists() else []
+    with pytest.raises(ExchangeError, match="no group"):
+        commerceml.import_document(bad, head, pictures=lambda name: picture)
+    assert not Attachment.all_objects.exists() and not Product.all_objects.exists()
+    assert [p for p in (sorted(media.rglob("*")) if media.exists() else []) if p.is_file()] == [
+        p for p in before if p.is_file()]
+    # The same file without the error: the picture is stored.
+    commerceml.import_document(catalog_with_picture(), head, pictures=lambda name: picture)
+    assert Attachment.objects.count() == 1
