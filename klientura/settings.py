@@ -208,6 +208,9 @@ KLIENTURA_COMPANY_PHONE = env("KLIENTURA_COMPANY_PHONE", _SELLER[4])
 KLIENTURA_COMPANY_BANK = env("KLIENTURA_COMPANY_BANK", _SELLER[5])  # bank details, one line
 # VAT included in prices, percent (0: documents say "without VAT").
 KLIENTURA_VAT_RATE = env("KLIENTURA_VAT_RATE", "0")
+# CommerceML exchange with 1C: answer mode=init with zip=yes (1C then sends one archive with the
+# XML and the pictures) or zip=no (each file on its own). A ZIP is accepted either way.
+KLIENTURA_1C_ZIP = env_bool("KLIENTURA_1C_ZIP", True)
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"

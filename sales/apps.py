@@ -29,5 +29,6 @@ class SalesConfig(AppConfig):
                        models.Payment, models.Document, models.Pipeline, models.Stage, models.StageRule,
                        models.LostReason, models.OrderFailureReason, models.LeadSource, models.DocumentTemplate,
                        models.Product, models.ProductCategory)
-        for model in (models.Deal, models.Order):  # files on the deal and order cards (core.attachments)
+        # Files on the deal, order and product cards (core.attachments); a product's pictures come from 1C.
+        for model in (models.Deal, models.Order, models.Product):
             register_attachments(model)

@@ -40,7 +40,8 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert [key.split(":", 1)[1] for key in registry.card_tabs.keys() if key.startswith(COUNTERPARTY + ":")] == [
         "main", "properties", "interactions", "deals", "orders", "documents", "persons", "groups", "sms",
         "supplier", "complaints", "equipment", "attachments", "history"]
-    assert registry.attachments.keys() == ["clients.counterparty", "sales.deal", "sales.order", "service.complaint",
+    assert registry.attachments.keys() == ["clients.counterparty", "sales.deal", "sales.order", "sales.product",
+                                           "service.complaint",
                                            "integrations.incomingletter"]
     groups = {item.group for item in registry.navigation}
     assert groups == {key for key, _label in navigation.MENUS}

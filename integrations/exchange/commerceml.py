@@ -8,6 +8,10 @@ counterparties (``Контрагенты``) or documents (``Документ``: 
 whose data did not change is not saved (no new version or history entry). The whole file is one
 transaction: an error names the element and its Ид, and nothing is kept.
 
+Orders carry their state in ``ЗначенияРеквизитов`` («Статус заказа», «Проведен», «Отменен»);
+a deletion mark (``ПометкаУдаления``, or a product's ``Статус`` «Удален») moves the order or the
+product to the trash, and a later file without it brings it back.
+
 ``export_catalog()``, ``export_offers()`` and ``export_orders()`` write the same structures back;
 objects made in Klientura get an Ид on their first export (kept, so 1C sees the same object).
 """
@@ -19,15 +23,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Counterparty, CounterpartyKind
-from core.models import ConflictError
-from sales.models import Order, OrderLine, Product, ProductCategory
+from core import attachments
+from core.models import Attachment, ConflictError, record_type_q
+from sales.models import Order, OrderFailureReason, OrderLine, Product, ProductCategory
 from sales.models.products import Unit
-from sales.services.orders import recalc
+from sales.services.orders import may_change_state, recalc
 
 from ..models import ExternalId
 
@@ -42,6 +48,21 @@ UNIT_CODES = {unit: code for code, unit in OKEI.items()}
 UNIT_NAMES = {Unit.PIECE: "Штука", Unit.SET: "Комплект", Unit.HOUR: "Час", Unit.METRE: "Метр",
               Unit.KILOGRAM: "Килограмм", Unit.SERVICE: "Услуга"}
 MAX_SIZE = 50 * 1024 * 1024
+State = Order.State
+# «Статус заказа» as УТ, УНФ, Бухгалтерия and the site modules name it (compared without case,
+# «ё» and a "[N] " code prefix); an unknown status leaves the state as it is, with a warning.
+STATUSES = {
+    State.DRAFT: ("не согласован", "новый", "черновик", "на согласовании"),
+    State.CONFIRMED: ("согласован", "принят", "подтвержден", "в работе", "в обработке", "к обеспечению",
+                      "к отгрузке", "к оплате", "к выполнению", "ожидает оплаты", "оплачен", "отгружен",
+                      "в пути"),
+    State.COMPLETED: ("закрыт", "выполнен", "завершен", "исполнен", "доставлен"),
+    State.FAILED: ("отменен", "отклонен", "аннулирован"),
+}
+STATUS_OF = {name: state for state, names in STATUSES.items() for name in names}
+EXPORT_STATUS = {State.DRAFT: "Не согласован", State.CONFIRMED: "Согласован", State.COMPLETED: "Закрыт",
+                 State.FAILED: "Отменен"}
+TRUE = ("true", "истина", "да", "1")
 
 
 class ExchangeError(ValueError):
@@ -53,11 +74,26 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0  # moved to the trash by a deletion mark
+    restored: int = 0  # back from the trash: the mark was taken off in 1C
+    pictures: int = 0  # attached to products
+    files: list = field(default_factory=list)  # their stored names, removed if the file fails
     kinds: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
 
     def add(self, outcome, kind):
         setattr(self, outcome, getattr(self, outcome) + 1)
         self.kinds.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})[outcome] += 1
+
+    def summary(self):
+        """What the three counts do not say: trash moves and warnings, for the exchange log."""
+        parts = []
+        if self.deleted or self.restored:
+            parts.append(_("Moved to the trash: %(deleted)s, restored from the trash: %(restored)s.") % {
+                "deleted": self.deleted, "restored": self.restored})
+        if self.pictures:
+            parts.append(_("Pictures attached: %(count)s.") % {"count": self.pictures})
+        return " ".join(parts + self.warnings)
 
 
 # --- Reading -------------------------------------------------------------------------------------
@@ -111,16 +147,59 @@ def decimal(value, element_name, ext_id, field_name):
 
 # --- Mapping ------------------------------------------------------------------------------------
 
-def mapped(kind, ext_id, model):
+def mapped(kind, ext_id, model, trashed=False):
+    """The object of a 1C Ид; ``trashed``: also one in the trash (deletion marks bring it back)."""
     link = ExternalId.objects.filter(kind=kind, external_id=ext_id).first()
     if link is None:
         return None
-    return model.objects.filter(pk=link.object_id).first()
+    return (model.all_objects if trashed else model.objects).filter(pk=link.object_id).first()
 
 
 def link(kind, ext_id, obj):
     ExternalId.objects.filter(kind=kind, object_id=obj.pk).exclude(external_id=ext_id).delete()
-    ExternalId.objects.get_or_create(kind=kind, external_id=ext_id, defaults={"object_id": obj.pk})
+    # The Ид follows the object: when its old object is in the trash, the new one takes it over.
+    ExternalId.objects.update_or_create(kind=kind, external_id=ext_id, defaults={"object_id": obj.pk})
+
+
+def _key(value):
+    return " ".join((value or "").replace("ё", "е").replace("Ё", "Е").split()).casefold()
+
+
+def requisites(element):
+    """``ЗначенияРеквизитов`` as {name without spaces and case: value}."""
+    found = {}
+    for requisite in element.findall("ЗначенияРеквизитов/ЗначениеРеквизита"):
+        name = _key(text(requisite, "Наименование")).replace(" ", "")
+        if name:
+            found[name] = text(requisite, "Значение")
+    return found
+
+
+def flag(value):
+    return _key(value) in TRUE
+
+
+def deletion_mark(element, values):
+    return flag(text(element, "ПометкаУдаления")) or flag(values.get("пометкаудаления", ""))
+
+
+def mark(obj, marked, user, element_name, ext_id, counts):
+    """A deletion mark moves ``obj`` to the trash; a file without it brings it back. Idempotent."""
+    if marked == obj.is_deleted:
+        return
+    obj._history_user = user
+    try:
+        if marked:
+            obj.delete()
+            counts.deleted += 1
+        else:
+            obj.restore()
+            counts.restored += 1
+    except ValidationError as exc:  # restoring: a live object took its article meanwhile
+        raise ExchangeError(f"{where(element_name, ext_id)}: {' '.join(exc.messages)}") from None
+    except ConflictError:
+        raise ExchangeError(_("%(where)s was changed by someone else meanwhile: run the exchange again.")
+                            % {"where": where(element_name, ext_id)}) from None
 
 
 def external_id(kind, obj):
@@ -169,26 +248,40 @@ def apply(obj, values, user, element_name, ext_id, counts, kind):
 
 # --- Import --------------------------------------------------------------------------------------
 
-def import_document(data, user):
-    """Import one CommerceML file; returns Counts. ExchangeError (nothing kept) on any problem."""
+def import_document(data, user, pictures=None):
+    """Import one CommerceML file; returns Counts. ExchangeError (nothing kept) on any problem.
+
+    ``pictures``: a function from a product's ``Картинка`` (``import_files/…/x.jpg``) to the file
+    1C sent with it, or None; found files are attached to the product (once, by name).
+    """
     root = read_xml(data)
     counts = Counts()
-    with transaction.atomic():
-        for classifier in root.findall("Классификатор"):
-            _import_groups(classifier.find("Группы"), None, user, counts)
-            for cp in classifier.findall("Контрагенты/Контрагент"):
-                _import_counterparty(cp, user, counts)
-        for catalog in root.findall("Каталог"):
-            for item in catalog.findall("Товары/Товар"):
-                _import_product(item, user, counts)
-        for package in root.findall("ПакетПредложений"):
-            for offer in package.findall("Предложения/Предложение"):
-                _import_offer(offer, user, counts)
-        for cp in root.findall("Контрагенты/Контрагент"):
-            _import_counterparty(cp, user, counts)
-        for document in root.findall("Документ"):
-            _import_order(document, user, counts)
+    try:
+        with transaction.atomic():
+            _import_all(root, user, counts, pictures)
+    except BaseException:
+        # The rows of the pictures attached are rolled back; their stored files go too.
+        for name in counts.files:
+            default_storage.delete(name)
+        raise
     return counts
+
+
+def _import_all(root, user, counts, pictures):
+    for classifier in root.findall("Классификатор"):
+        _import_groups(classifier.find("Группы"), None, user, counts)
+        for cp in classifier.findall("Контрагенты/Контрагент"):
+            _import_counterparty(cp, user, counts)
+    for catalog in root.findall("Каталог"):
+        for item in catalog.findall("Товары/Товар"):
+            _import_product(item, user, counts, pictures)
+    for package in root.findall("ПакетПредложений"):
+        for offer in package.findall("Предложения/Предложение"):
+            _import_offer(offer, user, counts)
+    for cp in root.findall("Контрагенты/Контрагент"):
+        _import_counterparty(cp, user, counts)
+    for document in root.findall("Документ"):
+        _import_order(document, user, counts)
 
 
 def _required_id(element, name):
@@ -214,12 +307,18 @@ def _import_groups(groups, parent, user, counts):
         _import_groups(group.find("Группы"), category, user, counts)
 
 
-def _import_product(item, user, counts):
+def _import_product(item, user, counts, pictures=None):
     ext_id = _required_id(item, "Товар")
     article = text(item, "Артикул")[:50]
-    product = mapped(Kind.PRODUCT, ext_id, Product)
-    if product is None and article:
+    marked = deletion_mark(item, requisites(item)) or _key(text(item, "Статус")) == "удален"
+    product = mapped(Kind.PRODUCT, ext_id, Product, trashed=True)
+    if product is None and article and not marked:
         product = Product.objects.filter(article=article).first()
+    if marked and (product is None or product.is_deleted):
+        # Deleted in 1C before it ever came here, or in the trash already: left as it is (a new
+        # product may have taken its article meanwhile).
+        counts.add("unchanged", Kind.PRODUCT)
+        return
     product = product or Product()
     unit_element = item.find("БазоваяЕдиница")
     code = (unit_element.get("Код") or "").strip() if unit_element is not None else ""
@@ -237,11 +336,32 @@ def _import_product(item, user, counts):
         values["category"] = category
     product = apply(product, values, user, "Товар", ext_id, counts, Kind.PRODUCT)
     link(Kind.PRODUCT, ext_id, product)
+    if pictures is not None:
+        _attach_pictures(product, item, pictures, user, ext_id, counts)
+    mark(product, marked, user, "Товар", ext_id, counts)
+
+
+def _attach_pictures(product, item, pictures, user, ext_id, counts):
+    """The product's pictures 1C sent, attached once: one already attached under its name is kept."""
+    for element in item.findall("Картинка"):
+        path = pictures((element.text or "").strip())
+        if path is None:
+            continue  # not sent (1C sends pictures only when they changed), or an odd name
+        name = attachments.clean_name(path.name)
+        if Attachment.objects.filter(record_type_q(Product), object_id=product.pk, name=name).exists():
+            continue
+        try:
+            attachment = attachments.attach(product, path.read_bytes(), name=name, user=user)
+        except ValidationError as exc:  # too large for an attachment: the product is imported without it
+            counts.warnings.append(f"{where('Товар', ext_id)}: {name}: {' '.join(exc.messages)}")
+            continue
+        counts.pictures += 1
+        counts.files.append(attachment.file.name)
 
 
 def _import_offer(offer, user, counts):
     ext_id = _required_id(offer, "Предложение")
-    product = mapped(Kind.PRODUCT, ext_id, Product)
+    product = mapped(Kind.PRODUCT, ext_id, Product, trashed=True)
     if product is None:
         raise ExchangeError(_("%(where)s: no product with this Ид; import the catalogue first.") % {
             "where": where("Предложение", ext_id)})
@@ -292,13 +412,19 @@ def _date(value, element_name, ext_id):
 
 def _import_order(document, user, counts):
     ext_id = _required_id(document, "Документ")
+    values_1c = requisites(document)
+    marked = deletion_mark(document, values_1c)
+    order = mapped(Kind.ORDER, ext_id, Order, trashed=True)
+    if marked and (order is None or order.is_deleted):  # never came here, or in the trash already
+        counts.add("unchanged", Kind.ORDER)
+        return
     buyers = [cp for cp in document.findall("Контрагенты/Контрагент")
               if text(cp, "Роль") in ("", "Покупатель", "Buyer")]
     if not buyers:
         raise ExchangeError(_("%(where)s: the order has no buyer (Контрагент).") % {
             "where": where("Документ", ext_id)})
     counterparty = _import_counterparty(buyers[0], user, counts)
-    order = mapped(Kind.ORDER, ext_id, Order) or Order()
+    order = order or Order()
     values = {"number": text(document, "Номер")[:30], "date": _date(text(document, "Дата"), "Документ", ext_id),
               "counterparty": counterparty, "comment": text(document, "Комментарий")}
     currency = _currency(text(document, "Валюта"))
@@ -306,10 +432,11 @@ def _import_order(document, user, counts):
         values["currency"] = currency
     if order.pk is None:
         values["responsible"] = counterparty.main_manager or user
+    values.update(_state_values(order, values_1c, ext_id, counts))
     lines = []
     for item in document.findall("Товары/Товар"):
         item_id = text(item, "Ид")
-        product = mapped(Kind.PRODUCT, item_id, Product) if item_id else None
+        product = mapped(Kind.PRODUCT, item_id, Product, trashed=True) if item_id else None
         quantity = decimal(text(item, "Количество") or "1", "Товар", item_id, "Количество")
         if quantity <= 0:
             raise ExchangeError(_("%(where)s: Количество must be more than zero.") % {"where": where("Товар", item_id)})
@@ -334,6 +461,45 @@ def _import_order(document, user, counts):
             counts.unchanged -= 1
             counts.kinds[Kind.ORDER]["unchanged"] -= 1
             counts.add("updated", Kind.ORDER)
+    mark(order, marked, user, "Документ", ext_id, counts)
+
+
+def _state_from_1c(order, values_1c, ext_id, counts):
+    """The state 1C's requisites ask for, or None: cancelled, else the status, else posted or not."""
+    if flag(values_1c.get("отменен", "")):
+        return State.FAILED
+    status = values_1c.get("статусзаказа", "")
+    if status:
+        state = STATUS_OF.get(_key(status.split("]", 1)[-1] if status.startswith("[") else status))
+        if state is not None:
+            return state
+        counts.warnings.append(_("%(where)s: unknown order status “%(status)s”, the state is left as it was.")
+                               % {"where": where("Документ", ext_id), "status": status})
+    posted = values_1c.get("проведен", "")
+    if posted and not flag(posted):
+        return State.DRAFT
+    if posted and (order.pk is None or order.state == State.DRAFT):
+        return State.CONFIRMED
+    return None
+
+
+def _state_values(order, values_1c, ext_id, counts):
+    """The order's state fields for what 1C says; a move the order card does not allow is an error."""
+    state = _state_from_1c(order, values_1c, ext_id, counts)
+    if state is None or state == order.state and order.pk is not None:
+        return {}
+    if order.pk is not None and not may_change_state(order, state):
+        raise ExchangeError(_("%(where)s: the order cannot go from “%(from)s” to “%(to)s”.") % {
+            "where": where("Документ", ext_id), "from": order.get_state_display(), "to": State(state).label})
+    values = {"state": state, "failure_reason": None}
+    if state == State.FAILED:
+        reason = (OrderFailureReason.objects.filter(code="client_refused").first()
+                  or OrderFailureReason.objects.first())
+        if reason is None:
+            raise ExchangeError(_("%(where)s: the order is cancelled in 1C, but there is no order failure reason "
+                                  "to give; add one in the settings.") % {"where": where("Документ", ext_id)})
+        values["failure_reason"] = reason
+    return values
 
 
 # --- Export --------------------------------------------------------------------------------------
@@ -460,4 +626,17 @@ def export_orders(orders):
             _sub(item, "ЦенаЗаЕдиницу", f"{line.price:.2f}")
             _sub(item, "Количество", f"{line.quantity.normalize():f}")
             _sub(item, "Сумма", f"{line.total:.2f}")
+        _order_requisites(document, order)
     return serialize(root)
+
+
+def _order_requisites(document, order):
+    """The order's state as 1C reads it back: status, posted, cancelled, deletion mark."""
+    container = _sub(document, "ЗначенияРеквизитов")
+    for name, value in (("Статус заказа", EXPORT_STATUS[order.state]),
+                        ("Проведен", order.state != State.DRAFT),
+                        ("Отменен", order.state == State.FAILED),
+                        ("ПометкаУдаления", order.is_deleted)):
+        requisite = _sub(container, "ЗначениеРеквизита")
+        _sub(requisite, "Наименование", name)
+        _sub(requisite, "Значение", str(value).lower() if isinstance(value, bool) else value)

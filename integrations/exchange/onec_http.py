@@ -5,9 +5,13 @@ One URL, ``/integrations/exchange/1c/``, the step in the query string:
 * ``?type=catalog|sale&mode=checkauth`` with HTTP basic auth of an integration user (an
   administrator or a head): ``success``, the cookie name and its value. Every later step sends
   the cookie back (valid one hour).
-* ``mode=init``: ``zip=no`` and ``file_limit`` (the largest piece 1C may send at once).
+* ``mode=init``: ``zip=yes`` (or ``zip=no`` with ``KLIENTURA_1C_ZIP=0``) and ``file_limit`` (the
+  largest piece 1C may send at once).
 * ``mode=file&filename=import.xml`` (POST, the body is the file, possibly in several pieces):
-  stored for the session; for ``type=sale`` (orders from 1C) imported at once.
+  stored for the session; for ``type=sale`` (orders from 1C) imported at once. With ``zip=yes``
+  the file is an archive (``*.zip``, appended the same way): unpacked safely (``archives``) at the
+  first ``mode=import`` — for ``type=sale`` as soon as it is complete. A ZIP is taken whatever
+  ``init`` answered.
 * ``type=catalog&mode=import&filename=import.xml``: the stored file imported (counterparties,
   groups, products, prices); ``success`` or ``failure`` and the reason — nothing is kept then.
 * ``type=sale&mode=query``: the orders changed since the last ``mode=success`` as CommerceML;
@@ -22,11 +26,13 @@ import datetime as dt
 import re
 import shutil
 import uuid
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core import signing
+from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -36,8 +42,8 @@ from django.views.decorators.csrf import csrf_exempt
 from core import access
 from sales.models import Order
 
-from ..models import ExchangeLog
-from . import commerceml
+from ..models import ExchangeLog, ExternalId
+from . import archives, commerceml
 
 COOKIE = "klientura_1c"
 SALT = "integrations.exchange.1c"
@@ -63,6 +69,15 @@ def log(user, exchange_type, mode, direction, file_name="", ok=True, counts=None
         user=user, exchange_type=exchange_type, mode=mode, direction=direction, file_name=file_name[:255], ok=ok,
         created=counts.created if counts else 0, updated=counts.updated if counts else 0,
         unchanged=counts.unchanged if counts else 0, message=message)
+
+
+def forget_old_sessions():
+    """Remove the folders of sessions past their age: what 1C sent and did not import (pictures)."""
+    root = Path(settings.MEDIA_ROOT) / "exchange-1c"
+    cutoff = timezone.now().timestamp() - SESSION_AGE
+    for folder in root.iterdir() if root.is_dir() else ():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def may_exchange(user):
@@ -130,7 +145,8 @@ class ExchangeView(View):
 
     def any_init(self, request, user, session, exchange_type):
         shutil.rmtree(session_dir(session), ignore_errors=True)
-        return answer("zip=no", f"file_limit={FILE_LIMIT}")
+        forget_old_sessions()
+        return answer("zip=yes" if settings.KLIENTURA_1C_ZIP else "zip=no", f"file_limit={FILE_LIMIT}")
 
     def _file_name(self, request):
         name = request.GET.get("filename", "")
@@ -143,26 +159,57 @@ class ExchangeView(View):
         name = self._file_name(request)
         if name is None:
             return failure("filename: letters, digits, dots, dashes and underscores only", status=400)
-        if not name.lower().endswith(".xml"):
-            return answer("success")  # pictures and other attachments: not taken, not stored
+        picture = archives.picture_path(request.GET.get("filename", ""))
+        if picture is None and not name.lower().endswith((".xml", ".zip")):
+            return answer("success")  # other files: not taken, not stored
         body = request.body
         if len(body) > FILE_LIMIT:
             return failure(f"a piece may be at most file_limit={FILE_LIMIT} bytes", status=413)
         folder = session_dir(session)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
+        path = folder / archives.FILES / picture if picture else folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and path.stat().st_size + len(body) > commerceml.MAX_SIZE:
             return failure("the file is larger than 50 MB", status=413)
         with path.open("ab") as out:
             out.write(body)
-        if exchange_type == "sale":  # orders from 1C: taken at once
+        if exchange_type != "sale" or picture:
+            return answer("success")
+        # Orders from 1C: taken at once — an archive once its last piece has come.
+        if not name.lower().endswith(".zip"):
             return self._import(user, session, exchange_type, "file", name)
+        if not zipfile.is_zipfile(path):
+            return answer("success")
+        try:
+            names = self._unpack(user, session, exchange_type, "file")
+        except archives.ArchiveError as exc:
+            return failure(str(exc))
+        for xml in names:
+            response = self._import(user, session, exchange_type, "file", xml)
+            if not response.content.startswith(b"success"):
+                return response
         return answer("success")
+
+    def _unpack(self, user, session, exchange_type, mode):
+        """Unpack the session's archives (each once); ArchiveError is logged, the archive dropped."""
+        names = []
+        for path in sorted(session_dir(session).glob("*.zip")) if session_dir(session).exists() else ():
+            try:
+                names += archives.unpack(path, session_dir(session))
+            except archives.ArchiveError as exc:
+                log(user, exchange_type, mode, ExchangeLog.Direction.IMPORT, path.name, ok=False, message=str(exc))
+                raise
+            finally:
+                path.unlink(missing_ok=True)
+        return names
 
     def catalog_import(self, request, user, session, exchange_type):
         name = self._file_name(request)
         if name is None:
             return failure("filename: letters, digits, dots, dashes and underscores only", status=400)
+        try:
+            self._unpack(user, session, exchange_type, "import")
+        except archives.ArchiveError as exc:
+            return failure(str(exc))
         return self._import(user, session, exchange_type, "import", name)
 
     def _import(self, user, session, exchange_type, mode, name):
@@ -172,20 +219,34 @@ class ExchangeView(View):
         if not path.exists():
             return failure(f"{name}: no such file in this session (send it with mode=file first)")
         try:
-            counts = commerceml.import_document(path.read_bytes(), user)
+            counts = commerceml.import_document(path.read_bytes(), user, pictures=self._pictures(session))
         except commerceml.ExchangeError as exc:
             log(user, exchange_type, mode, ExchangeLog.Direction.IMPORT, name, ok=False, message=str(exc))
             return failure(str(exc))
         finally:
             path.unlink(missing_ok=True)
-        log(user, exchange_type, mode, ExchangeLog.Direction.IMPORT, name, counts=counts)
+        log(user, exchange_type, mode, ExchangeLog.Direction.IMPORT, name, counts=counts, message=counts.summary())
         return answer("success")
+
+    def _pictures(self, session):
+        """Where the pictures 1C sent in this session are (from an archive or one by one)."""
+        folder = session_dir(session) / archives.FILES
+
+        def find(name):
+            relative = archives.picture_path(name)
+            path = folder / relative if relative else None
+            return path if path is not None and path.is_file() else None
+
+        return find
 
     def sale_query(self, request, user, session, exchange_type):
         # Orders changed since the query 1C last confirmed (its time is in the "success" entry).
         confirmed = (ExchangeLog.objects.filter(exchange_type="sale", mode="success", ok=True)
                      .order_by("-started_at", "-pk").values_list("message", flat=True).first())
-        orders = Order.objects.restrict(user).order_by("date", "pk")
+        # Orders in the trash go too when 1C knows them: it reads their deletion mark.
+        known = ExternalId.objects.filter(kind=ExternalId.Kind.ORDER).values("object_id")
+        orders = (Order.all_objects.restrict(user).filter(Q(deleted_at__isnull=True) | Q(pk__in=known))
+                  .order_by("date", "pk"))
         try:
             since = dt.datetime.fromisoformat(confirmed) if confirmed else None
         except ValueError:

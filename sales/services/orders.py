@@ -269,6 +269,21 @@ def analysis_of(order):
 
 # --- State -------------------------------------------------------------------------------------
 
+# The moves the order card offers: confirm a draft, complete or fall through an open order, reopen
+# a closed one. Going back to a draft, or from completed straight to fell through, is not one.
+TRANSITIONS = {
+    Order.State.DRAFT: {Order.State.CONFIRMED, Order.State.COMPLETED, Order.State.FAILED},
+    Order.State.CONFIRMED: {Order.State.COMPLETED, Order.State.FAILED},
+    Order.State.COMPLETED: {Order.State.CONFIRMED},
+    Order.State.FAILED: {Order.State.CONFIRMED},
+}
+
+
+def may_change_state(order, state):
+    """Whether ``order`` may move to ``state`` (staying where it is always may)."""
+    return state == order.state or state in TRANSITIONS.get(order.state, ())
+
+
 def change_state(order, state, *, version, reason=None, comment=None, force=False):
     """Move ``order`` to ``state`` as of ``version`` (ConflictError if stale).
 
