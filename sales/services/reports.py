@@ -124,15 +124,10 @@ def funnel_deals(user, pipeline, period, responsible=()):
 
 
 def reached_q(pipeline, order):
-    """Deals that have been in a non-lost stage at ``order`` or further (in their history or now).
-
-    An uncorrelated id subquery per stage: the database builds it once (a hash on PostgreSQL)
-    instead of looking up every deal's history.
-    """
-    been = (StageChange.objects.filter(to_stage__pipeline=pipeline, to_stage__order__gte=order)
-            .exclude(to_stage__kind=Stage.Kind.LOST).values("deal"))
-    now = Q(stage__order__gte=order) & ~Q(stage__kind=Stage.Kind.LOST)
-    return now | Q(pk__in=been)
+    """Deals of ``pipeline`` that have been in a non-lost stage at ``order`` or further (in their
+    history or now): read from the maintained ``Deal.furthest_stage`` (sales.services.aggregates)
+    instead of the stage history."""
+    return Q(furthest_stage__order__gte=order)
 
 
 def stage_stays(pipeline, deal_qs):
