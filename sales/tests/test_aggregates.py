@@ -223,3 +223,19 @@ def test_funnel_reads_the_deal_rows_not_the_history(admin_user, django_assert_ma
     reached = [q["sql"] for q in captured if "furthest_stage" in q["sql"]]
     assert reached and all("stagechange" not in sql.lower() for sql in reached)
     assert Deal.objects.aggregate(n=Count("pk", filter=Q(furthest_stage__isnull=False)))["n"] == 1
+
+
+def test_demo_and_bench_generators_fill_the_aggregate(settings, manager):
+    """The bulk generators write no history through save(): they fill the aggregate themselves."""
+    from clients.models import CounterpartyGroup
+    from sales import bench
+
+    settings.DEMO_MODE = True
+    call_command("load_demo", stdout=StringIO())
+    group = CounterpartyGroup.objects.create(name="Bench")
+    for _ in range(30):
+        CounterpartyFactory(group=group, main_manager=manager)
+    bench.generate(group, [manager], deals_per_client=1, orders_per_client=0)
+    assert Deal.all_objects.count() > 200
+    assert Deal.all_objects.filter(furthest_stage__isnull=False).exists()
+    assert stored() == recomputed()
