@@ -3,10 +3,11 @@
 - ``Deal.furthest_stage``: the furthest non-lost stage of the deal's pipeline it has been in, now
   or in its stage history (the stage with the highest ``order``, ties by id). The funnel counts
   "reached stage N" as ``furthest_stage.order >= N`` from the deal row instead of walking
-  ``StageChange``. Kept by ``stage_entered`` (every stage change: board, form, API, conversion of
-  inquiries), by ``Stage.save`` when a stage's order, kind or pipeline changes, and filled in bulk
-  by the demo and bench generators and migration 0015. It does not depend on the client or the
-  trash, so merges, soft delete and restore leave it right; hard delete removes the row with it.
+  ``StageChange``. Kept by ``Deal.save()`` when a deal is created or changes stage (board, form,
+  API, conversion of inquiries), by ``StageChange.save()`` / ``delete()`` for history entries into
+  another stage, by ``Stage.save()`` when a stage's order, kind or pipeline changes, and filled in
+  bulk by the demo and bench generators and migration 0015. It does not depend on the client or
+  the trash, so merges, soft delete and restore leave it right; hard delete removes the row with it.
 
 ``rebuild()`` (``manage.py rebuild_sales_aggregates``) recomputes everything from scratch.
 """
@@ -52,7 +53,7 @@ def expected_furthest(stage, history_stages):
     return max(candidates, key=lambda s: (s.order, s.pk), default=None)
 
 
-def rebuild(stdout=None):
+def rebuild():
     """Recompute every maintained aggregate from scratch; returns {name: rows updated}."""
     from ..models import Deal
 
