@@ -118,16 +118,24 @@ class Funnel:
     won_conversion: float | None  # % of the deals that reached the first stage and were won
 
 
-def funnel_deals(user, pipeline, period, responsible=()):
-    qs = deals(user).filter(period.q("created_at"), stage__pipeline=pipeline)
+def pipeline_stage_ids(pipeline):
+    """Ids of every stage of ``pipeline``, trashed ones too (a deal may still be in one)."""
+    return list(Stage.all_objects.filter(pipeline=pipeline).values_list("pk", flat=True))
+
+
+def funnel_deals(user, pipeline, period, responsible=(), stage_ids=None):
+    # An id list instead of a join to the stages for every deal row.
+    stage_ids = pipeline_stage_ids(pipeline) if stage_ids is None else stage_ids
+    qs = deals(user).filter(period.q("created_at"), stage__in=stage_ids)
     return _filter_responsible(qs, responsible)
 
 
-def reached_q(pipeline, order):
+def reached_q(pipeline, order, stages=None):
     """Deals of ``pipeline`` that have been in a non-lost stage at ``order`` or further (in their
     history or now): read from the maintained ``Deal.furthest_stage`` (sales.services.aggregates)
-    instead of the stage history."""
-    return Q(furthest_stage__order__gte=order)
+    instead of the stage history — as an id list of those stages, so no join per deal row."""
+    stages = Stage.all_objects.filter(pipeline=pipeline) if stages is None else stages
+    return Q(furthest_stage__in=[s.pk for s in stages if s.order >= order and s.kind != Stage.Kind.LOST])
 
 
 def stage_stays(pipeline, deal_qs):
@@ -140,8 +148,9 @@ def stage_stays(pipeline, deal_qs):
 
 
 def funnel(user, pipeline, period, *, responsible=()):
-    qs = funnel_deals(user, pipeline, period, responsible)
-    stages = list(pipeline.stages.order_by("order", "pk"))
+    every_stage = list(Stage.all_objects.filter(pipeline=pipeline).order_by("order", "pk"))  # trashed too
+    qs = funnel_deals(user, pipeline, period, responsible, stage_ids=[s.pk for s in every_stage])
+    stages = [s for s in every_stage if s.deleted_at is None]
     rows = {s.pk: FunnelRow(stage=s) for s in stages}
     total, amounts = 0, {}
     for g in qs.order_by().values("stage", "currency").annotate(n=Count("pk"), s=Sum("amount")):
@@ -153,7 +162,7 @@ def funnel(user, pipeline, period, *, responsible=()):
 
     chain = [rows[s.pk] for s in stages if s.kind != Stage.Kind.LOST]
     reached = qs.order_by().aggregate(**{
-        f"r{row.stage.pk}": Count("pk", filter=reached_q(pipeline, row.stage.order)) for row in chain})
+        f"r{row.stage.pk}": Count("pk", filter=reached_q(pipeline, row.stage.order, every_stage)) for row in chain})
     for row in chain:
         row.reached = reached[f"r{row.stage.pk}"]
     for row, following in zip(chain, chain[1:], strict=False):
@@ -394,7 +403,8 @@ def interests(user, period, proposal_stage, *, responsible=()):
     Both count deals of the proposal stage's pipeline and group them by their responsible.
     """
     pipeline = proposal_stage.pipeline
-    qs = _filter_responsible(deals(user).filter(stage__pipeline=pipeline), responsible)
+    qs = _filter_responsible(deals(user).filter(stage__in=Stage.all_objects.filter(pipeline=pipeline).values("pk")),
+                             responsible)
     created = (qs.filter(period.q("created_at")).annotate(month=month_trunc("created_at")).order_by()
                .values("responsible", "month").annotate(n=Count("pk")))
     reached = (proposal_entries(pipeline, proposal_stage).filter(period.q("moved_at"), deal__in=qs.values("pk"))
