@@ -118,11 +118,12 @@ class Stage(BaseModel):
         result = super().save(*args, **kwargs)
         if before and (before["pipeline_id"], before["order"], before["kind"]) != (
                 self.pipeline_id, self.order, self.kind):
-            from ..services.aggregates import refresh_furthest_stage
+            from ..services.aggregates import refresh_furthest_before, refresh_furthest_stage
 
             # Another order or kind may change which stage is any deal's furthest (rare: settings).
             pipelines = {before["pipeline_id"], self.pipeline_id}
             refresh_furthest_stage(Deal.all_objects.filter(stage__pipeline__in=pipelines))
+            refresh_furthest_before(StageChange.objects.filter(to_stage__pipeline__in=pipelines))
         return result
 
 
@@ -335,6 +336,11 @@ class StageChange(models.Model):
     moved_at = models.DateTimeField(_("moved at"), db_index=True)
     # Set by the deal's next move: the stay in ``to_stage`` is left_at − moved_at (funnel report).
     left_at = models.DateTimeField(_("left at"), null=True, blank=True, editable=False)
+    # The furthest non-lost stage of ``to_stage``'s pipeline the deal had entered before this move
+    # (its earlier moves by time), kept by sales.services.aggregates: "the first move to stage N or
+    # further" (interests report) is a plain filter on it instead of a search of the earlier moves.
+    furthest_before = models.ForeignKey(Stage, verbose_name=_("furthest stage before"), null=True, blank=True,
+                                        editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("stage change")
@@ -347,19 +353,22 @@ class StageChange(models.Model):
         return f"{self.deal}: {self.from_stage} → {self.to_stage}"
 
     def save(self, *args, **kwargs):
+        from ..services.aggregates import furthest_after_entering, refresh_furthest_before
+
         result = super().save(*args, **kwargs)
+        refresh_furthest_before(StageChange.objects.filter(deal_id=self.deal_id))  # a past move shifts later ones
+        self.__dict__.pop("furthest_before_id", None)  # read again when needed
         # Deal.save() has counted the deal's current stage; an entry into another one (history
         # written afterwards, e.g. an import of past moves) may still raise its furthest stage.
         if self.to_stage_id != self.deal.stage_id:
-            from ..services.aggregates import furthest_after_entering
-
             furthest_after_entering(self.deal)
         return result
 
     def delete(self, *args, **kwargs):
-        from ..services.aggregates import furthest_after_entering
+        from ..services.aggregates import furthest_after_entering, refresh_furthest_before
 
         result = super().delete(*args, **kwargs)
+        refresh_furthest_before(StageChange.objects.filter(deal_id=self.deal_id))
         furthest_after_entering(self.deal)
         return result
 

@@ -9,6 +9,14 @@
   bulk by the demo and bench generators and migration 0015. It does not depend on the client or
   the trash, so merges, soft delete and restore leave it right; hard delete removes the row with it.
 
+- ``StageChange.furthest_before``: the furthest non-lost stage of the move's pipeline among the
+  deal's earlier moves (by ``moved_at``, then id); empty for a first move. "The move that first
+  brought the deal to stage N or further" (the interests report's proposals) is then a move into
+  such a stage whose ``furthest_before`` is empty or before N — no search of earlier moves. Kept
+  by ``StageChange.save()`` / ``delete()`` (the deal's few moves recomputed: a past move written
+  afterwards shifts the later ones) and ``Stage.save()`` as above; the bench's single moves need
+  nothing, the demo loader and migration 0016 fill it set-based.
+
 ``rebuild()`` (``manage.py rebuild_sales_aggregates``) recomputes everything from scratch.
 """
 
@@ -25,6 +33,24 @@ def furthest_stage_subquery(stage_model, change_model, deal_ref="pk"):
         .exclude(kind="lost")
         .filter(Q(pk=OuterRef("stage_id")) | Exists(in_history))
         .order_by("-order", "-pk").values("pk")[:1])
+
+
+def furthest_before_subquery(stage_model, change_model):
+    """The outer move's ``furthest_before`` as a subquery (also used by migration 0016)."""
+    earlier = change_model.objects.filter(deal=OuterRef(OuterRef("deal_id")), to_stage=OuterRef("pk")).filter(
+        Q(moved_at__lt=OuterRef(OuterRef("moved_at")))
+        | Q(moved_at=OuterRef(OuterRef("moved_at")), pk__lt=OuterRef(OuterRef("pk"))))
+    return Subquery(
+        stage_model._base_manager.filter(pipeline__stages=OuterRef("to_stage_id")).exclude(kind="lost")
+        .filter(Exists(earlier)).order_by("-order", "-pk").values("pk")[:1])
+
+
+def refresh_furthest_before(changes):
+    """Recompute ``furthest_before`` of the moves in the queryset ``changes`` (one UPDATE)."""
+    from ..models import Stage, StageChange
+
+    return StageChange.objects.filter(pk__in=changes.values("pk")).update(
+        furthest_before=furthest_before_subquery(Stage, StageChange))
 
 
 def refresh_furthest_stage(deals):
@@ -55,7 +81,8 @@ def expected_furthest(stage, history_stages):
 
 def rebuild():
     """Recompute every maintained aggregate from scratch; returns {name: rows updated}."""
-    from ..models import Deal
+    from ..models import Deal, StageChange
 
-    counts = {"deal furthest stage": refresh_furthest_stage(Deal.all_objects.all())}
+    counts = {"deal furthest stage": refresh_furthest_stage(Deal.all_objects.all()),
+              "stage change furthest before": refresh_furthest_before(StageChange.objects.all())}
     return counts

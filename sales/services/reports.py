@@ -18,10 +18,8 @@ from django.db.models import (
     DateField,
     DecimalField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     Sum,
 )
@@ -351,11 +349,12 @@ def default_proposal_stage(pipeline=None):
 
 def proposal_entries(pipeline, proposal_stage):
     """StageChanges that first bring a deal to the proposal stage or a later non-lost one."""
-    reached = (Q(to_stage__pipeline=pipeline, to_stage__order__gte=proposal_stage.order)
-               & ~Q(to_stage__kind=Stage.Kind.LOST))
-    earlier = StageChange.objects.filter(reached, deal=OuterRef("deal")).filter(
-        Q(moved_at__lt=OuterRef("moved_at")) | Q(moved_at=OuterRef("moved_at"), pk__lt=OuterRef("pk")))
-    return StageChange.objects.filter(reached).filter(~Exists(earlier))
+    # The pipeline's non-lost stages at the proposal stage or further, as an id list (no joins).
+    further = [s.pk for s in Stage.all_objects.filter(pipeline=pipeline)
+               if s.order >= proposal_stage.order and s.kind != Stage.Kind.LOST]
+    # A move into one of them whose earlier moves had not reached any (the maintained
+    # StageChange.furthest_before, sales.services.aggregates).
+    return StageChange.objects.filter(to_stage__in=further).exclude(furthest_before__in=further)
 
 
 @dataclass

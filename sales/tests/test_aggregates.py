@@ -47,6 +47,35 @@ def stored():
     return dict(Deal.all_objects.values_list("pk", "furthest_stage_id"))
 
 
+def recomputed_before():
+    """{move id: furthest stage id among the deal's earlier moves in the move's pipeline}, in Python."""
+    stages = {s.pk: s for s in Stage.all_objects.all()}
+    moves = sorted(StageChange.objects.values_list("deal_id", "moved_at", "pk", "to_stage_id"))
+    result = {}
+    for deal_id, moved_at, pk, to_stage_id in moves:
+        pipeline = stages[to_stage_id].pipeline_id
+        earlier = [stages[t] for d, m, p, t in moves if d == deal_id and (m, p) < (moved_at, pk)]
+        earlier = [s for s in earlier if s.pipeline_id == pipeline and s.kind != Stage.Kind.LOST]
+        best = max(earlier, key=lambda s: (s.order, s.pk), default=None)
+        result[pk] = best.pk if best else None
+    return result
+
+
+def stored_before():
+    return dict(StageChange.objects.values_list("pk", "furthest_before_id"))
+
+
+def proposal_entries_from_history(pipeline, proposal_stage):
+    """The interests report's first moves to the proposal stage or further, as computed before the aggregate."""
+    from django.db.models import Exists, OuterRef
+
+    reached = (Q(to_stage__pipeline=pipeline, to_stage__order__gte=proposal_stage.order)
+               & ~Q(to_stage__kind=Stage.Kind.LOST))
+    earlier = StageChange.objects.filter(reached, deal=OuterRef("deal")).filter(
+        Q(moved_at__lt=OuterRef("moved_at")) | Q(moved_at=OuterRef("moved_at"), pk__lt=OuterRef("pk")))
+    return set(StageChange.objects.filter(reached).filter(~Exists(earlier)).values_list("pk", flat=True))
+
+
 def reached_from_history(qs, pipeline, order):
     """The funnel's "reached stage N" as it was computed before the aggregate: from the history."""
     been = (StageChange.objects.filter(to_stage__pipeline=pipeline, to_stage__order__gte=order)
@@ -155,7 +184,9 @@ def test_random_operations_keep_the_furthest_stage_right(seed, admin_user, manag
         world.step()
         if step % 10 == 9:
             assert stored() == recomputed(), f"after step {step}"
+            assert stored_before() == recomputed_before(), f"after step {step}"
     assert stored() == recomputed()
+    assert stored_before() == recomputed_before()
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -173,6 +204,10 @@ def test_funnel_reached_counts_equal_the_history_walk(seed, admin_user, manager,
             for row in result.rows:
                 if row.in_funnel:
                     assert row.reached == reached_from_history(qs, pipeline, row.stage.order), row.stage
+    for pipeline in (world.pipeline, world.other):
+        for stage in pipeline.stages.exclude(kind=Stage.Kind.LOST):
+            entries = set(reports.proposal_entries(pipeline, stage).values_list("pk", flat=True))
+            assert entries == proposal_entries_from_history(pipeline, stage), stage
 
 
 def test_new_deal_counts_its_stage_and_a_lost_only_deal_none(manager):
@@ -194,11 +229,15 @@ def test_rebuild_command_recomputes_from_scratch(manager):
     for stage in default_stages()[:3]:
         DealFactory(stage=stage, responsible=manager)
     right = stored()
+    StageChange.objects.create(deal=Deal.objects.first(), to_stage=default_stages()[4], moved_at=timezone.now())
+    right, right_before = stored(), stored_before()
     Deal.all_objects.update(furthest_stage=None)
+    StageChange.objects.update(furthest_before=None)
     out = StringIO()
     call_command("rebuild_sales_aggregates", stdout=out)
     assert stored() == right == recomputed()
-    assert "3 rows" in out.getvalue()
+    assert stored_before() == right_before == recomputed_before()
+    assert "deal furthest stage: 3 rows" in out.getvalue()
 
 
 def test_data_migration_fills_existing_deals(manager):
@@ -209,6 +248,18 @@ def test_data_migration_fills_existing_deals(manager):
     migration = importlib.import_module("sales.migrations.0015_deal_furthest_stage")
     migration.fill(apps, None)
     assert stored() == recomputed() == {deal.pk: s3.pk}
+
+
+def test_data_migration_fills_existing_moves(manager):
+    s1, s2, s3, *_rest = default_stages()
+    deal = DealFactory(stage=s1, responsible=manager)
+    now = timezone.now()
+    StageChange.objects.bulk_create([StageChange(deal=deal, to_stage=stage, moved_at=now + timezone.timedelta(hours=i))
+                                     for i, stage in enumerate([s1, s3, s2])])  # no save()
+    migration = importlib.import_module("sales.migrations.0016_stagechange_furthest_before")
+    migration.fill(apps, None)
+    assert stored_before() == recomputed_before()
+    assert sorted(stored_before().values(), key=lambda v: v or 0) == [None, s1.pk, s3.pk]
 
 
 def test_funnel_reads_the_deal_rows_not_the_history(admin_user, django_assert_max_num_queries):
@@ -238,4 +289,6 @@ def test_demo_and_bench_generators_fill_the_aggregate(settings, manager):
     bench.generate(group, [manager], deals_per_client=1, orders_per_client=0)
     assert Deal.all_objects.count() > 200
     assert Deal.all_objects.filter(furthest_stage__isnull=False).exists()
+    assert StageChange.objects.filter(furthest_before__isnull=False).exists()  # the demo's multi-move deals
     assert stored() == recomputed()
+    assert stored_before() == recomputed_before()
