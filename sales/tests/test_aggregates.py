@@ -292,3 +292,19 @@ def test_demo_and_bench_generators_fill_the_aggregate(settings, manager):
     assert StageChange.objects.filter(furthest_before__isnull=False).exists()  # the demo's multi-move deals
     assert stored() == recomputed()
     assert stored_before() == recomputed_before()
+
+
+def test_history_and_api_do_not_show_the_aggregate(manager):
+    """Bookkeeping, not an edit: the deal's change history and the API stay as they were."""
+    from core.history import entries
+    from sales.api.serializers import DealSerializer
+
+    s1, s2, *_rest = default_stages()
+    deal = DealFactory(stage=s1, responsible=manager)
+    stage_entered(deal, None, manager)
+    move_deal(deal, s2, manager, deal.version)
+    deal.title = "Renamed"
+    deal.save()
+    fields = {str(change["field"]) for entry in entries(list(deal.history.all())) for change in entry["changes"]}
+    assert "title" in fields and not any("furthest" in f for f in fields)
+    assert "furthest_stage" not in DealSerializer().fields
