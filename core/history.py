@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import CustomProperty, PropertyKind, PropertyTarget
 
-HIDDEN_FIELDS = {"version", "updated_at", "created_at", "search_text", "deleted_at", "secret"}
+# Bookkeeping, not edits: also aggregates kept by the application (sales: a deal's furthest stage).
+HIDDEN_FIELDS = {"version", "updated_at", "created_at", "search_text", "deleted_at", "secret", "furthest_stage"}
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("removed")}
 
 

@@ -45,6 +45,7 @@ from .models import (
     StageChange,
     StageRule,
 )
+from .services.aggregates import refresh_furthest_before, refresh_furthest_stage
 
 SEED = 2017_05
 REASON = "Демо-данные"  # history change reason of the demo deals (idempotency check)
@@ -546,6 +547,10 @@ def load(stdout=None, now=None, *, managers, big_group=""):
                                 (Order, builder.orders), (OrderLine, builder.lines),
                                 (Shipment, builder.shipments), (Payment, builder.payments)]:
                 model.objects.bulk_create(rows, batch_size=1000)
+        if builder.deals:  # the maintained aggregates, set-based (recomputing is idempotent)
+            first = min(d.pk for d in builder.deals)
+            refresh_furthest_stage(Deal.all_objects.filter(pk__gte=first))
+            refresh_furthest_before(StageChange.objects.filter(deal_id__gte=first))
     counts = {"deals": len(builder.deals), "orders": len(builder.orders), "shipments": len(builder.shipments),
               "payments": len(builder.payments)}
     say("Demo sales: {deals} deals, {orders} orders, {shipments} shipments, {payments} payments.".format(**counts))

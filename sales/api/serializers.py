@@ -90,6 +90,7 @@ class DealSerializer(BaseModelSerializer):
 
     class Meta(BaseModelSerializer.Meta):
         model = Deal
+        exclude = (*BaseModelSerializer.Meta.exclude, "furthest_stage")  # a report aggregate, not deal data
         read_only_fields = (*BaseModelSerializer.Meta.read_only_fields, "closed_at")
         extra_kwargs = {"responsible": {"required": False, "help_text": "Default: you."},
                         "amount": {"help_text": "With product lines (/api/deal-lines/) the sum of the lines: "

@@ -111,6 +111,21 @@ class Stage(BaseModel):
     def is_closed(self):
         return self.kind != self.Kind.OPEN
 
+    def save(self, *args, **kwargs):
+        before = None
+        if self.pk and not self._state.adding:
+            before = type(self).all_objects.filter(pk=self.pk).values("pipeline_id", "order", "kind").first()
+        result = super().save(*args, **kwargs)
+        if before and (before["pipeline_id"], before["order"], before["kind"]) != (
+                self.pipeline_id, self.order, self.kind):
+            from ..services.aggregates import refresh_furthest_before, refresh_furthest_stage
+
+            # Another order or kind may change which stage is any deal's furthest (rare: settings).
+            pipelines = {before["pipeline_id"], self.pipeline_id}
+            refresh_furthest_stage(Deal.all_objects.filter(stage__pipeline__in=pipelines))
+            refresh_furthest_before(StageChange.objects.filter(to_stage__pipeline__in=pipelines))
+        return result
+
 
 class Reason(EditUrlMixin, BaseModel):
     """A reference list of reasons the administrator keeps, in their own order.
@@ -181,6 +196,11 @@ class Deal(BaseModel):
                                     on_delete=models.PROTECT, related_name="deals")
     result_comment = models.TextField(_("won / lost comment"), blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    # The furthest non-lost stage of its pipeline the deal has been in (now or in its history),
+    # kept by sales.services.aggregates: the funnel counts "reached stage N" from it instead of
+    # walking the stage history. Empty when the deal has only been in lost stages.
+    furthest_stage = models.ForeignKey(Stage, verbose_name=_("furthest stage reached"), null=True, blank=True,
+                                       editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("deal")
@@ -227,7 +247,20 @@ class Deal(BaseModel):
             total = lines_total(self.pk)
             if total is not None:
                 self.amount = total
-        return super().save(*args, **kwargs)
+        stage_set = self._state.adding or self.stage_id != getattr(self, "_stage_at_load", None)
+        result = super().save(*args, **kwargs)
+        if stage_set and self.stage_id:
+            from ..services.aggregates import furthest_after_entering
+
+            furthest_after_entering(self)  # the new stage may be the furthest reached
+        self._stage_at_load = self.stage_id
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        deal = super().from_db(db, field_names, values)
+        deal._stage_at_load = deal.__dict__.get("stage_id")  # save() refreshes the aggregates on a move
+        return deal
 
     @property
     def has_lines(self):
@@ -303,6 +336,11 @@ class StageChange(models.Model):
     moved_at = models.DateTimeField(_("moved at"), db_index=True)
     # Set by the deal's next move: the stay in ``to_stage`` is left_at − moved_at (funnel report).
     left_at = models.DateTimeField(_("left at"), null=True, blank=True, editable=False)
+    # The furthest non-lost stage of ``to_stage``'s pipeline the deal had entered before this move
+    # (its earlier moves by time), kept by sales.services.aggregates: "the first move to stage N or
+    # further" (interests report) is a plain filter on it instead of a search of the earlier moves.
+    furthest_before = models.ForeignKey(Stage, verbose_name=_("furthest stage before"), null=True, blank=True,
+                                        editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("stage change")
@@ -313,6 +351,26 @@ class StageChange(models.Model):
 
     def __str__(self):
         return f"{self.deal}: {self.from_stage} → {self.to_stage}"
+
+    def save(self, *args, **kwargs):
+        from ..services.aggregates import furthest_after_entering, refresh_furthest_before
+
+        result = super().save(*args, **kwargs)
+        refresh_furthest_before(StageChange.objects.filter(deal_id=self.deal_id))  # a past move shifts later ones
+        self.__dict__.pop("furthest_before_id", None)  # read again when needed
+        # Deal.save() has counted the deal's current stage; an entry into another one (history
+        # written afterwards, e.g. an import of past moves) may still raise its furthest stage.
+        if self.to_stage_id != self.deal.stage_id:
+            furthest_after_entering(self.deal)
+        return result
+
+    def delete(self, *args, **kwargs):
+        from ..services.aggregates import furthest_after_entering, refresh_furthest_before
+
+        result = super().delete(*args, **kwargs)
+        refresh_furthest_before(StageChange.objects.filter(deal_id=self.deal_id))
+        furthest_after_entering(self.deal)
+        return result
 
 
 class StageRule(BaseModel):

@@ -18,10 +18,8 @@ from django.db.models import (
     DateField,
     DecimalField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     Sum,
 )
@@ -118,21 +116,24 @@ class Funnel:
     won_conversion: float | None  # % of the deals that reached the first stage and were won
 
 
-def funnel_deals(user, pipeline, period, responsible=()):
-    qs = deals(user).filter(period.q("created_at"), stage__pipeline=pipeline)
+def pipeline_stage_ids(pipeline):
+    """Ids of every stage of ``pipeline``, trashed ones too (a deal may still be in one)."""
+    return list(Stage.all_objects.filter(pipeline=pipeline).values_list("pk", flat=True))
+
+
+def funnel_deals(user, pipeline, period, responsible=(), stage_ids=None):
+    # An id list instead of a join to the stages for every deal row.
+    stage_ids = pipeline_stage_ids(pipeline) if stage_ids is None else stage_ids
+    qs = deals(user).filter(period.q("created_at"), stage__in=stage_ids)
     return _filter_responsible(qs, responsible)
 
 
-def reached_q(pipeline, order):
-    """Deals that have been in a non-lost stage at ``order`` or further (in their history or now).
-
-    An uncorrelated id subquery per stage: the database builds it once (a hash on PostgreSQL)
-    instead of looking up every deal's history.
-    """
-    been = (StageChange.objects.filter(to_stage__pipeline=pipeline, to_stage__order__gte=order)
-            .exclude(to_stage__kind=Stage.Kind.LOST).values("deal"))
-    now = Q(stage__order__gte=order) & ~Q(stage__kind=Stage.Kind.LOST)
-    return now | Q(pk__in=been)
+def reached_q(pipeline, order, stages=None):
+    """Deals of ``pipeline`` that have been in a non-lost stage at ``order`` or further (in their
+    history or now): read from the maintained ``Deal.furthest_stage`` (sales.services.aggregates)
+    instead of the stage history — as an id list of those stages, so no join per deal row."""
+    stages = Stage.all_objects.filter(pipeline=pipeline) if stages is None else stages
+    return Q(furthest_stage__in=[s.pk for s in stages if s.order >= order and s.kind != Stage.Kind.LOST])
 
 
 def stage_stays(pipeline, deal_qs):
@@ -145,8 +146,9 @@ def stage_stays(pipeline, deal_qs):
 
 
 def funnel(user, pipeline, period, *, responsible=()):
-    qs = funnel_deals(user, pipeline, period, responsible)
-    stages = list(pipeline.stages.order_by("order", "pk"))
+    every_stage = list(Stage.all_objects.filter(pipeline=pipeline).order_by("order", "pk"))  # trashed too
+    qs = funnel_deals(user, pipeline, period, responsible, stage_ids=[s.pk for s in every_stage])
+    stages = [s for s in every_stage if s.deleted_at is None]
     rows = {s.pk: FunnelRow(stage=s) for s in stages}
     total, amounts = 0, {}
     for g in qs.order_by().values("stage", "currency").annotate(n=Count("pk"), s=Sum("amount")):
@@ -158,7 +160,7 @@ def funnel(user, pipeline, period, *, responsible=()):
 
     chain = [rows[s.pk] for s in stages if s.kind != Stage.Kind.LOST]
     reached = qs.order_by().aggregate(**{
-        f"r{row.stage.pk}": Count("pk", filter=reached_q(pipeline, row.stage.order)) for row in chain})
+        f"r{row.stage.pk}": Count("pk", filter=reached_q(pipeline, row.stage.order, every_stage)) for row in chain})
     for row in chain:
         row.reached = reached[f"r{row.stage.pk}"]
     for row, following in zip(chain, chain[1:], strict=False):
@@ -347,11 +349,12 @@ def default_proposal_stage(pipeline=None):
 
 def proposal_entries(pipeline, proposal_stage):
     """StageChanges that first bring a deal to the proposal stage or a later non-lost one."""
-    reached = (Q(to_stage__pipeline=pipeline, to_stage__order__gte=proposal_stage.order)
-               & ~Q(to_stage__kind=Stage.Kind.LOST))
-    earlier = StageChange.objects.filter(reached, deal=OuterRef("deal")).filter(
-        Q(moved_at__lt=OuterRef("moved_at")) | Q(moved_at=OuterRef("moved_at"), pk__lt=OuterRef("pk")))
-    return StageChange.objects.filter(reached).filter(~Exists(earlier))
+    # The pipeline's non-lost stages at the proposal stage or further, as an id list (no joins).
+    further = [s.pk for s in Stage.all_objects.filter(pipeline=pipeline)
+               if s.order >= proposal_stage.order and s.kind != Stage.Kind.LOST]
+    # A move into one of them whose earlier moves had not reached any (the maintained
+    # StageChange.furthest_before, sales.services.aggregates).
+    return StageChange.objects.filter(to_stage__in=further).exclude(furthest_before__in=further)
 
 
 @dataclass
@@ -399,7 +402,8 @@ def interests(user, period, proposal_stage, *, responsible=()):
     Both count deals of the proposal stage's pipeline and group them by their responsible.
     """
     pipeline = proposal_stage.pipeline
-    qs = _filter_responsible(deals(user).filter(stage__pipeline=pipeline), responsible)
+    qs = _filter_responsible(deals(user).filter(stage__in=Stage.all_objects.filter(pipeline=pipeline).values("pk")),
+                             responsible)
     created = (qs.filter(period.q("created_at")).annotate(month=month_trunc("created_at")).order_by()
                .values("responsible", "month").annotate(n=Count("pk")))
     reached = (proposal_entries(pipeline, proposal_stage).filter(period.q("moved_at"), deal__in=qs.values("pk"))

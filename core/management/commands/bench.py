@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -302,18 +302,24 @@ class Command(BaseCommand):
         self.stdout.write(f"Figures written to {path}.")
 
 
+class _PlanDone(Exception):
+    """Rolls the EXPLAIN ANALYZE back (it runs the statement)."""
+
+
 def query_plan(sql):
     """EXPLAIN of a captured query: PostgreSQL runs it (ANALYZE, BUFFERS) inside a transaction
     rolled back; SQLite shows its QUERY PLAN. The captured text has its parameters inlined."""
     try:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute("BEGIN")
+                # atomic(): a savepoint inside an outer transaction (a test), not a ROLLBACK of it.
                 try:
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
-                    rows = [row[0] for row in cursor.fetchall()]
-                finally:
-                    cursor.execute("ROLLBACK")
+                    with transaction.atomic():
+                        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+                        rows = [row[0] for row in cursor.fetchall()]
+                        raise _PlanDone
+                except _PlanDone:
+                    pass
             else:
                 cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
                 depth, rows = {}, []
