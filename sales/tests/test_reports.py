@@ -658,6 +658,21 @@ def test_profitability_access_and_exports(manager, client_for, orders):
     assert "Beta" not in text
 
 
+def test_a_long_profitability_shows_its_first_lines_and_complete_totals(sales_head, client_for, orders,
+                                                                        monkeypatch):
+    from sales.views.reports import ProfitabilityReport
+
+    for decl in ProfitabilityReport.tables:
+        monkeypatch.setattr(decl, "html_limit", 1 if decl.html_limit else None)
+    c = client_for(sales_head)
+    html = report_html(get(c, PROFITABILITY, **MARCH))
+    assert "Only the first 1 lines are shown" in html
+    by_client = html.split('data-testid="report-table"', 1)[1].split("</table>", 1)[0]
+    assert "Alpha" in by_client and "Beta" not in by_client and "16,000.00" in by_client  # RUB total: all
+    assert [row[0] for row in xlsx_rows(c, PROFITABILITY, **MARCH)[2:7]] == ["Alpha", "Beta", "Beta", "Total",
+                                                                           "Total"]
+
+
 def test_pdf_prints_a_limited_number_of_rows(sales_head, client_for, orders, monkeypatch):
     monkeypatch.setattr("core.reports.PDF_ROWS", 1)
     text = pdf_text(client_for(sales_head), PROFITABILITY, **MARCH)

@@ -374,6 +374,9 @@ MONEY_COLUMNS = [
 ]
 
 
+PAGE_LINES = 200  # lines a page shows of a table that is not paged; the XLSX export has them all
+
+
 @register
 class ProfitabilityReport(Report):
     slug = "profitability"
@@ -392,7 +395,7 @@ class ProfitabilityReport(Report):
             Column("currency", gettext_lazy("Currency")),
             Column("orders", gettext_lazy("Orders"), "int"),
             *MONEY_COLUMNS,
-        ]),
+        ], html_limit=PAGE_LINES),  # a year of a big base: tens of thousands of clients
         Table("orders", gettext_lazy("By order"), [
             Column("client", gettext_lazy("Client")),
             Column("number", pgettext_lazy("sales order", "Order"), link=True),
@@ -407,7 +410,7 @@ class ProfitabilityReport(Report):
             Column("currency", gettext_lazy("Currency")),
             Column("quantity", gettext_lazy("Quantity"), "decimal"),
             *MONEY_COLUMNS,
-        ], rows="products"),
+        ], rows="products", html_limit=PAGE_LINES),
     ]
 
     def products(self, filters, user):
