@@ -157,7 +157,10 @@ def attachments_of(obj, user):
     """The live attachments of ``obj`` that ``user`` may see, newest first."""
     from .models import Attachment, record_type_q
 
-    return Attachment.objects.restrict(user).filter(record_type_q(type(obj)), object_id=obj.pk) \
+    # The record's own restrict for this one record, not ``Attachment.restrict`` (an OR over every
+    # registered model's visible ids: 40 ms on a card at 100 000 clients, even with no files).
+    visible = type(obj).objects.restrict(user).filter(pk=obj.pk).values("pk")
+    return Attachment.objects.filter(record_type_q(type(obj)), object_id__in=visible) \
         .select_related("uploaded_by")
 
 
