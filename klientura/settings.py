@@ -92,6 +92,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets in Python where their templates would only cost time (core/renderers.py).
+FORM_RENDERER = "core.renderers.FastWidgetRenderer"
+
 # --- Database -----------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {

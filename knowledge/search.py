@@ -149,11 +149,22 @@ def fts_ranked(expr, limit=CANDIDATES):
         return cursor.fetchall()
 
 
+def best(queryset, limit=LIMIT):
+    """The best ``limit`` rows of a ``matching`` queryset, best first.
+
+    Ranked on ids alone, then the page's rows fetched whole: ranked with its joins and wide rows,
+    PostgreSQL carried all ~10 000 matches of a common word through the joins into the sort
+    (27 → 16 ms at 10 000 articles)."""
+    ranked = list(queryset.order_by("-rank", "title", "pk").values_list("pk", flat=True)[:limit])
+    rows = {row.pk: row for row in queryset.filter(pk__in=ranked)}
+    return [rows[pk] for pk in ranked if pk in rows]
+
+
 def search(queryset, text, limit=LIMIT, matched=False):
     """The best ``limit`` articles of ``queryset`` for ``text``, best first, each with a ``snippet``
     (HTML-safe, matched words in <mark>). ``matched``: the queryset went through ``matching`` already
     (the list's filter set)."""
-    rows = list((queryset if matched else matching(queryset, text)).order_by("-rank", "title", "pk")[:limit])
+    rows = best(queryset if matched else matching(queryset, text), limit)
     match = word_matcher({stem(w) for w in WORD.findall(text or "")})
     for row in rows:
         row.snippet = snippet(row.body_text, match=match)

@@ -38,7 +38,7 @@ class ArticleViewSet(BaseModelViewSet):
         if not (request.query_params.get("q") or "").strip():
             return super().list(request, *args, **kwargs)
         qs = self.filter_queryset(self.get_queryset())
-        rows = list(qs.order_by("-rank", "title", "pk")[:search.LIMIT])
+        rows = search.best(qs)
         return Response({"next": None, "previous": None, "results": self.get_serializer(rows, many=True).data})
 
 
