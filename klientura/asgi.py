@@ -14,3 +14,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'klientura.settings')
 
 application = get_asgi_application()
+
+from core.runtime import tune_gc  # noqa: E402 (after the apps are loaded)
+
+tune_gc()

@@ -14,3 +14,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'klientura.settings')
 
 application = get_wsgi_application()
+
+from core.runtime import tune_gc  # noqa: E402 (after the apps are loaded)
+
+tune_gc()

@@ -53,6 +53,9 @@ def test_bench_rows_are_complete_and_guarded():
         bench(count=120)
     assert "search: tax id" in bench(count=150, reuse=True, repeat=1)  # tops up to 150, keeps them
     assert rows.count() == 150
+    only = bench(count=150, reuse=True, repeat=1, only="tax id|ABC", analysis_runs=0)
+    assert "search: tax id" in only and "ABC report" in only
+    assert "list, admin" not in only and "analysis run (full)" not in only  # a run is stored: not timed again
     with pytest.raises(CommandError, match="Missed targets"):
         bench(count=150, reuse=True, repeat=1, check=True, max_median=0.001)
     call_command("bench", cleanup=True, stdout=StringIO())

@@ -27,6 +27,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from core import registry
+from core.runtime import tune_gc
 
 COUNT_SQL = re.compile(r"\bCOUNT\s*\(", re.IGNORECASE)
 READ_SQL = re.compile(r"^\s*(SELECT|WITH)\b", re.IGNORECASE)
@@ -131,6 +132,7 @@ class Command(BaseCommand):
         add("--max-p95", type=float, default=200.0,
             help="Target p95, ms (default 200; on PostgreSQL a case's own target wins).")
         add("--json", dest="json_path", metavar="FILE", help="Also write the figures as JSON to FILE.")
+        add("--only", metavar="REGEX", help="Time only the cases whose title matches (e.g. 'knowledge|segment').")
 
     def handle(self, *args, **opts):
         run = BenchRun(opts=opts, stdout=self.stdout)
@@ -192,7 +194,11 @@ class Command(BaseCommand):
         with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS],
                                SECURE_SSL_REDIRECT=False):
             clients, cases = {}, []
+            tune_gc()  # as the WSGI process does after startup
+            only = re.compile(opts["only"], re.IGNORECASE) if opts.get("only") else None
             for title, user, url, params, expect, *target in self.cases(run):
+                if only and not only.search(title):
+                    continue
                 if user.pk not in clients:
                     clients[user.pk] = Client(raise_request_exception=True)
                     clients[user.pk].force_login(user)
