@@ -266,6 +266,9 @@ class Sql:
     # --- step 1: sales reduced to per-client figures --------------------------------------------
 
     def sale_filter(self):
+        # SQLite: "+s.date" keeps it off the date index, which it took for a date that nearly every
+        # shipment is before and then fetched the million rows one by one in date order (9.4 s
+        # against 1.6 s for reading the table in its own order, 100 000 clients).
         return f"""
             FROM {table(Shipment)} s
             JOIN {table(OrderLine)} l ON l.id = s.line_id
@@ -273,7 +276,7 @@ class Sql:
             WHERE s.kind = 'actual' AND s.deleted_at IS NULL AND l.deleted_at IS NULL AND o.deleted_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM {table(Counterparty)} x
                               WHERE x.id = o.counterparty_id AND x.deleted_at IS NOT NULL)
-              AND o.state NOT IN (%s, %s) AND s.date <= {self.param_date()}"""
+              AND o.state NOT IN (%s, %s) AND {"" if self.pg else "+"}s.date <= {self.param_date()}"""
 
     def collect(self):
         run = self.run
