@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import snowballstemmer
 from django.db import connection
-from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models import FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
@@ -133,9 +133,12 @@ def matching(queryset, text):
                 break
         if not best:
             return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
-        whens = [When(pk=pk, then=Value(-score)) for pk, score in best]
+        # The scores as one raw CASE: fifty When() expressions cost ~3 ms of compiling per query.
+        column = f"{connection.ops.quote_name(queryset.model._meta.db_table)}.{connection.ops.quote_name('id')}"
+        case = f"CASE {column} {' '.join('WHEN %s THEN %s' for _ in best)} ELSE 0.0 END"
+        params = [value for pk, score in best for value in (pk, -score)]
         return queryset.filter(pk__in=[pk for pk, _score in best]).annotate(
-            rank=Case(*whens, default=Value(0.0), output_field=FloatField()))
+            rank=RawSQL(case, params, output_field=FloatField()))  # noqa: S611 (placeholders only)
     # Other databases: plain substring search, unranked.
     return queryset.filter(Q(title__icontains=text) | Q(body_text__icontains=text)).annotate(
         rank=Value(0.0, output_field=FloatField()))
