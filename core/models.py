@@ -147,13 +147,27 @@ class History(HistoricalRecords):
                     store_m2m_sets(record, instance, [type(instance)._meta.get_field(attr)])
                     return None
             return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
-        if action not in ("post_add", "post_remove") or not pk_set:
+        if action == "pre_clear":  # from the other side: which rows lose it, while the links are there
+            instance._history_cleared = set(self.rows_linked_to(instance, model, kwargs.get("sender")))
             return None
-        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        if action == "post_clear":
+            pk_set = getattr(instance, "_history_cleared", set())
+        elif action not in ("post_add", "post_remove"):
+            return None
+        if not pk_set or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
             return None
         for obj in getattr(model, "all_objects", model._default_manager).filter(pk__in=pk_set):
             self.create_historical_record(obj, "~")
         return None
+
+    @staticmethod
+    def rows_linked_to(instance, model, through):
+        """Ids of ``model``'s rows linked to ``instance`` through ``through`` (a reverse clear)."""
+        for field in model._meta.many_to_many:
+            if field.remote_field.through is through:
+                return field.remote_field.through.objects.filter(
+                    **{field.m2m_reverse_field_name(): instance.pk}).values_list(field.m2m_field_name(), flat=True)
+        return []
 
 
 class BaseModel(models.Model):

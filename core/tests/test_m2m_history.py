@@ -75,6 +75,18 @@ def test_change_from_the_other_side_is_recorded_on_the_row(manager):
     assert [(c["added"], c["removed"]) for _who, c in changes] == [([], [str(person)]), ([str(person)], [])]
 
 
+def test_clear_from_the_other_side_is_recorded_on_each_row(manager):
+    cp = CounterpartyFactory(main_manager=manager)
+    person = ContactPersonFactory(counterparty=cp)
+    first, second, untouched = meeting(cp, manager), meeting(cp, manager), meeting(cp, manager)
+    person.interactions.add(first, second)
+    person.interactions.clear()
+    for item in (first, second):
+        changes = m2m_changes(history.entries(list(Interaction.history.filter(id=item.pk))), "contact persons")
+        assert [(c["added"], c["removed"]) for _who, c in changes][0] == ([], [str(person)])
+    assert Interaction.history.filter(id=untouched.pk).count() == 1
+
+
 def test_sharing_on_the_form_shows_in_the_card_history(head, manager, teammate, client_for):
     cp = CounterpartyFactory(main_manager=manager)
     c = client_for(head)
