@@ -39,7 +39,8 @@ ARGUMENTS = (
     (("--shipments-per-client",), {
         "type": float, "default": 10.0,
         "help": "Actual shipment lines per bench client for the analysis run (10: 1 000 000 at 100 000)."}),
-    (("--analysis-runs",), {"type": int, "default": 3, "help": "Full analysis runs timed (3; 0: none if a run is stored)."}),
+    (("--analysis-runs",), {"type": int, "default": 3,
+                            "help": "Full analysis runs timed (3; 0: none if a run is stored)."}),
 )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.db.models.query import ModelIterable
 
 
 def _encode(values):
@@ -74,6 +75,22 @@ def _key(obj, ordering):
     return values
 
 
+def _page_rows(queryset, ordered, limit):
+    """The page's rows: their ids in order first, then those rows whole.
+
+    A sales manager's scope is a set of ids: in one query PostgreSQL fetched and joined every
+    client of the scope (~5 000 rows with their classification) to sort them by name for one page
+    (54 ms); ids alone sort from an index (14 ms), and fetching 51 rows is cheap. Rows that are not
+    model instances, or a DISTINCT, keep the single query."""
+    if ordered._iterable_class is not ModelIterable or ordered.query.distinct:
+        return list(ordered[:limit])
+    ids = list(ordered.values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    fetched = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+    return [fetched[pk] for pk in ids if pk in fetched]
+
+
 def paginate(queryset, ordering, cursor=None, per_page=50):
     """One page of ``queryset`` ordered by ``ordering`` (whose last key must be unique).
 
@@ -91,7 +108,7 @@ def paginate(queryset, ordering, cursor=None, per_page=50):
     qs = queryset.order_by(*order)
     if values is not None and len(values) == len(ordering):
         qs = qs.filter(_after_q(ordering, values, reverse=backwards))
-    rows = list(qs[: per_page + 1])
+    rows = _page_rows(queryset, qs, per_page + 1)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:

@@ -32,3 +32,17 @@ def test_garbage_cursor_falls_back_to_first_page():
     CounterpartyFactory()
     page = paginate(Counterparty.objects.all(), ["name", "id"], "n:@@@not-base64", per_page=5)
     assert len(page.items) == 1
+
+
+def test_the_page_is_ranked_on_ids_then_fetched_whole(django_assert_num_queries):
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    for i in range(7):
+        CounterpartyFactory(name=f"Client {i}")
+    qs = Counterparty.objects.select_related("main_manager").annotate(label=Concat(F("name"), Value("!")))
+    with django_assert_num_queries(2):  # the ids in order, then the rows
+        page = paginate(qs, ["-name", "id"], per_page=3)
+        assert [(c.name, c.label) for c in page.items] == [(f"Client {i}", f"Client {i}!") for i in (6, 5, 4)]
+    with django_assert_num_queries(1):  # DISTINCT: one query, as before
+        assert len(paginate(qs.distinct(), ["name", "id"], per_page=3).items) == 3
