@@ -52,3 +52,22 @@ def test_drop_into_lost_asks_for_reason(page, console, log_in, manager):
     deal.refresh_from_db()
     assert (deal.stage, deal.lost_reason, deal.result_comment) == (lost, reason, "Signed with a competitor")
     assert problems(console) == []
+
+
+def test_a_cancel_while_the_dialog_fades_in_still_cancels(page, console, log_in, manager):
+    """Bootstrap ignores hide() during the show transition: the board closes the dialog once shown."""
+    stages = default_stages()
+    first, lost = stages[0], next(s for s in stages if s.kind == "lost")
+    deal = DealFactory(title="Quick", responsible=manager, stage=first,
+                       counterparty=CounterpartyFactory(main_manager=manager, name="ООО Быстро"))
+    page.set_viewport_size({"width": 2000, "height": 900})
+    log_in(manager.username)
+    page.goto(f"/sales/board/{first.pipeline_id}/")
+    source, target = page.get_by_test_id(f"stage-{first.pk}"), page.get_by_test_id(f"stage-{lost.pk}")
+    drag(page, source.get_by_test_id(f"deal-{deal.pk}"), target.locator(".kanban-drop"))
+    page.get_by_test_id("result-cancel").dispatch_event("click")  # at once, mid-transition
+    expect(page.get_by_test_id("deal-result-modal")).to_be_hidden()
+    expect(source.get_by_test_id(f"deal-{deal.pk}")).to_be_visible()
+    deal.refresh_from_db()
+    assert deal.stage == first
+    assert problems(console) == []

@@ -66,12 +66,29 @@
     const reason = form.elements.lost_reason;
     const comment = form.elements.comment;
     let pending = null;
+    // Bootstrap ignores hide() while the dialog fades in: a quick Cancel would be lost.
+    let opening = false;
+    let closeWhenShown = false;
 
+    element.addEventListener("show.bs.modal", () => {
+      opening = true;
+    });
+    element.querySelectorAll("[data-bs-dismiss=modal]").forEach((button) => {
+      button.addEventListener("click", () => {
+        if (opening) closeWhenShown = true;
+      });
+    });
     element.addEventListener("hidden.bs.modal", () => {
       if (pending) putBack(pending.evt); // cancelled
       pending = null;
     });
     element.addEventListener("shown.bs.modal", () => {
+      opening = false;
+      if (closeWhenShown) {
+        closeWhenShown = false;
+        modal.hide();
+        return;
+      }
       (pending && pending.kind === "lost" ? reason : comment).focus();
     });
     form.addEventListener("submit", (event) => {
