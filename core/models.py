@@ -151,7 +151,7 @@ class History(HistoricalRecords):
             instance._history_cleared = set(self.rows_linked_to(instance, model, kwargs.get("sender")))
             return None
         if action == "post_clear":
-            pk_set = getattr(instance, "_history_cleared", set())
+            pk_set = instance.__dict__.pop("_history_cleared", set())
         elif action not in ("post_add", "post_remove"):
             return None
         if not pk_set or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):

@@ -75,7 +75,7 @@ def _key(obj, ordering):
     return values
 
 
-def _page_rows(queryset, ordered, limit):
+def page_rows(queryset, ordered, limit):
     """The page's rows: their ids in order first, then those rows whole.
 
     A sales manager's scope is a set of ids: in one query PostgreSQL fetched and joined every
@@ -108,7 +108,7 @@ def paginate(queryset, ordering, cursor=None, per_page=50):
     qs = queryset.order_by(*order)
     if values is not None and len(values) == len(ordering):
         qs = qs.filter(_after_q(ordering, values, reverse=backwards))
-    rows = _page_rows(queryset, qs, per_page + 1)
+    rows = page_rows(queryset, qs, per_page + 1)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:

@@ -78,10 +78,12 @@ def render_textarea(widget):
     return f'<textarea name="{text(widget["name"])}"{attrs(widget["attrs"])}>\n{value}</textarea>'
 
 
+FAST = {SELECT: render_select, TEXTAREA: render_textarea}
+
+
 class FastWidgetRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
-        fast = (render_input if template_name in INPUTS else
-                {SELECT: render_select, TEXTAREA: render_textarea}.get(template_name))
+        fast = render_input if template_name in INPUTS else FAST.get(template_name)
         widget = context.get("widget")
         if fast is not None and isinstance(widget, dict) and widget.get("template_name") == template_name:
             try:

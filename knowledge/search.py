@@ -19,6 +19,8 @@ from django.db.models import FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
+from core.pagination import page_rows
+
 LIMIT = 50
 # Ranked candidates fetched from FTS5 before access and filters narrow them.
 CANDIDATES = 2000
@@ -153,14 +155,10 @@ def fts_ranked(expr, limit=CANDIDATES):
 
 
 def best(queryset, limit=LIMIT):
-    """The best ``limit`` rows of a ``matching`` queryset, best first.
-
-    Ranked on ids alone, then the page's rows fetched whole: ranked with its joins and wide rows,
-    PostgreSQL carried all ~10 000 matches of a common word through the joins into the sort
-    (27 → 16 ms at 10 000 articles)."""
-    ranked = list(queryset.order_by("-rank", "title", "pk").values_list("pk", flat=True)[:limit])
-    rows = {row.pk: row for row in queryset.filter(pk__in=ranked)}
-    return [rows[pk] for pk in ranked if pk in rows]
+    """The best ``limit`` rows of a ``matching`` queryset, best first: ranked on ids alone, then
+    fetched whole (``core.pagination.page_rows``) — ranked with its joins and wide rows, PostgreSQL
+    carried all ~10 000 matches of a common word through the joins into the sort (27 → 17 ms)."""
+    return page_rows(queryset, queryset.order_by("-rank", "title", "pk"), limit)
 
 
 def search(queryset, text, limit=LIMIT, matched=False):
