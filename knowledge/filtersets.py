@@ -21,7 +21,7 @@ class ArticleFilterSet(BaseFilterSet):
                                                   queryset=Counterparty.objects.filter(is_competitor=True))
     published = django_filters.BooleanFilter(label=_("Published"))
     # Last: the other filters narrow the articles first, then the search ranks what is left (on SQLite
-    # it keeps the best LIMIT).
+    # it keeps the best the requested page needs).
     q = django_filters.CharFilter(label=_("Search"), method="search",
                                   help_text=_("Full-text search (word forms too), best matches first."))
 
@@ -34,4 +34,4 @@ class ArticleFilterSet(BaseFilterSet):
 
     def search(self, queryset, name, value):
         # Narrows and annotates ``rank``: the list and the API order by it when searching.
-        return search.matching(queryset, value)
+        return search.matching(queryset, value, search.window(self.data))

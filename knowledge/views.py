@@ -40,12 +40,15 @@ class ArticleListView(generic.ObjectListView):
         if not text or "count" in request.GET or request.GET.get("export"):
             return super().get(request)
         filterset, qs = self.filtered()
-        results = search.search(qs, text, matched=True) if filterset.is_valid() else []
+        start = search.start_of(request.GET.get("start"))
+        results, more = search.search(qs, text, start, matched=True) if filterset.is_valid() else ([], False)
+        query = self.query_without("cursor", "export", "count", "sort", "start")
         context = {"model": self.model, "opts": self.model._meta, "filterset": filterset, "results": results,
-                   "search_text": text, "query": self.query_without("cursor", "export", "count", "sort"),
-                   "saved_filters": self.saved_filters(),
+                   "search_text": text, "query": query, "saved_filters": self.saved_filters(),
                    "can_add": access.can(request.user, access.ADD, Article),
-                   "add_url": reverse(self.add_url_name), "limit": search.LIMIT}
+                   "add_url": reverse(self.add_url_name), "start": start, "first": start + 1,
+                   "last": start + len(results), "more": more,
+                   "prev_start": max(start - search.PAGE, 0), "next_start": start + search.PAGE}
         template = self.template_name
         if request.htmx and request.htmx.target == "object-table":
             template = "knowledge/article_list.html#results"

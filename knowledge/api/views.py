@@ -1,8 +1,10 @@
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api.views import BaseModelViewSet, ReferenceViewSet
 from core.filtersets import BaseFilterSet
@@ -25,7 +27,8 @@ class ArticleCategoryViewSet(ReferenceViewSet):
 class ArticleViewSet(BaseModelViewSet):
     """Knowledge-base articles. Everyone reads published ones; the editors (administrators, heads,
     quality specialists, service engineers, marketers) also drafts, and write. ``q`` searches the
-    full text with Russian word forms and returns the best 50 matches, best first, in one page."""
+    full text with Russian word forms and returns the matches best first, 20 a page; ``next`` and
+    ``previous`` link the neighbouring pages (``start``: the offset, at most 1000)."""
 
     model = Article
     serializer_class = serializers.ArticleSerializer
@@ -34,12 +37,22 @@ class ArticleViewSet(BaseModelViewSet):
     prefetch_related = ("products", "competitors")
     ordering_fields = ("id", "title", "updated_at")
 
+    @extend_schema(parameters=[OpenApiParameter(
+        "start", OpenApiTypes.INT, description="With q: the offset of the page of matches (0–1000).")])
     def list(self, request, *args, **kwargs):
         if not (request.query_params.get("q") or "").strip():
             return super().list(request, *args, **kwargs)
         qs = self.filter_queryset(self.get_queryset())
-        rows = search.best(qs)
-        return Response({"next": None, "previous": None, "results": self.get_serializer(rows, many=True).data})
+        start = search.start_of(request.query_params.get("start"))
+        rows = search.best(qs, search.PAGE + 1, start)
+        url = request.build_absolute_uri()
+        links = {"next": replace_query_param(url, "start", start + search.PAGE) if len(rows) > search.PAGE else None,
+                 "previous": None}
+        if start:
+            back = start - search.PAGE
+            links["previous"] = (replace_query_param(url, "start", back) if back > 0
+                                 else remove_query_param(url, "start"))
+        return Response({**links, "results": self.get_serializer(rows[:search.PAGE], many=True).data})
 
 
 class AttachmentFilterSet(BaseFilterSet):

@@ -1,6 +1,8 @@
 """Knowledge base: search with Russian word forms and ranking, the trash, sanitised HTML (form and
 API), attachments behind access, and who may edit (SQLite and PostgreSQL alike)."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -20,7 +22,8 @@ API = "/api/knowledge-articles/"
 
 
 def found(qs_user, text):
-    return [a.title for a in search.search(Article.objects.restrict(qs_user), text)]
+    rows, _more = search.search(Article.objects.restrict(qs_user), text)
+    return [a.title for a in rows]
 
 
 def test_word_forms_are_found(admin_user):
@@ -96,6 +99,47 @@ def test_search_page_and_api(client_for, api, manager):
     assert [r["title"] for r in data["results"]] == ["Холодильники для магазина", "Другое"]
     assert data["results"][0]["rank"] > data["results"][1]["rank"]
     assert api(manager).get(API, {"q": "холодильник", "kind": "competitor"}).json()["results"] == []
+
+
+def test_search_pages_by_relevance_on_the_page_and_in_the_api(client_for, api, manager, monkeypatch):
+    """45 matches (and drafts the manager may not see): pages of 20 best first, linked both ways,
+    together every visible match once, in the order of one long ranking."""
+    for i in range(45):
+        ArticleFactory(title=f"Витрина {i:02}", body="<p>" + "текст " * i + "витрина " * (1 + i % 7) + "</p>")
+    for i in range(5):
+        ArticleFactory(title=f"Черновик {i}", body="<p>витрина витрина витрина</p>", published=False)
+    monkeypatch.setattr(search, "PAGE", 100)
+    expected = found(manager, "витрина")
+    monkeypatch.setattr(search, "PAGE", 20)
+    assert len(expected) == 45 and found(manager, "витрина") == expected[:20]
+
+    pages, url = [], f"{LIST}?q=витрина"
+    for first, last, more in ((1, 20, True), (21, 40, True), (41, 45, False)):
+        html = client_for(manager).get(url).content.decode()
+        titles = re.findall(r'<span class="fw-semibold">([^<]+)</span>', html)
+        assert f"Best matches {first}–{last} for “витрина”." in html
+        following = re.search(r'<li class="page-item ?(disabled)?"><a class="page-link" href="([^"]*)" '
+                              r'data-testid="next-page"', html)
+        assert bool(following.group(1)) == (not more)
+        pages += titles
+        url = LIST + following.group(2).replace("&amp;", "&")
+    assert pages == expected
+
+    api_titles, url = [], f"{API}?q=%D0%B2%D0%B8%D1%82%D1%80%D0%B8%D0%BD%D0%B0"  # "витрина", as clients send it
+    while url:
+        data = api(manager).get(url).json()
+        api_titles += [r["title"] for r in data["results"]]
+        url = data["next"]
+        assert len(data["results"]) <= 20
+    assert api_titles == expected
+    back = api(manager).get(API, {"q": "витрина", "start": 40}).json()
+    assert "start=20" in back["previous"] and back["next"] is None
+    assert "start" not in api(manager).get(API, {"q": "витрина", "start": 20}).json()["previous"]
+    # Junk or out-of-range offsets read as the nearest allowed one.
+    assert api(manager).get(API, {"q": "витрина", "start": "x"}).json()["results"][0]["title"] == expected[0]
+    assert api(manager).get(API, {"q": "витрина", "start": 5000}).json()["results"] == []
+    one = client_for(manager).get(LIST, {"q": "витрина", "start": "-3"}).content.decode()
+    assert "Best matches 1–20" in one
 
 
 def test_stored_html_is_sanitised_everywhere(client_for, api, quality):
@@ -221,7 +265,7 @@ def test_demo_loads_twenty_articles_once():
     demo.load()
     demo.load()
     assert Article.objects.filter(published=True).count() == 20
-    assert search.search(Article.objects.all(), "холодильник")
+    assert search.search(Article.objects.all(), "холодильник")[0]
 
 
 def test_a_trashed_category_hides_its_articles_only(manager):
