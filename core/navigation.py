@@ -39,7 +39,10 @@ class NavItem:
 class Menu:
     key: str
     label: str
-    entries: list  # (item, url) or None for a divider
+    # {"item", "url", "label", "icon", "testid"} or None for a divider. Dicts: a template reads a
+    # dict key at once, where "entry.0.icon" on a tuple failed twice (and called dir()) before
+    # trying an index — ~430 failed lookups a page.
+    entries: list
 
     @property
     def testid(self):
@@ -105,7 +108,8 @@ def menus_for(user):
             if item.section != section:
                 rows.append(None)
                 section = item.section
-            rows.append((item, item_url(item.url_name, item.args)))
+            rows.append({"item": item, "url": item_url(item.url_name, item.args), "label": item.label,
+                         "icon": item.icon, "testid": item.testid})
         menus.append(Menu(key, label, rows))
     return menus
 

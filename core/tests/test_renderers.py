@@ -76,3 +76,23 @@ def test_forms_use_it_and_skip_the_templates(monkeypatch):
     assert forms.DateInput().render("d", datetime.date(2026, 1, 2), renderer=FAST) == \
         '<input type="text" name="d" value="2026-01-02">'
     assert forms.Textarea().render("t", "a<b", renderer=FAST).startswith('<textarea name="t" cols="40" rows="10">')
+
+
+@pytest.mark.django_db
+def test_a_filter_sidebars_model_select_is_read_in_one_plain_query():
+    """Django reads a select's options with iterator(): a server-side cursor on PostgreSQL (DECLARE,
+    FETCH, CLOSE). The sidebar reads them in one SELECT, and renders the same options."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from knowledge.filtersets import ArticleFilterSet
+    from knowledge.models import Article, ArticleCategory
+
+    ArticleCategory.objects.create(name="Витрины")
+    ArticleCategory.objects.create(name="Камеры")
+    form = ArticleFilterSet({}, queryset=Article.objects.all()).form
+    with CaptureQueriesContext(connection) as queries:
+        html = str(form["category"])
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
+    assert ">Витрины</option>" in html and ">Камеры</option>" in html
+    assert form.fields["category"].queryset.count() == 2  # the field itself still has its queryset

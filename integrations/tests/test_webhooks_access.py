@@ -64,11 +64,11 @@ def test_nobody_but_administrators_sees_or_edits_webhooks(persona, request, hook
     hook.refresh_from_db()
     assert hook.url.startswith("http://127.0.0.1") and WebhookSubscription.objects.count() == 1
     assert not any(item.url_name.startswith("integrations:webhook") for menu in navigation.menus_for(user)
-                   for entry in menu.entries if entry for item in [entry[0]])
+                   for entry in menu.entries if entry for item in [entry["item"]])
 
 
 def test_an_administrator_has_the_settings_entries(admin_user):
-    names = [entry[0].url_name for menu in navigation.menus_for(admin_user) for entry in menu.entries if entry]
+    names = [entry["item"].url_name for menu in navigation.menus_for(admin_user) for entry in menu.entries if entry]
     assert "integrations:webhook_list" in names and "integrations:webhook_delivery_list" in names
 
 
