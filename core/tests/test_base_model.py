@@ -1,6 +1,7 @@
 """BaseModel: history, soft delete with restore, optimistic locking, access scoping."""
 
 import pytest
+from django.db.models import Q
 
 from clients.models import ContactPerson, Counterparty, CounterpartyShare
 from clients.tests.factories import ContactPersonFactory, CounterpartyFactory
@@ -115,3 +116,23 @@ def test_restore_refuses_a_row_whose_unique_code_was_taken_meanwhile(admin_user,
     resp = client.post(reverse("restore", args=["core.customproperty", old.pk]), follow=True)
     assert resp.status_code == 200 and "cannot be restored" in resp.content.decode()
     assert CustomProperty.all_objects.get(pk=old.pk).deleted_at is not None
+
+
+@pytest.mark.django_db
+def test_the_live_rows_queryset_is_built_once_and_never_shared():
+    """AliveManager keeps one built "not in the trash" queryset per model and hands out clones: a
+    change to one queryset, or hints a related manager adds, must not reach the next one."""
+    alive, gone = CounterpartyFactory(name="Живой"), CounterpartyFactory(name="Удалённый")
+    gone.delete()
+    mutated = Counterparty.objects.get_queryset()
+    mutated.query.add_q(Q(name="Нет такого"))  # in place, as QuerySet internals do
+    mutated._add_hints(instance=alive)
+    assert list(mutated) == []
+    assert list(Counterparty.objects.values_list("name", flat=True)) == ["Живой"]
+    assert Counterparty.objects._hints == {} and Counterparty.objects.get_queryset()._hints == {}
+    assert Counterparty.all_objects.count() == 2
+    # Related managers (built per row) still see only their row's live records.
+    ContactPersonFactory(counterparty=alive, last_name="Иванов")
+    ContactPersonFactory(counterparty=alive, last_name="Петров").delete()
+    ContactPersonFactory(counterparty=CounterpartyFactory(), last_name="Сидоров")
+    assert [p.last_name for p in alive.contact_persons.all()] == ["Иванов"]
