@@ -12,7 +12,7 @@ def klientura(request):
         "can_manage_settings": access.can_manage_settings(user),
         "can_assign": access.can_assign(user),
         # Called by the template only where the bar is drawn (not for htmx fragments).
-        "nav_menus": partial(navigation.menus_for, user),
+        "nav_menus": partial(navigation.menus_html, user),
         "navbar_widgets": list(registry.navbar_widgets),
         "page_overlays": list(registry.page_overlays),
     }

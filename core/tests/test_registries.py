@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from clients.tests.factories import CounterpartyFactory
 from core import calendar, dashboard, navigation, registry
+from core.access import Role
 from core.cards import COUNTERPARTY, tabs_for
 from sales.models import Order
 from sales.services import orders
@@ -194,6 +195,30 @@ def test_navigation_menus_by_role(manager, admin_user, quality, client_for):
                            "reports-menu", "settings-menu"]
     assert reverse("sales:pipeline_list") in admin["settings-menu"] and reverse("api-docs") in admin["settings-menu"]
     assert "settings-menu" not in nav(client_for(quality).get(reverse("clients:counterparty_list")).content.decode())
+
+
+def test_the_kept_bar_follows_role_language_and_registry(manager, client_for):
+    """The bar's HTML is kept per user, role, language and registry version: each change shows."""
+    url = reverse("clients:counterparty_list")
+    assert "settings-menu" not in nav(client_for(manager).get(url).content.decode())
+    manager.role = Role.ADMIN
+    manager.save()
+    assert "settings-menu" in nav(client_for(manager).get(url).content.decode())
+    english = client_for(manager).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    russian = client_for(manager).get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert ">Clients</a>" in english and ">Клиенты</a>" in russian
+    item = navigation.NavItem(navigation.CLIENTS, "<b>Новое</b> & старое", "trash", section="zz", testid="nav-x")
+    navigation.register_item("test:escaped", item, order=999)
+    try:
+        bar = client_for(manager).get(url).content.decode()
+        menus = nav(bar)
+        assert menus["clients-menu"][-1] == reverse("trash")
+        assert 'data-testid="nav-x">&lt;b&gt;Новое&lt;/b&gt; &amp; старое</a>' in bar
+        divider = '<li><hr class="dropdown-divider"></li>'
+        assert divider + '<li><a class="dropdown-item" href="/trash/" data-testid="nav-x">' in bar  # set apart
+    finally:
+        registry.navigation.unregister("test:escaped")
+    assert 'data-testid="nav-x"' not in client_for(manager).get(url).content.decode()
 
 
 def test_every_link_of_the_old_bar_is_still_there(admin_user, client_for):
