@@ -28,18 +28,15 @@ class Registry:
         self.name = name
         self.doc = doc
         self._items = {}
-        self.version = 0  # bumped on every change: caches of what was drawn from the registry key on it
 
     def register(self, key, item, order=100):
         """Add (or replace) ``item`` under ``key``; returns the item, so it works as a decorator."""
         seq = self._items[key][1] if key in self._items else len(self._items)
         self._items[key] = (order, seq, item)
-        self.version += 1
         return item
 
     def unregister(self, key):
         self._items.pop(key, None)
-        self.version += 1
 
     def __getitem__(self, key):
         return self._items[key][2]

@@ -198,7 +198,7 @@ def test_navigation_menus_by_role(manager, admin_user, quality, client_for):
 
 
 def test_the_kept_bar_follows_role_language_and_registry(manager, client_for):
-    """The bar's HTML is kept per user, role, language and registry version: each change shows."""
+    """The bar's HTML is kept per set of entries drawn: a role, a language or a registration shows."""
     url = reverse("clients:counterparty_list")
     assert "settings-menu" not in nav(client_for(manager).get(url).content.decode())
     manager.role = Role.ADMIN
