@@ -20,6 +20,7 @@ from core.forms import property_field, to_json
 from core.models import CustomProperty, PropertyKind
 
 from .exceptions import drf_validation_error
+from .m2m import IdsRelatedField
 
 PROPERTIES = "properties"
 # Custom property values are flat (a string, number, boolean or a list of strings): anything
@@ -141,6 +142,7 @@ class BaseModelSerializer(serializers.ModelSerializer):
         models.DateField: SerializerDateField,
         models.DateTimeField: SerializerDateTimeField,
     }
+    serializer_related_field = IdsRelatedField  # many ids answer from core.api.m2m.fill when kept
 
     class Meta:
         exclude = ("deleted_at",)

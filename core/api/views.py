@@ -20,6 +20,7 @@ from core import access, history
 from core.filtersets import BaseFilterSet
 from core.models import in_use_message, rows_using
 
+from . import m2m
 from .permissions import access_action
 from .serializers import HistoryEntrySerializer, UserSerializer
 
@@ -36,13 +37,15 @@ class BaseModelViewSet(viewsets.ModelViewSet):
 
     Subclasses set ``model``, ``serializer_class`` and optionally ``filterset_class``,
     ``ordering`` / ``ordering_fields`` (indexed columns only: keyset pagination sorts by
-    them), ``select_related`` / ``prefetch_related`` (keep list query counts bounded).
+    them), ``select_related`` / ``prefetch_related`` (keep list query counts bounded), ``m2m_ids``:
+    many-to-many fields shown as ids, read for a page in one query each (``core.api.m2m``).
     """
 
     model = None
     access_action = None  # set per extra action; otherwise derived from the HTTP method
     select_related = ()
     prefetch_related = ()
+    m2m_ids = ()
     ordering = ("pk",)
     ordering_fields = ("id", "created_at")
     lookup_value_regex = r"\d+"
@@ -64,6 +67,17 @@ class BaseModelViewSet(viewsets.ModelViewSet):
         if self.prefetch_related:
             queryset = queryset.prefetch_related(*self.prefetch_related)
         return queryset
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            m2m.fill(page, self.m2m_ids)
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        m2m.fill([instance], self.m2m_ids)  # not in get_object(): an update answers from the saved sets
+        return Response(self.get_serializer(instance).data)
 
     def perform_create(self, serializer):
         with transaction.atomic():

@@ -6,6 +6,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from core.api import m2m
 from core.api.views import BaseModelViewSet, ReferenceViewSet
 from core.filtersets import BaseFilterSet
 
@@ -34,7 +35,7 @@ class ArticleViewSet(BaseModelViewSet):
     serializer_class = serializers.ArticleSerializer
     filterset_class = ArticleFilterSet
     select_related = ("category",)
-    prefetch_related = ("products", "competitors")
+    m2m_ids = ("products", "competitors")
     ordering_fields = ("id", "title", "updated_at")
 
     @extend_schema(parameters=[OpenApiParameter(
@@ -45,6 +46,7 @@ class ArticleViewSet(BaseModelViewSet):
         qs = self.filter_queryset(self.get_queryset())
         start = search.start_of(request.query_params.get("start"))
         rows = search.best(qs, search.PAGE + 1, start)
+        m2m.fill(rows[:search.PAGE], self.m2m_ids)
         url = request.build_absolute_uri()
         links = {"next": replace_query_param(url, "start", start + search.PAGE) if len(rows) > search.PAGE else None,
                  "previous": None}

@@ -381,3 +381,39 @@ def test_api_delete_moves_an_attachment_to_the_trash(api, client_for, media, qua
     # Only multipart uploads; no edits.
     assert api(quality).patch(f"{ATTACHMENTS_API}{attachment_id}/", {"name": "x", "version": 1},
                               format="json").status_code == 405
+
+
+def test_the_api_shows_related_ids_read_for_the_page(api, quality, django_assert_max_num_queries):
+    """Products and competitors of a page of articles come from one query per relation (core.api.m2m),
+    in the related model's order, without trashed ones — the same ids the single article and a
+    fresh read give; an update answers with the sets it saved."""
+    from core.api import m2m
+    from knowledge.api.serializers import ArticleSerializer
+    from sales.models import Product
+
+    zeta, alpha, gone = (Product.objects.create(name=n) for n in ("Zeta", "Alpha", "Удалён"))
+    rivals = [CounterpartyFactory(is_competitor=True, name=n) for n in ("Б-соперник", "А-соперник")]
+    first = ArticleFactory(title="Витрина один", body="<p>витрина</p>")
+    first.products.set([zeta, alpha, gone])
+    first.competitors.set(rivals)
+    ArticleFactory(title="Витрина два", body="<p>витрина</p>")
+    gone.delete()
+    expected = {"products": [alpha.pk, zeta.pk], "competitors": [rivals[1].pk, rivals[0].pk]}
+
+    listed = {row["title"]: row for row in api(quality).get(API).json()["results"]}
+    searched = {row["title"]: row for row in api(quality).get(API, {"q": "витрина"}).json()["results"]}
+    single = api(quality).get(f"{API}{first.pk}/").json()
+    for row in (listed["Витрина один"], searched["Витрина один"], single):
+        assert {key: row[key] for key in expected} == expected
+    assert listed["Витрина два"]["products"] == searched["Витрина два"]["competitors"] == []
+    with django_assert_max_num_queries(12):  # session, user, scope, ids, rows, two relations…
+        api(quality).get(API, {"q": "витрина"})
+    rows = list(Article.objects.filter(pk=first.pk))
+    m2m.fill(rows, ("products", "competitors"))
+    with django_assert_max_num_queries(0):  # the kept ids answer, no related manager is asked
+        data = ArticleSerializer(rows, many=True, context={"request": None}).data
+    assert {key: data[0][key] for key in expected} == expected
+
+    changed = api(quality).patch(f"{API}{first.pk}/", {"products": [zeta.pk], "version": single["version"]},
+                                 format="json").json()
+    assert changed["products"] == [zeta.pk] and changed["competitors"] == expected["competitors"]
