@@ -44,7 +44,7 @@ class InteractionViewSet(ClientLinkedViewSet):
     ordering = ("-start",)
     ordering_fields = ("start", "created_at", "id")  # indexed columns only
     select_related = ("type", "counterparty", "basis_type")
-    prefetch_related = ("contact_persons",)
+    m2m_ids = ("contact_persons",)
 
 
 class TaskViewSet(ClientLinkedViewSet):
