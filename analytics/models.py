@@ -306,8 +306,10 @@ class ClientAnalysis(ScopedByCounterparty):
         indexes = [
             # Covers the class × stage × XYZ matrices and the ABC totals, also within a manager's
             # clients: index-only GROUP BYs over a run (SQLite read the rows: ABC page 200 → 85 ms).
+            # The client before the sums: a unique key ends the comparisons of equal classes there
+            # (a run's build of it on PostgreSQL: 0.43 → 0.3 s at 100 000 clients).
             models.Index(fields=["run", "abc_effective", "stage_effective", "xyz_effective", "stage_prev", "abc_prev",
-                                 "xyz_prev", "revenue", "measure", "profit", "rank", "counterparty"],
+                                 "xyz_prev", "counterparty", "revenue", "measure", "profit", "rank"],
                          name="clientanalysis_run_classes"),
             # In place order, with what the list of changed classes filters on (read in the index
             # until a page is found, instead of fetching every row of the run).
