@@ -1,10 +1,11 @@
-"""The ids of a page's many-to-many relations, one query per relation.
+"""The ids of a page's many-to-many relations, in a query or two per relation.
 
 ``prefetch_related()`` builds a related manager and a filtered queryset for every row and
 relation (~0.1 ms each: 4.8 ms of a 20-row knowledge API page with two relations, even empty).
-An API that shows only the related ids needs just the pairs: ``fill`` reads them and keeps them
-on the rows, and the serializers' many-id fields (``KeptIdsField``) answer from there. Only rows
-being shown get them: a row saved afterwards answers from its managers again.
+An API that shows only the related ids needs just the pairs: ``fill`` reads them (and which of
+the related rows are live, in their order) and keeps them on the rows, and the serializers'
+many-id fields (``KeptIdsField``) answer from there. Only rows being shown get them: a row
+saved afterwards answers from its managers again.
 """
 
 from collections import defaultdict
@@ -26,17 +27,18 @@ def fill(rows, names):
     for name in names:
         field = model._meta.get_field(name)
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        related = field.related_model
-        order = [f"{target}__{key.lstrip('-')}" if not key.startswith("-") else f"-{target}__{key[1:]}"
-                 for key in related._meta.ordering] + [target]
-        pairs = (field.remote_field.through._default_manager
-                 .filter(**{f"{source}__in": pks, f"{target}__in": related._default_manager.values("pk")})
-                 .order_by(*order).values_list(f"{source}_id", f"{target}_id"))
+        pairs = list(field.remote_field.through._default_manager.filter(**{f"{source}__in": pks})
+                     .values_list(f"{source}_id", f"{target}_id"))
+        # The live ones (its default manager), in its order: a query on the few ids found, not a
+        # join or a subquery over the whole related table (SQLite read all 100 000 clients).
+        live = field.related_model._default_manager.filter(pk__in={t for _s, t in pairs}).values_list("pk", flat=True)
+        rank = {pk: n for n, pk in enumerate(live)} if pairs else {}
         ids = defaultdict(list)
         for row_id, related_id in pairs:
-            ids[row_id].append(related_id)
+            if related_id in rank:
+                ids[row_id].append(related_id)
         for row in rows:
-            row.__dict__.setdefault(KEPT, {})[name] = ids.get(row.pk, [])
+            row.__dict__.setdefault(KEPT, {})[name] = sorted(ids.get(row.pk, []), key=rank.__getitem__)
 
 
 class KeptIdsField(serializers.ManyRelatedField):

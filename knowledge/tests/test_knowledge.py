@@ -384,7 +384,7 @@ def test_api_delete_moves_an_attachment_to_the_trash(api, client_for, media, qua
 
 
 def test_the_api_shows_related_ids_read_for_the_page(api, quality, django_assert_max_num_queries):
-    """Products and competitors of a page of articles come from one query per relation (core.api.m2m),
+    """Products and competitors of a page of articles come from a query or two per relation (core.api.m2m),
     in the related model's order, without trashed ones — the same ids the single article and a
     fresh read give; an update answers with the sets it saved."""
     from core.api import m2m
