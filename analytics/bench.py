@@ -22,6 +22,7 @@ from django.utils import timezone
 from clients.models import Counterparty
 from core import registry
 from core.management.commands.bench import AGGREGATE, BenchCase
+from sales import sale_days
 from sales.models import Order, OrderLine, Shipment
 
 from .models import AnalysisRun, Classification, ClientAnalysis, RiskFlag
@@ -90,13 +91,15 @@ def generate(group, fallback_manager, per_client, today=None):
             JOIN an_bench_product p ON p.j = (o.id * 3 + s.k * 5) %% {len(PRODUCTS)}
             WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {line} x WHERE x.order_id = o.id)""",  # noqa: S608
                        [now, now, LINES_PER_ORDER, MARK])
-        cursor.execute(f"""
-            INSERT INTO {shipment} (created_at, updated_at, version, order_id, line_id, kind, date, quantity,
-                                    comment)
-            SELECT %s, %s, 1, l.order_id, l.id, 'actual', o.date, l.quantity, ''
-            FROM {line} l JOIN {order} o ON o.id = l.order_id
-            WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {shipment} x WHERE x.line_id = l.id)""",  # noqa: S608
-                       [now, now, MARK])
+        with sale_days.bulk() as refresh:  # SQLite: the sale days once, not per shipment line
+            cursor.execute(f"""
+                INSERT INTO {shipment} (created_at, updated_at, version, order_id, line_id, kind, date, quantity,
+                                        comment)
+                SELECT %s, %s, 1, l.order_id, l.id, 'actual', o.date, l.quantity, ''
+                FROM {line} l JOIN {order} o ON o.id = l.order_id
+                WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {shipment} x WHERE x.line_id = l.id)""",  # noqa: S608
+                           [now, now, MARK])
+            refresh(f"SELECT id FROM {order} WHERE comment = %s", [MARK])  # noqa: S608
         cursor.execute(f"""
             UPDATE {order} SET
                 amount = (SELECT SUM(x.quantity * x.price) FROM {line} x WHERE x.order_id = {order}.id),

@@ -6,7 +6,8 @@ The archive (tar.gz) holds:
   it loads into SQLite or PostgreSQL alike), written from a streaming iterator, so memory stays
   flat however large the base. Primary keys are kept; only content types and permissions, which
   ``migrate`` creates with install-specific ids, are referred to by natural key and not dumped.
-  Sessions are not kept (everyone logs in again).
+  Sessions are not kept (everyone logs in again), nor tables the database keeps by triggers
+  from others (``kept_by_database``: they fill again as the rows load).
 - ``media/…``: the uploaded and generated files (MEDIA_ROOT);
 - ``manifest.json``: format, Klientura version, database vendor, the applied migrations, the
   row count of every table and every file's size and SHA-256.
@@ -66,8 +67,18 @@ class Serializer(jsonl.Serializer):
 
 
 def dumped_models():
+    return [m for m in _stored_models() if not getattr(m, "kept_by_database", False)]
+
+
+def _stored_models():
     return [m for m in apps.get_models() if m._meta.managed and not m._meta.proxy
             and m._meta.label_lower not in NOT_DUMPED]
+
+
+def rebuilt_models():
+    """Tables the database's own triggers fill as the rows load (e.g. sales' sale days): emptied
+    with the others, never dumped."""
+    return [m for m in _stored_models() if getattr(m, "kept_by_database", False)]
 
 
 def tables(models):
@@ -235,7 +246,7 @@ def _load(data, manifest):
         # session must not log in as whoever gets its user id now.
         session_tables = [apps.get_model("sessions", "Session")._meta.db_table] if apps.is_installed(
             "django.contrib.sessions") else []
-        flush = connection.ops.sql_flush(no_style(), [*tables(models), *session_tables])
+        flush = connection.ops.sql_flush(no_style(), [*tables(models), *tables(rebuilt_models()), *session_tables])
         with constraints_checked_now():
             for sql in flush:
                 cursor.execute(sql)

@@ -17,6 +17,7 @@ from clients.models import Counterparty
 from core import registry
 from core.management.commands.bench import AGGREGATE, BenchCase
 
+from . import sale_days
 from .models import (
     Deal,
     DealLine,
@@ -27,6 +28,7 @@ from .models import (
     Payment,
     Pipeline,
     PlanFact,
+    SaleDay,
     Shipment,
     StageChange,
 )
@@ -109,7 +111,10 @@ def _orders(rng, ids, fallback, today, count):
                                   date=order.date + dt.timedelta(days=rng.randint(1, 20))))
         payments.append(Payment(order=order, kind=kind, amount=order.amount.quantize(CENTS),
                                 date=order.date + dt.timedelta(days=rng.randint(1, 30))))
-    Shipment.objects.bulk_create(shipments, batch_size=1000)
+    with sale_days.bulk() as refresh:
+        Shipment.objects.bulk_create(shipments, batch_size=1000)
+        refresh(f"SELECT id FROM {Order._meta.db_table} WHERE id >= %s AND id <= %s",  # noqa: S608
+                [orders[0].pk, orders[-1].pk])
     Payment.objects.bulk_create(payments, batch_size=1000)
 
 
@@ -120,10 +125,11 @@ def delete(group):
     cp_ids = f"SELECT id FROM {Counterparty._meta.db_table} WHERE group_id = %s"  # noqa: S608
     order_ids = f"SELECT id FROM {Order._meta.db_table} WHERE counterparty_id IN ({cp_ids})"  # noqa: S608
     deal_ids = f"SELECT id FROM {Deal._meta.db_table} WHERE counterparty_id IN ({cp_ids})"  # noqa: S608
-    statements = [(m, "order_id", order_ids) for m in (Shipment, Payment, OrderLine)]
+    statements = [(m, "order_id", order_ids) for m in (SaleDay, Shipment, Payment, OrderLine)]
     statements += [(m, "deal_id", deal_ids) for m in (StageChange, DealLine, DealRuleRun)]
     statements += [(m, "counterparty_id", cp_ids) for m in (Document, Order, Deal)]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The sale days go first, so the shipments' triggers have nothing to recompute.
+    with transaction.atomic(), sale_days.bulk(), connection.cursor() as cursor:
         for model, column, subquery in statements:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})",  # noqa: S608
                            [group.pk])

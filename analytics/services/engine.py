@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from activities.models import Interaction
 from clients.models import Counterparty
 from core.dashboard import local_midnight, month_start
-from sales.models import Order, OrderLine, Shipment
+from sales.models import Order, SaleDay
 
 from ..models import AnalysisRun, AnalysisSettings, Classification, ClassOverride, ClientAnalysis, RiskFlag
 from . import partitions
@@ -266,31 +266,27 @@ class Sql:
     # --- step 1: sales reduced to per-client figures --------------------------------------------
 
     def sale_filter(self):
-        # SQLite: "+s.date" keeps it off the date index, which it took for a date that nearly every
-        # shipment is before and then fetched the million rows one by one in date order (9.4 s
-        # against 1.6 s for reading the table in its own order, 100 000 clients).
         return f"""
-            FROM {table(Shipment)} s
-            JOIN {table(OrderLine)} l ON l.id = s.line_id
+            FROM {table(SaleDay)} s
             JOIN {table(Order)} o ON o.id = s.order_id
-            WHERE s.kind = 'actual' AND s.deleted_at IS NULL AND l.deleted_at IS NULL AND o.deleted_at IS NULL
+            WHERE o.deleted_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM {table(Counterparty)} x
                               WHERE x.id = o.counterparty_id AND x.deleted_at IS NOT NULL)
-              AND o.state NOT IN (%s, %s) AND {"" if self.pg else "+"}s.date <= {self.param_date()}"""
+              AND o.state NOT IN (%s, %s) AND s.date <= {self.param_date()}"""
 
     def collect(self):
         run = self.run
         self.tune()
-        self.analyze_if_unknown(Shipment, OrderLine, Order, Counterparty, Interaction)
-        # Sales in other currencies are read in the same pass (``other``), counted, then set aside.
+        self.analyze_if_unknown(SaleDay, Order, Counterparty, Interaction)
+        # The sales per order and day (sales.sale_days: shipments and lines not in the trash, each
+        # line to the kopeck); other currencies are read in the same pass (``other``), counted in
+        # shipment lines (``n``), then set aside.
         self.temp("an_sale", f"""
-            SELECT o.counterparty_id AS cp, s.order_id AS oid, s.date AS d,
-                   {self.kopecks("s.quantity * l.price")} AS amt, {self.kopecks("s.quantity * l.cost")} AS cst,
+            SELECT o.counterparty_id AS cp, s.order_id AS oid, s.date AS d, {self.kopecks("s.amount")} AS amt,
+                   {self.kopecks("s.cost")} AS cst, s.lines AS n, s.first_of_order AS f,
                    CASE WHEN o.currency = %s THEN NULL ELSE o.currency END AS other
             {self.sale_filter()}""", [run.currency, *LEFT_OUT_STATES, self.date(run.analysis_date)], index="")
         self.skipped = self.set_aside()
-        # A purchase is an order with a shipment, dated by its first one.
-        self.temp("an_purchase", "SELECT cp, oid, MIN(d) AS d FROM an_sale GROUP BY cp, oid", index="")
         self.buyers()
         window = f"d >= {self.param_date()} AND d <= {self.param_date()}"
         self.temp("an_client", f"""
@@ -317,14 +313,16 @@ class Sql:
 
     def buyers(self):
         """Per buyer: purchases, the first and last one, and the median of the days between
-        consecutive purchases (middle two averaged; none for a single purchase)."""
+        consecutive purchases (middle two averaged; none for a single purchase). A purchase is an
+        order with a sale, dated by its first one: its sale day marked ``first_of_order``."""
         gap = self.days("d", "LAG(d) OVER (PARTITION BY cp ORDER BY d, oid)")
         if self.pg:  # one pass: the aggregate skips the first purchase's empty gap
             self.temp("an_buyer", f"""
                 SELECT cp, COUNT(*) AS n, MIN(d) AS first_d, MAX(d) AS last_d,
                        ROUND(CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS NUMERIC)) AS med
-                FROM (SELECT cp, d, {gap} AS gap FROM an_purchase) g GROUP BY cp""")
+                FROM (SELECT cp, d, {gap} AS gap FROM an_sale WHERE f) g GROUP BY cp""")
             return
+        self.temp("an_purchase", "SELECT cp, oid, d FROM an_sale WHERE f", index="")
         self.temp("an_median", self.median_sql())
         self.temp("an_buyer", "SELECT p.cp, COUNT(*) AS n, MIN(p.d) AS first_d, MAX(p.d) AS last_d, MAX(m.med) AS med "
                               "FROM an_purchase p LEFT JOIN an_median m ON m.cp = p.cp GROUP BY p.cp")
@@ -350,10 +348,10 @@ class Sql:
     def set_aside(self):
         """{currency: shipment lines left out}, the sales the analysis cannot add up, removed
         from ``an_sale``."""
-        count = "SELECT other, COUNT(*) FROM {} GROUP BY other ORDER BY other"
+        count = "SELECT other, SUM(n) FROM {} GROUP BY other ORDER BY other"
         with connection.cursor() as cursor:
             if self.pg:  # one scan: the deleted rows are counted
-                cursor.execute("WITH d AS (DELETE FROM an_sale WHERE other IS NOT NULL RETURNING other) "
+                cursor.execute("WITH d AS (DELETE FROM an_sale WHERE other IS NOT NULL RETURNING other, n) "
                                + count.format("d"))
                 return dict(cursor.fetchall())
             cursor.execute(count.format("an_sale WHERE other IS NOT NULL"))

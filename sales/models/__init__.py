@@ -13,5 +13,5 @@ from .deals import (  # noqa: F401
     default_currency,
 )
 from .documents import Document, DocumentKind, DocumentTemplate  # noqa: F401
-from .orders import Order, OrderFailureReason, OrderLine, Payment, PlanFact, Shipment  # noqa: F401
+from .orders import Order, OrderFailureReason, OrderLine, Payment, PlanFact, SaleDay, Shipment  # noqa: F401
 from .products import Product, ProductCategory, ProductKind, Unit  # noqa: F401

@@ -232,3 +232,32 @@ class Payment(OrderChild):
 
     def __str__(self):
         return f"{self.amount} {self.order.currency} ({self.date})"
+
+
+class SaleDay(models.Model):
+    """The sales of one order on one day (docs/analytics.md: actual shipments whose shipment and
+    line are not in the trash, each valued to the kopeck): amount, cost and the number of shipment
+    lines. Kept by database triggers on shipments and lines (``sales.sale_days``), so that writes
+    around the models (``QuerySet.update``, bulk and raw inserts) keep it right too. The order's
+    state, trash, currency and client are not copied: readers join the order."""
+
+    derived = True  # a copy of the shipments: no trash, no version, no history
+    kept_by_database = True  # not in backups: the triggers rebuild it as the shipments load
+
+    pk = models.CompositePrimaryKey("order", "date")
+    # The primary key (order, date) serves lookups by order: no index of its own.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+", db_index=False)
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    cost = models.DecimalField(max_digits=18, decimal_places=2)
+    lines = models.PositiveIntegerField()
+    # The order's earliest sale day: the date of the purchase (docs/analytics.md), whatever the day
+    # of an analysis (an order first shipped after it has no sale day before it either).
+    first_of_order = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("sales of an order on a day")
+        verbose_name_plural = _("sales of orders by day")
+
+    def __str__(self):
+        return f"{self.order_id} {self.date}: {self.amount}"
