@@ -17,6 +17,8 @@
   afterwards shifts the later ones) and ``Stage.save()`` as above; the bench's single moves need
   nothing, the demo loader and migration 0016 fill it set-based.
 
+- ``SaleDay``: an order's sales per day, kept by database triggers (``sales.sale_days``).
+
 ``rebuild()`` (``manage.py rebuild_sales_aggregates``) recomputes everything from scratch.
 """
 
@@ -83,6 +85,9 @@ def rebuild():
     """Recompute every maintained aggregate from scratch; returns {name: rows updated}."""
     from ..models import Deal, StageChange
 
+    from .. import sale_days
+
     counts = {"deal furthest stage": refresh_furthest_stage(Deal.all_objects.all()),
-              "stage change furthest before": refresh_furthest_before(StageChange.objects.all())}
+              "stage change furthest before": refresh_furthest_before(StageChange.objects.all()),
+              "sale days": sale_days.rebuild()}
     return counts

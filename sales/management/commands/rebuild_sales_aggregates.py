@@ -11,7 +11,7 @@ from sales.services import aggregates
 
 
 class Command(BaseCommand):
-    help = "Recompute the maintained sales aggregates (a deal's furthest stage) from the data."
+    help = "Recompute the maintained sales aggregates (a deal's furthest stage, sale days) from the data."
 
     def handle(self, *args, **options):
         with transaction.atomic():
