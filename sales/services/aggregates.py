@@ -83,9 +83,8 @@ def expected_furthest(stage, history_stages):
 
 def rebuild():
     """Recompute every maintained aggregate from scratch; returns {name: rows updated}."""
-    from ..models import Deal, StageChange
-
     from .. import sale_days
+    from ..models import Deal, StageChange
 
     counts = {"deal furthest stage": refresh_furthest_stage(Deal.all_objects.all()),
               "stage change furthest before": refresh_furthest_before(StageChange.objects.all()),
