@@ -63,9 +63,10 @@ test-postgres:
 	fi
 
 N ?= 100000
+BENCH_ARGS ?=
 bench: install
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input
-	$(DEMO_ENV) $(PY) manage.py bench --count $(N)
+	$(DEMO_ENV) $(PY) manage.py bench --count $(N) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/klientura.sqlite3*

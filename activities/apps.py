@@ -9,12 +9,13 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import dashboard, demo, models, myday, tasks, ui  # noqa: F401  tasks registers the periodic tasks
+        from . import bench, dashboard, demo, models, myday, tasks, ui  # noqa: F401  tasks: the periodic tasks
         from .services import calendar
         from .views import reports  # noqa: F401 (registers the app's reports)
 
         calendar.register()
         demo.register()
+        bench.register()
         ui.register()
         dashboard.register()
         myday.register()

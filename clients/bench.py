@@ -70,6 +70,7 @@ def cases(run):
         ("list, admin", admin, listing, {}, None, LIST),
         ("list, manager", manager, listing, {}, None, LIST),
         ("list, next page", admin, listing, "next", None, LIST),
+        ("list, page 1000", admin, listing, ("page", 1000), None, LIST),
         ("filter: property (choice)", admin, listing, {"prop_activity": activity}, None, LIST),
         ("search: name fragment", admin, listing, {"q": fragment}, None, SEARCH),
         ("search: name, manager", manager, listing, {"q": fragment}, None, SEARCH),
@@ -80,6 +81,7 @@ def cases(run):
         ("contact persons, admin", admin, persons, {}, None, LIST),
         ("contact persons, manager", manager, persons, {}, None, LIST),
         ("contact persons, next page", admin, persons, "next", None, LIST),
+        ("contact persons, page 1000", admin, persons, ("page", 1000), None, LIST),
         ("duplicates, admin", admin, reverse("clients:duplicate_list"), {}, None, LIST),
         ("duplicates, manager", manager, reverse("clients:duplicate_list"), {}, None, LIST),
     ]

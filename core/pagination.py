@@ -75,6 +75,11 @@ def _key(obj, ordering):
     return values
 
 
+def cursor_after(row, ordering):
+    """The "Next" cursor of a page ending with ``row`` (the bench jumps to a deep page with it)."""
+    return f"n:{_encode(_key(row, ordering))}"
+
+
 def page_rows(queryset, ordered, limit):
     """The page's rows: their ids in order first, then those rows whole.
 

@@ -4,10 +4,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from stdnum.ru import inn
 
+from activities.models import Interaction
 from analytics import bench as analytics_bench
 from clients import demo
 from clients.models import ContactInfo, ContactPerson, Counterparty
-from sales.models import Deal, Order, OrderLine
+from sales.models import Deal, Order, OrderLine, SaleDay, Shipment
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -15,7 +16,9 @@ CASES = ["list, admin", "list, manager", "list, next page", "filter: property (c
          "search: name fragment", "search: name, manager", "search: person surname", "search: phone",
          "search: tax id", "client card", "Σ deal board, manager", "Σ deal board, admin", "deal list, manager",
          "order list, manager", "order analysis, manager", "Σ dashboard, admin", "Σ sales funnel, admin",
-         "Σ forecast, manager", "order card"]
+         "Σ forecast, manager", "order card", "interactions, admin", "interactions, manager",
+         "interactions, next page", "interaction form", "list, page 1000", "contact persons, page 1000",
+         "interactions, page 1000", "deal list, page 1000", "order list, page 1000"]
 
 
 def bench(**options):
@@ -32,6 +35,7 @@ def test_bench_measures_every_case_and_cleans_up():
     assert "COUNT" in output and "200 counterparties" in output
     assert not Counterparty.all_objects.exists()  # bench rows and users are removed again
     assert not Deal.all_objects.exists() and not Order.all_objects.exists() and not OrderLine.all_objects.exists()
+    assert not Interaction.all_objects.exists() and not SaleDay.objects.exists()
     assert demo.bench_group() is None
 
 
@@ -49,10 +53,18 @@ def test_bench_rows_are_complete_and_guarded():
     assert Deal.objects.filter(counterparty__group=demo.bench_group()).count() == 24  # 0.2 per client
     sales_orders = Order.objects.filter(counterparty__group=demo.bench_group()).exclude(comment=analytics_bench.MARK)
     assert sales_orders.count() == 60  # 0.5 per client (the analytics part adds its own)
+    lines = OrderLine.objects.filter(order__in=sales_orders)
+    assert lines.count() == 240 and Shipment.objects.filter(line__in=lines).count() == 240  # 4, each shipped
+    interactions = Interaction.objects.filter(counterparty__group=demo.bench_group())
+    assert interactions.count() == 600  # 5 per client
+    assert set(interactions.values_list("state", flat=True)) == {"planned", "done", "cancelled"}
+    # The bulk loads suspended the sale days' triggers (SQLite) and recomputed them once.
+    actual = Shipment.objects.filter(kind="actual", line__deleted_at__isnull=True).count()
+    assert actual and sum(SaleDay.objects.values_list("lines", flat=True)) == actual
     with pytest.raises(CommandError, match="--reuse"):
         bench(count=120)
     assert "search: tax id" in bench(count=150, reuse=True, repeat=1)  # tops up to 150, keeps them
-    assert rows.count() == 150
+    assert rows.count() == 150 and interactions.count() == 750
     only = bench(count=150, reuse=True, repeat=1, only="tax id|ABC", analysis_runs=0)
     assert "search: tax id" in only and "ABC report" in only
     assert "list, admin" not in only and "analysis run (full)" not in only  # a run is stored: not timed again

@@ -46,3 +46,27 @@ def test_the_page_is_ranked_on_ids_then_fetched_whole(django_assert_num_queries)
         assert [(c.name, c.label) for c in page.items] == [(f"Client {i}", f"Client {i}!") for i in (6, 5, 4)]
     with django_assert_num_queries(1):  # DISTINCT: one query, as before
         assert len(paginate(qs.distinct(), ["name", "id"], per_page=3).items) == 3
+
+
+def test_the_benchs_deep_cursor_lands_where_next_links_lead(admin_user, client):
+    """``manage.py bench`` jumps to page n of a list as a user sees it (``("page", n)``)."""
+    import re
+    from html import unescape
+    from urllib.parse import unquote
+
+    from django.urls import reverse
+
+    from core.management.commands.bench import deep_cursor
+
+    for i in range(120):
+        CounterpartyFactory(name=f"Client {i % 9}")
+    url = reverse("clients:counterparty_list")
+    client.force_login(admin_user)
+    cursor = None
+    for _ in range(2):  # page 1 → 2 → 3 by the Next links
+        page = client.get(url, {"cursor": cursor} if cursor else {}).content.decode()
+        cursor = unquote(unescape(re.search(r'cursor=([^"&]+)"[^>]*data-testid="next-page"', page).group(1)))
+    assert deep_cursor(url, admin_user, 3) == cursor
+    last = deep_cursor(url, admin_user, 100)  # past the end: after the last row
+    after = client.get(url, {"cursor": last}).content.decode()
+    assert not re.search(r'cursor=n[^"&]+"[^>]*data-testid="next-page"', after)

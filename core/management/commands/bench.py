@@ -56,6 +56,26 @@ def database_info():
     return f"{version}, search index: {index if present else 'none'}"
 
 
+def deep_cursor(url, user, number, per_page=50):
+    """The keyset cursor of page ``number`` of the list at ``url`` as ``user`` sees it: after the
+    row that ends the page before (found once with an OFFSET; the last row on a shorter list)."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from core.pagination import _flip, cursor_after
+
+    match = resolve(url)
+    request = RequestFactory().get(url)
+    request.user = user
+    view = match.func.view_class()
+    view.setup(request, *match.args, **match.kwargs)
+    _filterset, qs = view.filtered()
+    _sort, ordering = view.table_class.ordering_for(None)
+    offset = (number - 1) * per_page - 1
+    rows = list(qs.order_by(*ordering)[offset:offset + 1]) or list(qs.order_by(*_flip(ordering))[:1])
+    return cursor_after(rows[0], ordering) if rows else ""
+
+
 @dataclass
 class BenchRun:
     """One run of the command: its options and what the contributions share."""
@@ -184,7 +204,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Generated in {time.monotonic() - started:.1f} s.")
 
     def cases(self, run):
-        """(title, user, url, params, text the page must contain) for every measured page."""
+        """(title, user, url, params, text the page must contain) for every measured page; params
+        "next" follow the first page's Next link, ("page", n) jump to the n-th page."""
         return [case for hook in _hooks("cases") for case in hook(run)]
 
     # --- Measuring ----------------------------------------------------------------------------
@@ -207,6 +228,8 @@ class Command(BaseCommand):
                     first = client.get(url).content.decode()
                     cursor = re.search(r'cursor=([^"&]+)"[^>]*data-testid="next-page"', first)
                     params = {"cursor": unquote(html.unescape(cursor.group(1)))} if cursor else {}
+                elif isinstance(params, tuple) and params[0] == "page":  # ("page", n): the n-th page
+                    params = {"cursor": deep_cursor(url, user, params[1])}
                 for _ in range(max(1, opts["warmup"]) - 1):
                     client.get(url, params)
                 with CaptureQueriesContext(connection) as captured:  # the last warm-up shows the SQL
