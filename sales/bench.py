@@ -27,10 +27,10 @@ from .models import (
     OrderLine,
     Payment,
     Pipeline,
-    PlanFact,
     SaleDay,
     Shipment,
     StageChange,
+    default_currency,
 )
 from .services.aggregates import expected_furthest
 
@@ -50,17 +50,17 @@ def generate(group, managers, *, deals_per_client, orders_per_client, lines_per_
     now = timezone.now()
     ids = list(Counterparty.all_objects.filter(group=group).values_list("pk", "main_manager_id"))
     fallback = managers[0].pk
-    n_deals, n_orders = int(len(ids) * deals_per_client), int(len(ids) * orders_per_client)
+    # Each kind once (a --reuse run tops up neither: they are spread over all the clients).
+    n_deals = 0 if Deal.all_objects.filter(counterparty__group=group).exists() else int(len(ids) * deals_per_client)
+    n_orders = (0 if Order.all_objects.filter(counterparty__group=group, comment="").exists()
+                else int(len(ids) * orders_per_client))
     for start in range(0, n_deals, batch):
         with transaction.atomic():
             _deals(rng, ids, stages, fallback, today, now, min(batch, n_deals - start))
         if progress:
             progress("deals", min(start + batch, n_deals), n_deals)
-    for start in range(0, n_orders, batch):
-        with transaction.atomic():
-            _orders(rng, ids, fallback, today, min(batch, n_orders - start), lines_per_order)
-        if progress:
-            progress("orders", min(start + batch, n_orders), n_orders)
+    if n_orders:
+        _orders(group, fallback, n_orders, lines_per_order, today, now, progress)
 
 
 def _deals(rng, ids, stages, fallback, today, now, count):
@@ -84,42 +84,90 @@ def _deals(rng, ids, stages, fallback, today, now, count):
                     moved_at=now - dt.timedelta(days=rng.randint(0, 365))) for d in deals], batch_size=1000)
 
 
-def _orders(rng, ids, fallback, today, count, lines_per_order):
-    orders, lines = [], []
-    for _ in range(count):
-        cp, manager = rng.choice(ids)
-        # Failed orders need a failure reason: the bench leaves them out.
-        state = rng.choices([Order.State.DRAFT, Order.State.CONFIRMED, Order.State.COMPLETED], [1, 4, 15])[0]
-        order = Order(counterparty_id=cp, responsible_id=manager or fallback, state=state,
-                      date=today - dt.timedelta(days=rng.randint(0, 730)))
-        orders.append(order)
-        picked = rng.sample(PRODUCTS, min(lines_per_order, len(PRODUCTS)))
-        order.amount = order.cost = Decimal(0)
-        for product, price, cost in picked:
-            qty = Decimal(rng.randint(1, 10))
-            lines.append(OrderLine(order=order, product=product, quantity=qty, price=Decimal(price),
-                                   cost=Decimal(cost)))
-            order.amount += qty * price
-            order.cost += qty * cost
-    Order.objects.bulk_create(orders, batch_size=1000)
-    for line in lines:
-        line.order_id = line.order.pk
-    OrderLine.objects.bulk_create(lines, batch_size=1000)
-    # Every line shipped (actual for completed orders, planned for the others), an order paid once.
-    shipments = []
-    for line in lines:
-        order = line.order
-        kind = PlanFact.ACTUAL if order.state == Order.State.COMPLETED else PlanFact.PLANNED
-        shipments.append(Shipment(order=order, line=line, kind=kind, quantity=line.quantity,
-                                  date=order.date + dt.timedelta(days=rng.randint(1, 20))))
-    payments = [Payment(order=order, kind=PlanFact.ACTUAL if order.state == Order.State.COMPLETED
-                        else PlanFact.PLANNED, amount=order.amount.quantize(CENTS),
-                        date=order.date + dt.timedelta(days=rng.randint(1, 30))) for order in orders]
-    with sale_days.bulk() as refresh:
-        Shipment.objects.bulk_create(shipments, batch_size=1000)
-        refresh(f"SELECT id FROM {Order._meta.db_table} WHERE id >= %s AND id <= %s",  # noqa: S608
-                [orders[0].pk, orders[-1].pk])
-    Payment.objects.bulk_create(payments, batch_size=1000)
+ORDER_STEP = 50_000  # orders per statement
+SHIP_DAYS = 20  # a line ships 1–20 days after its order
+
+
+def _orders(group, fallback, count, lines_per_order, today, now, progress=None):
+    """``count`` orders of ``lines_per_order`` lines (different products), each line shipped
+    (actual for completed orders, planned for the others) and the order paid once — all with
+    INSERT … SELECT: a pseudo-random client, state, date and products from the order's number."""
+    qn = connection.ops.quote_name
+    order, line, shipment, payment = (qn(m._meta.db_table) for m in (Order, OrderLine, Shipment, Payment))
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp = adapt(now)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sales_bench_client")
+        cursor.execute(f"""CREATE TEMP TABLE sales_bench_client AS
+            SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn, id, COALESCE(main_manager_id, %s) AS manager
+            FROM {qn(Counterparty._meta.db_table)} WHERE group_id = %s""", [fallback, group.pk])  # noqa: S608
+        cursor.execute("CREATE INDEX sales_bench_client_rn ON sales_bench_client (rn)")
+        cursor.execute("SELECT COUNT(*) FROM sales_bench_client")
+        (clients,) = cursor.fetchone()
+        _temp(cursor, "sales_bench_day", "n INTEGER, d DATE",
+              [(n, today - dt.timedelta(days=n)) for n in range(-SHIP_DAYS, 731)])
+        cursor.execute("CREATE INDEX sales_bench_day_d ON sales_bench_day (d)")
+        cursor.execute("CREATE INDEX sales_bench_day_n ON sales_bench_day (n)")
+        _temp(cursor, "sales_bench_product", "j INTEGER, product VARCHAR(200), price INTEGER, cost INTEGER",
+              [(j, *p) for j, p in enumerate(PRODUCTS)])
+        _temp(cursor, "sales_bench_slot", "k INTEGER", [(k,) for k in range(min(lines_per_order, len(PRODUCTS)))])
+        for first in range(0, count, ORDER_STEP):
+            last = min(first + ORDER_STEP, count)
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {order}")  # noqa: S608
+            (before,) = cursor.fetchone()
+            with transaction.atomic(), sale_days.bulk() as refresh:
+                # Draft : confirmed : completed = 1 : 4 : 15, as people leave them.
+                cursor.execute(f"""
+                    WITH RECURSIVE seq(i) AS (SELECT CAST(%s AS BIGINT)
+                                              UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < %s)
+                    INSERT INTO {order} (created_at, updated_at, version, number, date, counterparty_id,
+                                         responsible_id, currency, state, failure_comment, comment, amount, cost)
+                    SELECT %s, %s, 1, '', d.d, c.id, c.manager, %s,
+                           CASE WHEN seq.i %% 20 = 0 THEN 'draft' WHEN seq.i %% 20 < 5 THEN 'confirmed'
+                                ELSE 'completed' END, '', '', 0, 0
+                    FROM seq JOIN sales_bench_client c ON c.rn = (seq.i * 7919) %% %s
+                    JOIN sales_bench_day d ON d.n = (seq.i * 104729) %% 731""",  # noqa: S608
+                               [first, last, stamp, stamp, default_currency(), clients])
+                cursor.execute(f"""
+                    INSERT INTO {line} (created_at, updated_at, version, order_id, product, quantity, price, cost)
+                    SELECT %s, %s, 1, o.id, p.product, 1 + (o.id * 7 + s.k) %% 10, p.price, p.cost
+                    FROM {order} o CROSS JOIN sales_bench_slot s
+                    JOIN sales_bench_product p ON p.j = (o.id + s.k) %% {len(PRODUCTS)}
+                    WHERE o.id > %s""", [stamp, stamp, before])  # noqa: S608
+                cursor.execute(f"""
+                    INSERT INTO {shipment} (created_at, updated_at, version, order_id, line_id, kind, date, quantity,
+                                            comment)
+                    SELECT %s, %s, 1, o.id, l.id, CASE WHEN o.state = 'completed' THEN 'actual' ELSE 'planned' END,
+                           sd.d, l.quantity, ''
+                    FROM {line} l JOIN {order} o ON o.id = l.order_id
+                    JOIN sales_bench_day od ON od.d = o.date
+                    JOIN sales_bench_day sd ON sd.n = od.n - 1 - l.id %% {SHIP_DAYS}
+                    WHERE o.id > %s""", [stamp, stamp, before])  # noqa: S608
+                refresh(f"SELECT id FROM {order} WHERE id > %s", [before])  # noqa: S608
+                cursor.execute(f"""
+                    UPDATE {order} SET
+                        amount = (SELECT SUM(x.quantity * x.price) FROM {line} x WHERE x.order_id = {order}.id),
+                        cost = (SELECT SUM(x.quantity * x.cost) FROM {line} x WHERE x.order_id = {order}.id)
+                    WHERE id > %s""", [before])  # noqa: S608
+                cursor.execute(f"""
+                    INSERT INTO {payment} (created_at, updated_at, version, order_id, kind, date, amount,
+                                           invoice_number, comment)
+                    SELECT %s, %s, 1, o.id, CASE WHEN o.state = 'completed' THEN 'actual' ELSE 'planned' END,
+                           sd.d, o.amount, '', ''
+                    FROM {order} o JOIN sales_bench_day od ON od.d = o.date
+                    JOIN sales_bench_day sd ON sd.n = od.n - 1 - o.id %% {SHIP_DAYS}
+                    WHERE o.id > %s""", [stamp, stamp, before])  # noqa: S608
+            if progress:
+                progress("orders", last, count)
+        for name in ("sales_bench_client", "sales_bench_day", "sales_bench_product", "sales_bench_slot"):
+            cursor.execute(f"DROP TABLE {name}")
+
+
+def _temp(cursor, name, columns, rows):
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
+    marks = ", ".join(["%s"] * len(rows[0]))
+    cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
 
 
 def delete(group):
@@ -152,7 +200,7 @@ ARGUMENTS = (
 
 def bench_generate(run, count, start):
     group = run.shared.get("group")  # the bench clients' group, from the clients' part
-    if group is None or Deal.all_objects.filter(counterparty__group=group).exists():
+    if group is None:
         return
     run.stdout.write("Generating bench deals and orders …")
     generate(group, run.managers, deals_per_client=run.opts["deals_per_client"],

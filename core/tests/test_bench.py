@@ -18,7 +18,9 @@ CASES = ["list, admin", "list, manager", "list, next page", "filter: property (c
          "order list, manager", "order analysis, manager", "Σ dashboard, admin", "Σ sales funnel, admin",
          "Σ forecast, manager", "order card", "interactions, admin", "interactions, manager",
          "interactions, next page", "interaction form", "list, page 1000", "contact persons, page 1000",
-         "interactions, page 1000", "deal list, page 1000", "order list, page 1000"]
+         "interactions, page 1000", "deal list, page 1000", "order list, page 1000", "quick search: name fragment",
+         "quick search: name, manager", "quick search: surname", "quick search: phone", "quick search: tax id",
+         "quick search: e-mail"]
 
 
 def bench(**options):
