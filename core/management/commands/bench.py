@@ -172,8 +172,9 @@ class Command(BaseCommand):
             self.stderr.write("DEBUG is on: pages are slower than in production. Run with DEBUG=0.")
         run.admin, run.managers = _hooks("users")[0](run)
         try:
-            if opts["count"] > existing:
-                self.generate(run, opts["count"] - existing, existing)
+            # Also with nothing to top up: each part adds what it lacks (a --reuse after an
+            # interrupted generation, or a part added since).
+            self.generate(run, max(0, opts["count"] - existing), existing)
             results = self.measure(run)
             summary = ", ".join(hook(run) for hook in _hooks("summary"))
         finally:
@@ -195,7 +196,8 @@ class Command(BaseCommand):
 
     def generate(self, run, count, start):
         started = time.monotonic()
-        self.stdout.write(f"Generating {count} bench clients on {connection.vendor} …")
+        self.stdout.write(f"Generating {count} bench clients on {connection.vendor} …" if count else
+                          "Adding what the bench clients lack …")
         for hook in _hooks("generate"):
             hook(run, count, start)
         if not run.opts["no_analyze"]:
