@@ -467,21 +467,33 @@ class ClientProfit:
         return margin(self.income, self.cost)
 
 
-def profitability_by_client(user, period, **filters):
-    """[ClientProfit] per client and currency, by name — one grouped query; and totals per currency."""
-    grouped = (income_orders(user, period, **filters).order_by()
-               .values("counterparty", "counterparty__name", "currency")
+def profitability_clients(user, period, **filters):
+    """The income orders per client and currency, by name: a queryset of grouped rows (the page
+    reads its first lines, the export all of them; ``client_profit`` makes each a ClientProfit)."""
+    return (income_orders(user, period, **filters).order_by()
+            .values("counterparty", "counterparty__name", "currency")
+            .annotate(n=Count("pk"), income=Sum("amount"), cost=Sum("cost"))
+            .order_by("counterparty__name", "counterparty", "currency"))
+
+
+def client_profit(grouped):
+    return ClientProfit(grouped["counterparty"], grouped["counterparty__name"], grouped["currency"], grouped["n"],
+                        grouped["income"] or ZERO, grouped["cost"] or ZERO)
+
+
+def profitability_totals(user, period, **filters):
+    """[ClientProfit] per currency over all the income orders (one grouped query)."""
+    grouped = (income_orders(user, period, **filters).order_by().values("currency")
                .annotate(n=Count("pk"), income=Sum("amount"), cost=Sum("cost")))
-    rows = [ClientProfit(g["counterparty"], g["counterparty__name"], g["currency"], g["n"],
-                         g["income"] or ZERO, g["cost"] or ZERO) for g in grouped]
-    rows.sort(key=lambda r: (r.name.lower(), r.counterparty_id, r.currency))
-    totals = {}
-    for r in rows:
-        t = totals.setdefault(r.currency, ClientProfit(None, str(_("Total")), r.currency, 0, ZERO, ZERO))
-        t.orders += r.orders
-        t.income += r.income
-        t.cost += r.cost
-    return rows, [totals[c] for c in sort_currencies(totals)]
+    totals = {g["currency"]: ClientProfit(None, str(_("Total")), g["currency"], g["n"], g["income"] or ZERO,
+                                          g["cost"] or ZERO) for g in grouped}
+    return [totals[c] for c in sort_currencies(totals)]
+
+
+def largest_clients(user, period, currency, limit, **filters):
+    """[ClientProfit] of the ``limit`` clients with the largest income in ``currency``."""
+    grouped = profitability_clients(user, period, **filters).filter(currency=currency)
+    return [client_profit(g) for g in grouped.order_by("-income", "counterparty")[:limit]]
 
 
 @dataclass

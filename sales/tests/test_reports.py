@@ -582,8 +582,9 @@ def test_interests_period_is_limited(sales_head, client_for, clock):
 
 
 def client_rows(resp):
-    return [(r.name, r.currency, r.orders, r.income, r.cost, r.profit, r.margin)
-            for r in [*resp.context["data"][0], *resp.context["data"][1]]]
+    by_client = next(t for t in resp.context["tables"] if t.key == "report")
+    return [(r["client"], r["currency"], r["orders"], r["income"], r["cost"], r["profit"], r["margin"])
+            for r in by_client.rows]
 
 
 def test_profitability(sales_head, client_for, orders):

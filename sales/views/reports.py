@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.reports import (
     BoundedDateField,
+    BoundTable,
     Chart,
     Column,
     ModelChoiceField,
@@ -395,7 +396,7 @@ class ProfitabilityReport(Report):
             Column("currency", gettext_lazy("Currency")),
             Column("orders", gettext_lazy("Orders"), "int"),
             *MONEY_COLUMNS,
-        ], html_limit=PAGE_LINES),  # a year of a big base: tens of thousands of clients
+        ], row="client_row", totals="client_totals", html_limit=PAGE_LINES),  # a year: ~all the clients
         Table("orders", gettext_lazy("By order"), [
             Column("client", gettext_lazy("Client")),
             Column("number", pgettext_lazy("sales order", "Order"), link=True),
@@ -425,14 +426,23 @@ class ProfitabilityReport(Report):
         return {"responsible": filters["responsible"], "client": filters["client"]}
 
     def compute(self, filters, user):
-        return reports.profitability_by_client(user, period(filters), **self.filters_for(filters))
+        """The totals per currency (all the clients' rows are only read where they are shown)."""
+        return reports.profitability_totals(user, period(filters), **self.filters_for(filters))
 
     def rows(self, filters, user):
-        clients, totals = self.result
-        return [{"_level": "total" if r.counterparty_id is None else "", "client": r.name,
-                 "client_url": reverse("clients:counterparty", args=[r.counterparty_id]) if r.counterparty_id
-                 else None, "currency": r.currency, "orders": r.orders, "income": r.income, "cost": r.cost,
-                 "profit": r.profit, "margin": r.margin} for r in [*clients, *totals]]
+        return reports.profitability_clients(user, period(filters), **self.filters_for(filters))
+
+    def client_row(self, grouped):
+        return self.profit_row(reports.client_profit(grouped))
+
+    def client_totals(self, filters, user):
+        return [self.profit_row(r) for r in self.result]
+
+    def profit_row(self, r):
+        return {"_level": "total" if r.counterparty_id is None else "", "client": r.name,
+                "client_url": reverse("clients:counterparty", args=[r.counterparty_id]) if r.counterparty_id
+                else None, "currency": r.currency, "orders": r.orders, "income": r.income, "cost": r.cost,
+                "profit": r.profit, "margin": r.margin}
 
     def orders(self, filters, user):
         return reports.profitability_orders(user, period(filters), **self.filters_for(filters))
@@ -444,18 +454,16 @@ class ProfitabilityReport(Report):
                 "profit": o.profit, "margin": reports.margin(o.amount, o.cost)}
 
     def chart_specs(self, tables):
-        clients, totals = self.result
-        currency = totals[0].currency if totals else None
-        top = {r.name for r in sorted((r for r in clients if r.currency == currency),
-                                      key=lambda r: -r.income)[:CHART_CLIENTS]}
+        """The clients with the largest income in the first currency, largest first (read apart:
+        the table's page holds the first lines by name)."""
+        currency = self.result[0].currency if self.result else None
+        if currency is None:
+            return []
+        top = reports.largest_clients(self.user, period(self.filters), currency, CHART_CLIENTS,
+                                      **self.filters_for(self.filters))
         chart = Chart(_("Largest clients by income, %(currency)s") % {"currency": currency}, label="client",
-                      values=["income", "cost", "profit"],
-                      where=lambda row: row["currency"] == currency and row["client"] in top)
-        specs = first_currency_chart(self, tables, chart, currency)
-        for spec in specs:  # largest first
-            data = spec["spec"]
-            order = sorted(range(len(data["labels"])), key=lambda i: -data["datasets"][0]["data"][i])
-            data["labels"] = [data["labels"][i] for i in order]
-            for dataset in data["datasets"]:
-                dataset["data"] = [dataset["data"][i] for i in order]
-        return specs
+                      values=["income", "cost", "profit"], table="largest")
+        table = next(t for t in tables if t.decl.key == "report")
+        largest = BoundTable(self, Table("largest", "", table.decl.columns))
+        largest.rows = [self.profit_row(r) for r in top]
+        return first_currency_chart(self, [largest], chart, currency)
