@@ -70,3 +70,18 @@ def test_the_benchs_deep_cursor_lands_where_next_links_lead(admin_user, client):
     last = deep_cursor(url, admin_user, 100)  # past the end: after the last row
     after = client.get(url, {"cursor": last}).content.decode()
     assert not re.search(r'cursor=n[^"&]+"[^>]*data-testid="next-page"', after)
+
+
+def test_keys_in_one_direction_compare_as_a_row_where_the_database_can():
+    """PostgreSQL starts the index walk at the cursor with ``(name, id) > (…)``; SQLite and mixed
+    directions get the equivalent OR of the keys."""
+    from django.db import connection
+
+    from core.pagination import _after_q
+
+    qs = Counterparty.objects.all()
+    row = str(qs.filter(_after_q(["name", "id"], ["Б", 7])).query)
+    mixed = str(qs.filter(_after_q(["name", "-id"], ["Б", 7])).query)
+    if connection.features.supports_tuple_lookups:
+        assert ") > (" in row.replace('"', "")
+    assert ") > (" not in mixed.replace('"', "") and " OR " in mixed
