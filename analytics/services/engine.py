@@ -304,9 +304,10 @@ class Sql:
                 SELECT cp, {self.month("d")} AS mk, SUM(amt) * 1.0 AS m FROM an_sale
                 WHERE d >= {self.param_date()} AND d <= {self.param_date()} GROUP BY cp, {self.month("d")}
             ) x GROUP BY cp""", [self.date(self.xyz_from), self.date(self.xyz_to)])
+        # The local date of the latest contact (of the max, not of every one: SQLite converts in Python).
         contacts = (Interaction.objects.filter(state=Interaction.State.DONE,
                                                start__lt=local_midnight(run.analysis_date + datetime.timedelta(days=1)))
-                    .values("counterparty_id").annotate(last_contact=Max(TruncDate("start")))
+                    .values("counterparty_id").annotate(last_contact=TruncDate(Max("start")))
                     .values_list("counterparty_id", "last_contact").order_by())
         query, params = contacts.query.sql_with_params()
         self.temp("an_contact", f"SELECT * FROM ({query}) t", params, index="counterparty_id")
