@@ -34,7 +34,7 @@ def test_every_registry_has_the_apps_contributions_in_order():
     assert registry.demo_loaders.keys() == ["clients", "activities", "sales", "analytics", "marketing",
                                             "marketing_sms", "marketing_calls", "complaints", "service_equipment",
                                             "knowledge", "mail", "service_surveys", "telephony", "webhooks"]
-    assert registry.bench_cases.keys() == ["clients", "sales", "analytics", "marketing", "complaints",
+    assert registry.bench_cases.keys() == ["clients", "activities", "sales", "analytics", "marketing", "complaints",
                                            "knowledge", "imports"]
     assert registry.dashboard_tiles.keys() == ["money", "sales_plan", "forecast", "stages", "employees", "risks",
                                                 "complaints", "service_visits", "survey_satisfaction"]
