@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clients.models import Counterparty
 from core import registry
-from core.management.commands.bench import BenchCase
+from core.management.commands.bench import BenchCase, temp_table
 
 from .models import Interaction, InteractionType
 
@@ -30,12 +30,6 @@ LIST = 50  # p95 target, ms, PostgreSQL at a million clients (issue 14)
 ARGUMENTS = ((("--interactions-per-client",), {
     "type": float, "default": 5.0, "help": "Bench interactions per bench client (5: 5 000 000 at a million)."}),)
 
-
-def _temp(cursor, name, columns, rows):
-    cursor.execute(f"DROP TABLE IF EXISTS {name}")
-    cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
-    marks = ", ".join(["%s"] * len(rows[0]))
-    cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
 
 
 def _moments():
@@ -59,11 +53,12 @@ def generate(group, fallback_manager, per_client, progress=None):
     types = list(InteractionType.objects.filter(code__in=SUBJECTS).order_by("order", "pk").values_list("pk", "code"))
     added = 0
     with connection.cursor() as cursor:
-        _temp(cursor, "act_bench_moment", "n INTEGER, ts TIMESTAMP" + (" WITH TIME ZONE" if _pg() else ""),
-              [(n, adapt(moment)) for n, moment in _moments()])
-        _temp(cursor, "act_bench_slot", "k INTEGER", [(k,) for k in range(1, slots + 1)])
-        _temp(cursor, "act_bench_type", "j INTEGER, type_id BIGINT, subject VARCHAR(200)",
-              [(j, pk, SUBJECTS[code]) for j, (pk, code) in enumerate(types)])
+        zone = " WITH TIME ZONE" if connection.vendor == "postgresql" else ""
+        temp_table(cursor, "act_bench_moment", f"n INTEGER, ts TIMESTAMP{zone}",
+                   [(n, adapt(moment)) for n, moment in _moments()])
+        temp_table(cursor, "act_bench_slot", "k INTEGER", [(k,) for k in range(1, slots + 1)])
+        temp_table(cursor, "act_bench_type", "j INTEGER, type_id BIGINT, subject VARCHAR(200)",
+                   [(j, pk, SUBJECTS[code]) for j, (pk, code) in enumerate(types)])
         for start in range(low, high + 1, STEP):
             with transaction.atomic():
                 cursor.execute(f"""
@@ -88,10 +83,6 @@ def generate(group, fallback_manager, per_client, progress=None):
         for name in ("act_bench_moment", "act_bench_slot", "act_bench_type"):
             cursor.execute(f"DROP TABLE {name}")
     return added
-
-
-def _pg():
-    return connection.vendor == "postgresql"
 
 
 def delete(group):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clients.models import Counterparty
 from core import registry
-from core.management.commands.bench import AGGREGATE, BenchCase
+from core.management.commands.bench import AGGREGATE, BenchCase, temp_table
 from sales import sale_days
 from sales.models import Order, OrderLine, Shipment
 
@@ -49,12 +49,6 @@ def table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _temp(cursor, name, columns, rows):
-    cursor.execute(f"DROP TABLE IF EXISTS {name}")
-    cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
-    marks = ", ".join(["%s"] * len(rows[0]))
-    cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
-
 
 def generate(group, fallback_manager, per_client, today=None):
     """Orders of ``LINES_PER_ORDER`` shipped lines for every bench client that has none of them yet;
@@ -64,12 +58,12 @@ def generate(group, fallback_manager, per_client, today=None):
     now = timezone.now()
     cp, order, line, shipment = table(Counterparty), table(Order), table(OrderLine), table(Shipment)
     with transaction.atomic(), connection.cursor() as cursor:
-        _temp(cursor, "an_bench_day", "n INTEGER, d DATE",
-              [(n, today - dt.timedelta(days=n)) for n in range(DAYS)])
-        _temp(cursor, "an_bench_slot", "k INTEGER", [(k,) for k in range(1, max(orders_per_client,
-                                                                                 LINES_PER_ORDER) + 1)])
-        _temp(cursor, "an_bench_product", "j INTEGER, product VARCHAR(200), price INTEGER, cost INTEGER",
-              [(j, *p) for j, p in enumerate(PRODUCTS)])
+        temp_table(cursor, "an_bench_day", "n INTEGER, d DATE",
+                   [(n, today - dt.timedelta(days=n)) for n in range(DAYS)])
+        slots = max(orders_per_client, LINES_PER_ORDER)
+        temp_table(cursor, "an_bench_slot", "k INTEGER", [(k,) for k in range(1, slots + 1)])
+        temp_table(cursor, "an_bench_product", "j INTEGER, product VARCHAR(200), price INTEGER, cost INTEGER",
+                   [(j, *p) for j, p in enumerate(PRODUCTS)])
         # Dates scattered by a hash of (client, slot): every stage and XYZ class occurs.
         cursor.execute(f"""
             INSERT INTO {order} (created_at, updated_at, version, number, date, counterparty_id,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clients.models import Counterparty
 from core import registry
-from core.management.commands.bench import AGGREGATE, BenchCase
+from core.management.commands.bench import AGGREGATE, BenchCase, temp_table
 
 from . import sale_days
 from .models import (
@@ -104,13 +104,13 @@ def _orders(group, fallback, count, lines_per_order, today, now, progress=None):
         cursor.execute("CREATE INDEX sales_bench_client_rn ON sales_bench_client (rn)")
         cursor.execute("SELECT COUNT(*) FROM sales_bench_client")
         (clients,) = cursor.fetchone()
-        _temp(cursor, "sales_bench_day", "n INTEGER, d DATE",
-              [(n, today - dt.timedelta(days=n)) for n in range(-SHIP_DAYS, 731)])
+        temp_table(cursor, "sales_bench_day", "n INTEGER, d DATE",
+                   [(n, today - dt.timedelta(days=n)) for n in range(-SHIP_DAYS, 731)])
         cursor.execute("CREATE INDEX sales_bench_day_d ON sales_bench_day (d)")
         cursor.execute("CREATE INDEX sales_bench_day_n ON sales_bench_day (n)")
-        _temp(cursor, "sales_bench_product", "j INTEGER, product VARCHAR(200), price INTEGER, cost INTEGER",
-              [(j, *p) for j, p in enumerate(PRODUCTS)])
-        _temp(cursor, "sales_bench_slot", "k INTEGER", [(k,) for k in range(min(lines_per_order, len(PRODUCTS)))])
+        temp_table(cursor, "sales_bench_product", "j INTEGER, product VARCHAR(200), price INTEGER, cost INTEGER",
+                   [(j, *p) for j, p in enumerate(PRODUCTS)])
+        temp_table(cursor, "sales_bench_slot", "k INTEGER", [(k,) for k in range(min(lines_per_order, len(PRODUCTS)))])
         for first in range(0, count, ORDER_STEP):
             last = min(first + ORDER_STEP, count)
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {order}")  # noqa: S608
@@ -162,12 +162,6 @@ def _orders(group, fallback, count, lines_per_order, today, now, progress=None):
         for name in ("sales_bench_client", "sales_bench_day", "sales_bench_product", "sales_bench_slot"):
             cursor.execute(f"DROP TABLE {name}")
 
-
-def _temp(cursor, name, columns, rows):
-    cursor.execute(f"DROP TABLE IF EXISTS {name}")
-    cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
-    marks = ", ".join(["%s"] * len(rows[0]))
-    cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
 
 
 def delete(group):

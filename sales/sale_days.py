@@ -19,8 +19,7 @@ from django.db import connection as default_connection
 from django.db.models.signals import post_migrate
 
 TABLE = "sales_saleday"
-SQLITE_TRIGGERS = ["sales_saleday_si", "sales_saleday_su", "sales_saleday_sd", "sales_saleday_lu"]
-PG_TRIGGERS = SQLITE_TRIGGERS
+TRIGGERS = ["sales_saleday_si", "sales_saleday_su", "sales_saleday_sd", "sales_saleday_lu"]
 PG_FUNCTIONS = ["sales_saleday_refresh", "sales_saleday_shipments", "sales_saleday_lines"]
 
 
@@ -108,11 +107,11 @@ def present(connection):
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
-                           [PG_TRIGGERS])
+                           [TRIGGERS])
         else:
-            marks = ", ".join(["%s"] * len(SQLITE_TRIGGERS))
+            marks = ", ".join(["%s"] * len(TRIGGERS))
             cursor.execute(f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
-                           SQLITE_TRIGGERS)
+                           TRIGGERS)
         return cursor.fetchone()[0]
 
 
@@ -123,7 +122,7 @@ def supported(connection):
 def ensure(connection):
     """Create the missing triggers, then rebuild the table (rows written meanwhile were missed)."""
     if (not supported(connection) or TABLE not in connection.introspection.table_names()
-            or present(connection) == len(SQLITE_TRIGGERS)):
+            or present(connection) == len(TRIGGERS)):
         return  # a migration back to before the table, or all there
     with connection.cursor() as cursor:
         for statement in POSTGRESQL if connection.vendor == "postgresql" else SQLITE:
@@ -134,7 +133,7 @@ def ensure(connection):
 def drop(connection):
     """Remove the triggers (tests of ``ensure``; the table then goes stale)."""
     with connection.cursor() as cursor:
-        for name, table in zip(SQLITE_TRIGGERS, ["sales_shipment"] * 3 + ["sales_orderline"], strict=True):
+        for name, table in zip(TRIGGERS, ["sales_shipment"] * 3 + ["sales_orderline"], strict=True):
             on = f" ON {table}" if connection.vendor == "postgresql" else ""
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
 
@@ -163,7 +162,7 @@ def bulk(connection=None):
     line, so they are dropped meanwhile (DDL is transactional there: a rollback brings them back).
     PostgreSQL's statement triggers already work set-based: the refresh is a no-op there."""
     connection = connection or default_connection
-    if connection.vendor != "sqlite" or present(connection) != len(SQLITE_TRIGGERS):
+    if connection.vendor != "sqlite" or present(connection) != len(TRIGGERS):
         yield lambda orders, params=(): None
         return
     if not connection.in_atomic_block:

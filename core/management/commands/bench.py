@@ -56,6 +56,15 @@ def database_info():
     return f"{version}, search index: {index if present else 'none'}"
 
 
+def temp_table(cursor, name, columns, rows):
+    """A temporary table ``name`` (``columns`` DDL) filled with ``rows``: the small lookup tables
+    the parts' ``INSERT … SELECT`` generators join (days, slots, products)."""
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMP TABLE {name} ({columns})")
+    marks = ", ".join(["%s"] * len(rows[0]))
+    cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)  # noqa: S608
+
+
 def deep_cursor(url, user, number, per_page=50):
     """The keyset cursor of page ``number`` of the list at ``url`` as ``user`` sees it: after the
     row that ends the page before (found once with an OFFSET; the last row on a shorter list)."""
