@@ -27,7 +27,7 @@ from ..models import AnalysisRun, AnalysisSettings, Classification, ClassOverrid
 from . import partitions
 
 WORK_MEM = "64MB"
-TEMP_TABLES = ["an_sale", "an_purchase", "an_client", "an_buyer", "an_median", "an_xyz", "an_rank", "an_contact"]
+TEMP_TABLES = ["an_sale", "an_client", "an_median", "an_contact"]
 LEFT_OUT_STATES = (Order.State.DRAFT, Order.State.FAILED)
 
 
@@ -287,23 +287,7 @@ class Sql:
                    CASE WHEN o.currency = %s THEN NULL ELSE o.currency END AS other
             {self.sale_filter()}""", [run.currency, *LEFT_OUT_STATES, self.date(run.analysis_date)], index="")
         self.skipped = self.set_aside()
-        self.buyers()
-        window = f"d >= {self.param_date()} AND d <= {self.param_date()}"
-        self.temp("an_client", f"""
-            SELECT cp, SUM(CASE WHEN {window} THEN amt ELSE 0 END) AS rev,
-                   SUM(CASE WHEN {window} THEN cst ELSE 0 END) AS cst,
-                   SUM(CASE WHEN {window} THEN amt ELSE 0 END) AS recent,
-                   SUM(CASE WHEN {window} THEN amt ELSE 0 END) AS ago
-            FROM an_sale GROUP BY cp""",
-                  [self.date(d) for d in (run.period_start, run.period_end, run.period_start, run.period_end,
-                                          self.recent_from, self.recent_to, self.ago_from, self.ago_to)])
-        # Sales per calendar month over the 12 full months before the analysis date (zero months
-        # count through the fixed n = 12): s1 = Σ, s2 = Σ of squares.
-        self.temp("an_xyz", f"""
-            SELECT cp, SUM(m) AS s1, SUM(m * m) AS s2 FROM (
-                SELECT cp, {self.month("d")} AS mk, SUM(amt) * 1.0 AS m FROM an_sale
-                WHERE d >= {self.param_date()} AND d <= {self.param_date()} GROUP BY cp, {self.month("d")}
-            ) x GROUP BY cp""", [self.date(self.xyz_from), self.date(self.xyz_to)])
+        self.clients()
         # The local date of the latest contact (of the max, not of every one: SQLite converts in Python).
         contacts = (Interaction.objects.filter(state=Interaction.State.DONE,
                                                start__lt=local_midnight(run.analysis_date + datetime.timedelta(days=1)))
@@ -312,32 +296,65 @@ class Sql:
         query, params = contacts.query.sql_with_params()
         self.temp("an_contact", f"SELECT * FROM ({query}) t", params, index="counterparty_id")
 
-    def buyers(self):
-        """Per buyer: purchases, the first and last one, and the median of the days between
-        consecutive purchases (middle two averaged; none for a single purchase). A purchase is an
-        order with a sale, dated by its first one: its sale day marked ``first_of_order``."""
-        gap = self.days("d", "LAG(d) OVER (PARTITION BY cp ORDER BY d, oid)")
-        if self.pg:  # one pass: the aggregate skips the first purchase's empty gap
-            self.temp("an_buyer", f"""
-                SELECT cp, COUNT(*) AS n, MIN(d) AS first_d, MAX(d) AS last_d,
-                       ROUND(CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS NUMERIC)) AS med
-                FROM (SELECT cp, d, {gap} AS gap FROM an_sale WHERE f) g GROUP BY cp""")
-            return
-        self.temp("an_purchase", "SELECT cp, oid, d FROM an_sale WHERE f", index="")
-        self.temp("an_median", self.median_sql())
-        self.temp("an_buyer", "SELECT p.cp, COUNT(*) AS n, MIN(p.d) AS first_d, MAX(p.d) AS last_d, MAX(m.med) AS med "
-                              "FROM an_purchase p LEFT JOIN an_median m ON m.cp = p.cp GROUP BY p.cp")
+    def clients(self):
+        """Per client, from one sort of the sales by client and day: the sums of the ABC period,
+        of the recent and the year-ago periods; the XYZ sums of monthly sales over the 12 full
+        months before the analysis date (s1 = Σ, s2 = Σ of squares: a sale times its month's total,
+        summed; zero months count through the fixed n = 12); the purchases (an order with a sale,
+        dated by its first one: its sale day marked ``first_of_order``), the first and last one
+        and the median of the days between consecutive ones; and the ABC rank: the running measure
+        before the client and the total over clients with a measure > 0 (ties: lower id first)."""
+        run = self.run
+        between = f"d >= {self.param_date()} AND d <= {self.param_date()}"
+        windows = [(run.period_start, run.period_end)] * 2 + [(self.recent_from, self.recent_to),
+                                                              (self.ago_from, self.ago_to)]
+        months = [self.xyz_from, self.xyz_to] * 2
+        # The previous purchase of a purchase: the latest first-day mark before it in (day, order).
+        previous = ("MAX(CASE WHEN f THEN d END) OVER (PARTITION BY cp ORDER BY mk, d, oid "
+                    "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)")
+        if self.pg:
+            median = "ROUND(CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS NUMERIC))"
+            medians, join = "", ""
+        else:  # no percentile_cont: the middle gaps are picked by row number (``medians``)
+            median, medians, join = "NULL", ", md.med", "LEFT JOIN an_median md ON md.cp = x.cp"
+            self.medians()
+        order = "ORDER BY ms DESC, x.cp"
+        self.temp("an_client", f"""
+            SELECT x.cp, rev, cst, recent, ago, s1, s2, n, first_d, last_d, ms, COALESCE(x.med{medians}) AS med,
+                   CASE WHEN ms > 0 THEN ROW_NUMBER() OVER ({order}) END AS rk,
+                   CASE WHEN ms > 0 THEN COALESCE(SUM(ms) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING
+                                                                AND 1 PRECEDING), 0) END AS before_ms,
+                   SUM(CASE WHEN ms > 0 THEN ms ELSE 0 END) OVER () AS total
+            FROM (
+                SELECT a.*, COALESCE({self.measure()}, 0) AS ms FROM (
+                    SELECT cp, SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS rev,
+                           SUM(CASE WHEN {between} THEN cst ELSE 0 END) AS cst,
+                           SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS recent,
+                           SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS ago,
+                           SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS s1,
+                           SUM(CASE WHEN {between} THEN amt * month_total ELSE 0 END) AS s2,
+                           SUM(CASE WHEN f THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN f THEN d END) AS first_d,
+                           MAX(CASE WHEN f THEN d END) AS last_d, {median} AS med
+                    FROM (
+                        SELECT cp, d, amt, cst, f, SUM(amt) OVER (PARTITION BY cp, mk) * 1.0 AS month_total,
+                               CASE WHEN f THEN {self.days("d", previous)} END AS gap
+                        FROM (SELECT an_sale.*, {self.month("d")} AS mk FROM an_sale) s
+                    ) w GROUP BY cp
+                ) a
+            ) x {join}""", [self.date(d) for pair in windows for d in pair] + [self.date(d) for d in months])
 
-    def median_sql(self):
+    def medians(self):
+        """SQLite: per client with two purchases or more, the median of the days between
+        consecutive purchases (the middle two averaged)."""
         gaps = f"""SELECT cp, {self.days("d", "prev_d")} AS gap FROM (
-                      SELECT cp, d, LAG(d) OVER (PARTITION BY cp ORDER BY d, oid) AS prev_d FROM an_purchase
+                      SELECT cp, d, LAG(d) OVER (PARTITION BY cp ORDER BY d, oid) AS prev_d FROM an_sale WHERE f
                    ) x WHERE prev_d IS NOT NULL"""
-        return f"""
+        self.temp("an_median", f"""
             SELECT cp, ROUND(AVG(gap)) AS med FROM (
                 SELECT cp, gap, ROW_NUMBER() OVER (PARTITION BY cp ORDER BY gap) AS rn,
                        COUNT(*) OVER (PARTITION BY cp) AS n
                 FROM ({gaps}) g
-            ) r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY cp"""
+            ) r WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY cp""")
 
     def measure(self):
         if self.run.measure == "profit":
@@ -366,12 +383,6 @@ class Sql:
     def classify(self):
         run = self.run
         self.tune()
-        self.temp("an_rank", f"""
-            SELECT cp, ms, ROW_NUMBER() OVER (ORDER BY ms DESC, cp) AS rk,
-                   COALESCE(SUM(ms) OVER (ORDER BY ms DESC, cp ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-                            0) AS before_ms,
-                   SUM(ms) OVER () AS total
-            FROM (SELECT a.cp, {self.measure()} AS ms FROM an_client a) x WHERE ms > 0""")
         measure = self.fixed("q.ms", 4) if self.run.measure == "margin" else self.money("q.ms")
         cv = "SQRT(CASE WHEN 12 * q.s2 - q.s1 * q.s1 > 0 THEN 12 * q.s2 - q.s1 * q.s1 ELSE 0 END) * 100.0 / q.s1"
         lost_before = self.date(run.analysis_date - datetime.timedelta(days=self.lost_days))
@@ -394,24 +405,22 @@ class Sql:
                    pv.abc_effective, pv.stage_effective, pv.xyz_effective
             FROM (
                 SELECT c.id AS cp, c.main_manager_id AS manager, COALESCE(a.rev, 0) AS rev,
-                       COALESCE(a.cst, 0) AS cst, COALESCE({self.measure()}, 0) AS ms,
-                       r.ms * 100.0 / r.total AS share, r.before_ms * 100.0 / r.total AS share_before, r.rk,
-                       CASE WHEN r.cp IS NULL THEN ''
-                            WHEN r.before_ms * 100 < %s * r.total THEN 'A'
-                            WHEN r.before_ms * 100 < %s * r.total THEN 'B' ELSE 'C' END AS abc,
-                       CASE WHEN b.cp IS NULL THEN 'potential'
-                            WHEN b.last_d < {self.param_date()} THEN 'lost'
-                            WHEN b.n = 1 THEN 'one_time' ELSE 'regular' END AS stage,
-                       COALESCE(b.n, 0) AS n, b.first_d, b.last_d, b.med, t.last_contact,
+                       COALESCE(a.cst, 0) AS cst, COALESCE(a.ms, 0) AS ms,
+                       CASE WHEN a.rk IS NOT NULL THEN a.ms * 100.0 / a.total END AS share,
+                       CASE WHEN a.rk IS NOT NULL THEN a.before_ms * 100.0 / a.total END AS share_before, a.rk,
+                       CASE WHEN a.rk IS NULL THEN ''
+                            WHEN a.before_ms * 100 < %s * a.total THEN 'A'
+                            WHEN a.before_ms * 100 < %s * a.total THEN 'B' ELSE 'C' END AS abc,
+                       CASE WHEN COALESCE(a.n, 0) = 0 THEN 'potential'
+                            WHEN a.last_d < {self.param_date()} THEN 'lost'
+                            WHEN a.n = 1 THEN 'one_time' ELSE 'regular' END AS stage,
+                       COALESCE(a.n, 0) AS n, a.first_d, a.last_d, a.med, t.last_contact,
                        COALESCE(a.recent, 0) AS recent, COALESCE(a.ago, 0) AS ago,
-                       COALESCE(x.s1, 0) AS s1, COALESCE(x.s2, 0) AS s2
+                       COALESCE(a.s1, 0) AS s1, COALESCE(a.s2, 0) AS s2
                 FROM {table(Counterparty)} c
                 LEFT JOIN an_client a ON a.cp = c.id
-                LEFT JOIN an_buyer b ON b.cp = c.id
-                LEFT JOIN an_rank r ON r.cp = c.id
-                LEFT JOIN an_xyz x ON x.cp = c.id
                 LEFT JOIN an_contact t ON t.counterparty_id = c.id
-                WHERE c.deleted_at IS NULL AND (c.is_client = {self.true} OR b.cp IS NOT NULL)
+                WHERE c.deleted_at IS NULL AND (c.is_client = {self.true} OR a.n > 0)
             ) q
             LEFT JOIN {table(ClassOverride)} ov ON ov.counterparty_id = q.cp AND ov.deleted_at IS NULL
             LEFT JOIN {table(ClientAnalysis)} pv ON pv.run_id = %s AND pv.counterparty_id = q.cp

@@ -77,6 +77,22 @@ def test_the_median_of_an_even_number_of_intervals(manager):
                                      half.pk: {"days": 100, "median": 16, "factor": "1.5"}}
 
 
+def test_a_purchase_is_dated_by_its_first_shipment_day(manager):
+    """A later shipment of an order is no purchase: it neither counts nor splits the intervals."""
+    client = clients(1, manager)[0]
+    first = sale(client, D - datetime.timedelta(days=100), 10)
+    sale(client, D - datetime.timedelta(days=80), 10)
+    sale(client, D - datetime.timedelta(days=60), 10, order=first)  # the first order shipped again
+    sale(client, D - datetime.timedelta(days=60), 10)  # another purchase that day
+    sale(client, D - datetime.timedelta(days=40), 10)
+    run = runs.run_now(analysis_date=D)
+    row = run.rows.get(counterparty=client)
+    # Purchases 100, 80, 60, 40 days ago: intervals 20, 20, 20.
+    assert (row.purchases, row.median_interval, row.first_purchase, row.last_purchase) == (
+        4, 20, D - datetime.timedelta(days=100), D - datetime.timedelta(days=40))
+    assert row.revenue == 50
+
+
 def test_class_and_stage_drops_since_the_previous_run(manager):
     falls, stays = clients(2, manager)
     sale(falls, D - datetime.timedelta(days=190), 900)  # one purchase: one-time, then lost
