@@ -297,51 +297,64 @@ class Sql:
         self.temp("an_contact", f"SELECT * FROM ({query}) t", params, index="counterparty_id")
 
     def clients(self):
-        """Per client, from one sort of the sales by client and day: the sums of the ABC period,
-        of the recent and the year-ago periods; the XYZ sums of monthly sales over the 12 full
-        months before the analysis date (s1 = Σ, s2 = Σ of squares: a sale times its month's total,
-        summed; zero months count through the fixed n = 12); the purchases (an order with a sale,
-        dated by its first one: its sale day marked ``first_of_order``), the first and last one
-        and the median of the days between consecutive ones; and the ABC rank: the running measure
+        """Per client: the sales figures (``client_sales``) and the ABC rank: the running measure
         before the client and the total over clients with a measure > 0 (ties: lower id first)."""
-        run = self.run
-        between = f"d >= {self.param_date()} AND d <= {self.param_date()}"
-        windows = [(run.period_start, run.period_end)] * 2 + [(self.recent_from, self.recent_to),
-                                                              (self.ago_from, self.ago_to)]
-        months = [self.xyz_from, self.xyz_to] * 2
-        # The previous purchase of a purchase: the latest first-day mark before it in (day, order).
-        previous = ("MAX(CASE WHEN f THEN d END) OVER (PARTITION BY cp ORDER BY mk, d, oid "
-                    "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)")
-        if self.pg:
-            median = "ROUND(CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS NUMERIC))"
-            medians, join = "", ""
-        else:  # no percentile_cont: the middle gaps are picked by row number (``medians``)
-            median, medians, join = "NULL", ", md.med", "LEFT JOIN an_median md ON md.cp = x.cp"
-            self.medians()
-        order = "ORDER BY ms DESC, x.cp"
+        query, params = self.client_sales()
+        order = "ORDER BY ms DESC, cp"
         self.temp("an_client", f"""
-            SELECT x.cp, rev, cst, recent, ago, s1, s2, n, first_d, last_d, ms, COALESCE(x.med{medians}) AS med,
+            SELECT cp, rev, cst, recent, ago, s1, s2, n, first_d, last_d, med, ms,
                    CASE WHEN ms > 0 THEN ROW_NUMBER() OVER ({order}) END AS rk,
                    CASE WHEN ms > 0 THEN COALESCE(SUM(ms) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING
                                                                 AND 1 PRECEDING), 0) END AS before_ms,
                    SUM(CASE WHEN ms > 0 THEN ms ELSE 0 END) OVER () AS total
-            FROM (
-                SELECT a.*, COALESCE({self.measure()}, 0) AS ms FROM (
-                    SELECT cp, SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS rev,
-                           SUM(CASE WHEN {between} THEN cst ELSE 0 END) AS cst,
-                           SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS recent,
-                           SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS ago,
-                           SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS s1,
-                           SUM(CASE WHEN {between} THEN amt * month_total ELSE 0 END) AS s2,
-                           SUM(CASE WHEN f THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN f THEN d END) AS first_d,
-                           MAX(CASE WHEN f THEN d END) AS last_d, {median} AS med
-                    FROM (
-                        SELECT cp, d, amt, cst, f, SUM(amt) OVER (PARTITION BY cp, mk) * 1.0 AS month_total,
-                               CASE WHEN f THEN {self.days("d", previous)} END AS gap
-                        FROM (SELECT an_sale.*, {self.month("d")} AS mk FROM an_sale) s
-                    ) w GROUP BY cp
-                ) a
-            ) x {join}""", [self.date(d) for pair in windows for d in pair] + [self.date(d) for d in months])
+            FROM (SELECT a.*, COALESCE({self.measure()}, 0) AS ms FROM ({query}) a) x""", params)
+
+    def client_sales(self):
+        """(query, parameters) of a row per client with sales: the sums of the ABC period, of the
+        recent and the year-ago periods (``rev``, ``cst``, ``recent``, ``ago``); the XYZ sums of
+        monthly sales over the 12 full months before the analysis date (``s1`` = Σ, ``s2`` = Σ of
+        squares; zero months count through the fixed n = 12); the purchases (an order with a sale,
+        dated by its first one: its sale day marked ``first_of_order``), the first and last one and
+        the median of the days between consecutive ones (``n``, ``first_d``, ``last_d``, ``med``)."""
+        run = self.run
+        between = f"d >= {self.param_date()} AND d <= {self.param_date()}"
+        params = [self.date(d) for d in (run.period_start, run.period_end, run.period_start, run.period_end,
+                                         self.recent_from, self.recent_to, self.ago_from, self.ago_to)]
+        sums = f"""SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS rev,
+                   SUM(CASE WHEN {between} THEN cst ELSE 0 END) AS cst,
+                   SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS recent,
+                   SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS ago"""
+        months = [self.date(self.xyz_from), self.date(self.xyz_to)] * 2
+        first = "SUM(CASE WHEN f THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN f THEN d END) AS first_d, " \
+                "MAX(CASE WHEN f THEN d END) AS last_d"
+        if self.pg:
+            # One sort by client and day: a sale times its month's total, summed, is the Σ of
+            # squares; a purchase's previous one is the latest first-day mark before it.
+            previous = ("MAX(CASE WHEN f THEN d END) OVER (PARTITION BY cp ORDER BY mk, d, oid "
+                        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)")
+            return f"""
+                SELECT cp, {sums}, SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS s1,
+                       SUM(CASE WHEN {between} THEN amt * month_total ELSE 0 END) AS s2, {first},
+                       ROUND(CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS NUMERIC)) AS med
+                FROM (
+                    SELECT cp, d, amt, cst, f, SUM(amt) OVER (PARTITION BY cp, mk) * 1.0 AS month_total,
+                           CASE WHEN f THEN {self.days("d", previous)} END AS gap
+                    FROM (SELECT an_sale.*, {self.month("d")} AS mk FROM an_sale) s
+                ) w GROUP BY cp""", params + months
+        # SQLite sorts rather than hashes: the months are summed first (the 12 in the window, the
+        # rest as one), then the client; the medians come from their own table (``medians``).
+        self.medians()
+        return f"""
+            SELECT c.*, md.med FROM (
+                SELECT cp, SUM(rev) AS rev, SUM(cst) AS cst, SUM(recent) AS recent, SUM(ago) AS ago,
+                       SUM(m) AS s1, SUM(m * m) AS s2, SUM(n) AS n, MIN(first_d) AS first_d,
+                       MAX(last_d) AS last_d
+                FROM (
+                    SELECT cp, {sums}, SUM(CASE WHEN mk IS NULL THEN 0 ELSE amt END) * 1.0 AS m, {first}
+                    FROM (SELECT an_sale.*, CASE WHEN {between} THEN {self.month("d")} END AS mk FROM an_sale) s
+                    GROUP BY cp, mk
+                ) cm GROUP BY cp
+            ) c LEFT JOIN an_median md ON md.cp = c.cp""", params + months[:2]
 
     def medians(self):
         """SQLite: per client with two purchases or more, the median of the days between
