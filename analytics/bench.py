@@ -129,11 +129,14 @@ def delete(group):
     """The bench's runs (started by bench users) and every derived row of the bench clients."""
     bench_runs = list(AnalysisRun.objects.filter(started_by__username__startswith="bench_")
                       .values_list("pk", flat=True))
+    current = AnalysisRun.current()
     with transaction.atomic():
-        for model in (ClientAnalysis, RiskFlag, Classification):
+        if current is not None and current.pk in bench_runs:  # the classification mirrors a bench run
+            Classification.objects.all()._raw_delete(Classification.objects.db)
+        for model in (ClientAnalysis, RiskFlag):
             model.objects.filter(run__in=bench_runs)._raw_delete(model.objects.db)
-            if group is not None:
-                model.objects.filter(counterparty__group=group)._raw_delete(model.objects.db)
+        for model in (ClientAnalysis, RiskFlag, Classification) if group is not None else ():
+            model.objects.filter(counterparty__group=group)._raw_delete(model.objects.db)
         AnalysisRun.objects.filter(pk__in=bench_runs).delete()
 
 

@@ -149,12 +149,12 @@ def filter_trend(queryset, name, value):
 # --- Card panel ----------------------------------------------------------------------------------
 
 def panel_context(request, counterparty):
-    classification = Classification.objects.filter(counterparty=counterparty).select_related("run").first()
+    classification = Classification.objects.filter(counterparty=counterparty).first()
     override = ClassOverride.objects.filter(counterparty=counterparty).select_related("set_by").first()
     can_override = access.can(request.user, access.CHANGE, ClassOverride)
     if classification is None and override is None and not can_override:
         return None
-    run = classification.run if classification is not None else AnalysisRun.current()
+    run = AnalysisRun.current()  # the classification mirrors it
     row = (ClientAnalysis.objects.filter(run=run, counterparty=counterparty).first()
            if run is not None else None)
     values = []

@@ -326,12 +326,11 @@ class Classification(ScopedByCounterparty):
 
     No index on the classes: a few values over the whole base, and the client list reads them
     in name order (probing this table by its key beats sorting thousands of "A" clients).
+    No run either: a run publishes only the rows that changed, most of them stay as they were.
     """
 
     counterparty = models.OneToOneField(Counterparty, verbose_name=_("client"), primary_key=True,
                                         on_delete=models.CASCADE, related_name="classification", db_constraint=False)
-    run = models.ForeignKey(AnalysisRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="+",
-                            db_constraint=False)
     abc = models.CharField(_("ABC class"), max_length=1, choices=ABC.choices, blank=True)
     stage = models.CharField(_("relationship stage"), max_length=10, choices=Stage.choices)
     xyz = models.CharField(_("XYZ class"), max_length=1, choices=XYZ.choices, blank=True)

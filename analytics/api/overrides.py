@@ -3,7 +3,7 @@
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import IntegerField, OuterRef, Subquery, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +19,7 @@ from core.api.views import BaseModelViewSet
 from core.filtersets import BaseFilterSet
 
 from ..clients_ui import trend
-from ..models import ABC, XYZ, Classification, ClassOverride, ClientAnalysis, Stage
+from ..models import ABC, XYZ, AnalysisRun, Classification, ClassOverride, ClientAnalysis, Stage
 from ..services import overrides
 
 # Plain strings (up / down / same / new): three enums with one value set warn in the schema.
@@ -53,6 +53,7 @@ class ClassificationSerializer(serializers.ModelSerializer):
     abc_trend = serializers.SerializerMethodField(help_text="Against the previous run: up, down, same or new.")
     stage_trend = serializers.SerializerMethodField(help_text="Against the previous run: up, down, same or new.")
     xyz_trend = serializers.SerializerMethodField(help_text="Against the previous run: up, down, same or new.")
+    run = serializers.IntegerField(read_only=True, allow_null=True, help_text="The current run's id.")
 
     class Meta:
         model = Classification
@@ -93,9 +94,11 @@ class ClassificationViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d{1,18}"
 
     def get_queryset(self):
-        row = ClientAnalysis.objects.filter(run=OuterRef("run"), counterparty=OuterRef("counterparty"))
+        run = AnalysisRun.current()
+        row = ClientAnalysis.objects.filter(run=run, counterparty=OuterRef("counterparty"))
         return Classification.objects.restrict(self.request.user, access.VIEW).select_related(
-            "counterparty").annotate(**{f"{name}_computed": Subquery(row.values(name)[:1])
+            "counterparty").annotate(run=Value(run.pk if run else None, IntegerField()),
+                                     **{f"{name}_computed": Subquery(row.values(name)[:1])
                                         for name in overrides.FIELDS})
 
 

@@ -76,17 +76,10 @@ def _publish(run, sql):
     """Mirror the run into the current classification and mark it done (one transaction)."""
     # One publisher at a time: two runs ending together must not interleave their mirrors.
     AnalysisSettings.objects.select_for_update().filter(pk=AnalysisSettings.load().pk).exists()
-    Classification.objects.all()._raw_delete(Classification.objects.db)
-    sql.execute(f"""
-        INSERT INTO {table(Classification)} (counterparty_id, run_id, abc, stage, xyz, abc_prev, stage_prev,
-                                             xyz_prev, overridden)
-        SELECT r.counterparty_id, r.run_id, r.abc_effective, r.stage_effective, r.xyz_effective, r.abc_prev,
-               r.stage_prev, r.xyz_prev, CASE WHEN o.id IS NULL THEN {sql.false} ELSE {sql.true} END
-        FROM {table(ClientAnalysis)} r
-        LEFT JOIN {table(ClassOverride)} o ON o.counterparty_id = r.counterparty_id AND o.deleted_at IS NULL
-        WHERE r.run_id = %s""", [run.pk])
+    sql.publish()
     totals = sql.fetchone(f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN rank IS NOT NULL THEN measure END), 0) "
                           f"FROM {table(ClientAnalysis)} WHERE run_id = %s", [run.pk])
+    sql.rows = totals[0]
     AnalysisRun.objects.filter(pk=run.pk).update(
         status=AnalysisRun.Status.DONE, progress=100, step="", finished_at=timezone.now(),
         clients=totals[0], total=Decimal(str(totals[1] or 0)).quantize(Decimal("0.01")), skipped=sql.skipped,
@@ -139,6 +132,7 @@ class Sql:
         self.run = run
         self.pg = connection.vendor == "postgresql"
         self.skipped = {}  # {currency: shipment lines}, filled by collect()
+        self.published = self.rows = 0  # Classification rows written or deleted, rows of the run
         self.true, self.false = ("TRUE", "FALSE") if self.pg else ("1", "0")
         p = run.params
         self.a, self.b = self.num(p["a_threshold"]), self.num(p["b_threshold"])
@@ -230,6 +224,8 @@ class Sql:
         autovacuum would notice 100 000 new rows (a stale plan made the ABC page 0.8 s)."""
         if self.pg:
             for model, columns in ANALYZED.items():
+                if model is Classification and self.published * 10 < self.rows:
+                    continue  # autovacuum's threshold, for a few rows changed
                 name = partitions.quote(partitions.partition_name(model, self.run.pk)) \
                     if model in partitions.PARTITIONED else table(model)
                 self.execute(f"ANALYZE {name} ({', '.join(columns)})")
@@ -449,6 +445,45 @@ class Sql:
 
     def sq(self, value):
         return repr(float(value) ** 2)
+
+    # --- step 4: the current classification -----------------------------------------------------
+
+    def publish(self):
+        """Mirror the run's rows into Classification, writing only what changed: from one night to
+        the next most clients keep their classes (100 000 unchanged rows rewritten cost 0.4 s).
+        Clients no longer in the run lose theirs."""
+        columns = ("abc", "stage", "xyz", "abc_prev", "stage_prev", "xyz_prev", "overridden")
+        source = f"""
+            SELECT r.counterparty_id, r.abc_effective AS abc, r.stage_effective AS stage, r.xyz_effective AS xyz,
+                   r.abc_prev, r.stage_prev, r.xyz_prev,
+                   CASE WHEN o.id IS NULL THEN {self.false} ELSE {self.true} END AS overridden
+            FROM {table(ClientAnalysis)} r
+            LEFT JOIN {table(ClassOverride)} o ON o.counterparty_id = r.counterparty_id AND o.deleted_at IS NULL
+            WHERE r.run_id = %s"""
+        def listed(prefix, template="{p}.{c}"):
+            return ", ".join(template.format(p=prefix, c=c) for c in columns)
+
+        if self.pg:  # a hash join of the two (0.1 s), where an upsert probes the key row by row (0.26 s)
+            write = f"""
+                MERGE INTO {table(Classification)} c USING ({source}) s ON c.counterparty_id = s.counterparty_id
+                WHEN MATCHED AND ({listed("c")}) IS DISTINCT FROM ({listed("s")})
+                    THEN UPDATE SET {listed("s", "{c} = {p}.{c}")}
+                WHEN NOT MATCHED THEN INSERT (counterparty_id, {", ".join(columns)})
+                                      VALUES (s.counterparty_id, {listed("s")})"""
+        else:
+            write = f"""
+                INSERT INTO {table(Classification)} AS c (counterparty_id, {", ".join(columns)}) {source}
+                ON CONFLICT (counterparty_id) DO UPDATE SET {listed("excluded", "{c} = {p}.{c}")}
+                WHERE ({listed("c")}) IS NOT ({listed("excluded")})"""
+        with connection.cursor() as cursor:
+            cursor.execute(write, [self.run.pk])
+            changed = cursor.rowcount
+            cursor.execute(f"""
+                DELETE FROM {table(Classification)} WHERE NOT EXISTS (
+                    SELECT 1 FROM {table(ClientAnalysis)} r
+                    WHERE r.run_id = %s AND r.counterparty_id = {table(Classification)}.counterparty_id)""",
+                           [self.run.pk])
+            self.published = changed + cursor.rowcount
 
     # --- step 3: early warning ------------------------------------------------------------------
 

@@ -85,7 +85,7 @@ def apply(counterparty):
     values = effective(row, override)
     ClientAnalysis.objects.filter(pk=row.pk).update(**{f"{name}_effective": v for name, v in values.items()})
     Classification.objects.update_or_create(counterparty_id=counterparty.pk, defaults={
-        "run": run, **values, "abc_prev": row.abc_prev, "stage_prev": row.stage_prev, "xyz_prev": row.xyz_prev,
+        **values, "abc_prev": row.abc_prev, "stage_prev": row.stage_prev, "xyz_prev": row.xyz_prev,
         "overridden": override is not None,
     })
 

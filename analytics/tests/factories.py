@@ -54,7 +54,6 @@ class ClassificationFactory(factory.django.DjangoModelFactory):
         model = Classification
 
     counterparty = factory.SubFactory(CounterpartyFactory)
-    run = factory.SubFactory(AnalysisRunFactory)
     stage = "regular"
 
 
@@ -104,7 +103,7 @@ def client_analysis_sample(world):
 
 @samples.sample(Classification)
 def classification_sample(world):
-    return ClassificationFactory(counterparty=world.get(Counterparty), run=_run(world), abc="A")
+    return ClassificationFactory(counterparty=world.get(Counterparty), abc="A")
 
 
 @samples.sample(ClassOverride)

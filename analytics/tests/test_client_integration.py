@@ -35,7 +35,7 @@ def classify(run, cp, abc="", stage="regular", xyz="", prev=("", "regular", ""),
     ClientAnalysisFactory(run=run, counterparty=cp, abc=comp[0], stage=comp[1], xyz=comp[2], abc_effective=abc,
                           stage_effective=stage, xyz_effective=xyz, abc_prev=abc_prev, stage_prev=stage_prev,
                           xyz_prev=xyz_prev)
-    return ClassificationFactory(counterparty=cp, run=run, abc=abc, stage=stage, xyz=xyz, abc_prev=abc_prev,
+    return ClassificationFactory(counterparty=cp, abc=abc, stage=stage, xyz=xyz, abc_prev=abc_prev,
                                  stage_prev=stage_prev, xyz_prev=xyz_prev)
 
 

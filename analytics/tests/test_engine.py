@@ -191,10 +191,37 @@ def test_overrides_win_and_survive_new_runs(seller, head):
         r2 = row(run, c2)
         assert (r2.abc, r2.abc_effective, r2.stage_effective) == ("B", "A", "one_time")
     current = Classification.objects.get(counterparty=c2)
-    assert (current.run_id, current.abc, current.overridden) == (second.pk, "A", True)
+    assert (current.abc, current.abc_prev, current.overridden) == ("A", "A", True)
     assert Classification.objects.get(counterparty=c1).overridden is False
     c2.class_overrides.get().delete()  # removed: the next run computes again
     assert row(runs.run_now(analysis_date=D), c2).abc_effective == "B"
+    current.refresh_from_db()  # and the classification follows
+    assert (current.abc, current.abc_prev, current.overridden) == ("B", "A", False)
+
+
+def test_publishing_writes_only_the_classifications_that_changed(seller, monkeypatch):
+    from analytics.services import engine
+
+    written = []
+    publish = engine.Sql.publish
+
+    def counted(self):
+        publish(self)
+        written.append(self.published)
+
+    monkeypatch.setattr(engine.Sql, "publish", counted)
+    kept, moved, gone = clients(3, seller)
+    for client, amount in ((kept, 900), (moved, 100), (gone, 50)):
+        sale(client, datetime.date(2026, 9, 1), amount)
+    runs.run_now(analysis_date=D)
+    runs.run_now(analysis_date=D)  # the previous values arrive: every row changes
+    runs.run_now(analysis_date=D)  # nothing changed
+    sale(moved, datetime.date(2026, 10, 1), 2000)
+    gone.delete()  # to the trash: out of the analysis
+    runs.run_now(analysis_date=D)
+    assert written == [3, 3, 0, 2]  # moved (B → A) updated, gone deleted, kept (A, 70 % before it) left
+    assert {c.counterparty_id: (c.abc, c.abc_prev) for c in Classification.objects.all()} == {
+        kept.pk: ("A", "A"), moved.pk: ("A", "B")}
 
 
 def test_previous_values_give_the_arrows(seller):
@@ -231,6 +258,8 @@ def test_a_failed_run_keeps_the_current_classification(seller, monkeypatch):
 
     sale(clients(1, seller)[0], datetime.date(2026, 4, 1), 10)
     good = runs.run_now(analysis_date=D)
+    before = list(Classification.objects.values_list("counterparty_id", "abc", "stage", "abc_prev"))
+    sale(clients(1, seller)[0], datetime.date(2026, 5, 1), 20)  # the failed run would reclassify both
 
     def broken(self):
         raise RuntimeError("disk full")
@@ -242,7 +271,7 @@ def test_a_failed_run_keeps_the_current_classification(seller, monkeypatch):
     assert (failed.status, failed.error) == (AnalysisRun.Status.FAILED, "disk full")
     assert not failed.rows.exists()
     assert AnalysisRun.current() == good
-    assert set(Classification.objects.values_list("run_id", flat=True)) == {good.pk}
+    assert list(Classification.objects.values_list("counterparty_id", "abc", "stage", "abc_prev")) == before
 
 
 def partitions_of(table):

@@ -23,7 +23,7 @@ def cp(manager):
 def row(cp):
     """The client in the current run: computed C / one-time / no XYZ; previous run: B, regular."""
     run = AnalysisRunFactory()
-    ClassificationFactory(counterparty=cp, run=run, abc="C", stage="one_time", abc_prev="B", stage_prev="regular",
+    ClassificationFactory(counterparty=cp, abc="C", stage="one_time", abc_prev="B", stage_prev="regular",
                           xyz_prev="")
     return ClientAnalysisFactory(run=run, counterparty=cp, abc="C", stage="one_time", abc_prev="B",
                                  stage_prev="regular", xyz_prev="")

@@ -25,7 +25,7 @@ def classify(run, cp, abc, stage, xyz="", computed=None, prev=("B", "regular", "
     comp = computed or (abc, stage, xyz)
     ClientAnalysisFactory(run=run, counterparty=cp, abc=comp[0], stage=comp[1], xyz=comp[2],
                           abc_effective=abc, stage_effective=stage, xyz_effective=xyz)
-    return ClassificationFactory(counterparty=cp, run=run, abc=abc, stage=stage, xyz=xyz, abc_prev=prev[0],
+    return ClassificationFactory(counterparty=cp, abc=abc, stage=stage, xyz=xyz, abc_prev=prev[0],
                                  stage_prev=prev[1], xyz_prev=prev[2])
 
 

@@ -226,11 +226,11 @@ def test_a_rule_takes_the_stages_of_the_analysis_when_one_exists(quality, manage
     survey, *_ = make_survey(Channel.PHONE, name="New")
     one_time, regular = client_with(manager, name="One"), client_with(manager, name="Reg")
     orders_for(regular, 1, manager)  # one purchase, yet the analysis says "regular"
-    run = AnalysisRun.objects.create(analysis_date=dt.date(2026, 3, 1), period_start=dt.date(2025, 3, 1),
-                                     period_end=dt.date(2026, 2, 28), currency="RUB", status="done",
-                                     finished_at=NOW)
-    Classification.objects.create(counterparty=one_time, run=run, stage="one_time")
-    Classification.objects.create(counterparty=regular, run=run, stage="regular")
+    AnalysisRun.objects.create(analysis_date=dt.date(2026, 3, 1), period_start=dt.date(2025, 3, 1),
+                               period_end=dt.date(2026, 2, 28), currency="RUB", status="done",
+                               finished_at=NOW)
+    Classification.objects.create(counterparty=one_time, stage="one_time")
+    Classification.objects.create(counterparty=regular, stage="regular")
     rule = SurveyRule.objects.create(name="New", survey=survey, audience=SurveyRule.Audience.NEW)
     assert surveys.run_rule(rule, now=NOW) == 1
     assert SurveyInvitation.objects.get(rule=rule).counterparty == one_time
