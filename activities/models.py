@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 
 from clients.models import ContactPerson, Counterparty, counterparty_scope  # noqa: F401 (re-exported)
 from core.builtin_names import Builtin, BuiltinNameField
-from core.models import BaseModel, EditUrlMixin
+from core.models import BaseModel, EditUrlMixin, not_trashed
 
 USER = settings.AUTH_USER_MODEL
 
@@ -145,7 +145,9 @@ class Interaction(BaseModel):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(counterparty__deleted_at__isnull=True)
+        # An anti-join on the trashed clients, not a join to every client: the dashboard's counts
+        # over a month's and all planned contacts (420 000 rows at 1 000 000 clients) scanned them all.
+        return qs.filter(not_trashed("counterparty", Counterparty))
 
     def clean(self):
         if self.end and self.start and self.end < self.start:
@@ -204,7 +206,7 @@ class Task(BaseModel):
 
     @classmethod
     def visible_filter(cls, qs):
-        return qs.filter(Q(counterparty__isnull=True) | Q(counterparty__deleted_at__isnull=True))
+        return qs.filter(not_trashed("counterparty", Counterparty))  # a task without a client stays
 
     @property
     def is_overdue(self):

@@ -6,14 +6,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from core.builtin_names import Builtin, BuiltinNameField
-from core.models import BaseModel, EditUrlMixin, trash_index
+from core.models import AnyOf, BaseModel, EditUrlMixin, trash_index
 
 from . import validators
 
@@ -142,11 +142,10 @@ def counterparty_scope(user, path="counterparty"):
         managed = Counterparty.all_objects.filter(main_manager=user).values("pk")
         shared = CounterpartyShare.objects.filter(user=user).values("counterparty_id")
         return Q(**{f"{path}__in": managed}) | Q(**{f"{path}__in": shared})
-    # One id list (the manager's own plus shared) instead of an OR with a correlated EXISTS:
-    # PostgreSQL then probes the small list per row rather than giving up on the index.
-    mine = Counterparty.all_objects.filter(main_manager=user).order_by().values("pk")
+    # The manager's own by their index, the shared ones as an id array: a list in name order walks
+    # the name index and stops after a page, a count reads only these rows (a bitmap OR).
     shared = CounterpartyShare.objects.filter(user=user).order_by().values("counterparty_id")
-    return Q(pk__in=mine.union(shared, all=True))
+    return Q(main_manager=user) | AnyOf(F("pk"), shared)
 
 
 class OwnedByCounterparty(BaseModel):

@@ -96,6 +96,26 @@ def not_trashed(path, model):
     return ~Q(**{f"{path}__in": model.all_objects.filter(deleted_at__isnull=False).values("pk")})
 
 
+class AnyOf(models.Lookup):
+    """``lhs IN (subquery)`` as a condition of its own, written ``lhs = ANY(ARRAY(subquery))`` on
+    PostgreSQL: inside an OR the planner can then probe an index with the array (a bitmap OR of
+    two indexes, or a walk of a sort index that stops after a page), where an IN subquery in an
+    OR makes it check every row of the table (a sales manager's clients among 1 000 000: 0.6 s)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+
+
 def trash_index(name):
     """The partial index ``not_trashed`` reads: only rows in the trash."""
     return models.Index(fields=["deleted_at"], name=name, condition=Q(deleted_at__isnull=False))
