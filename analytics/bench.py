@@ -135,8 +135,9 @@ def delete(group):
             Classification.objects.all()._raw_delete(Classification.objects.db)
         for model in (ClientAnalysis, RiskFlag):
             model.objects.filter(run__in=bench_runs)._raw_delete(model.objects.db)
-        for model in (ClientAnalysis, RiskFlag, Classification) if group is not None else ():
-            model.objects.filter(counterparty__group=group)._raw_delete(model.objects.db)
+        if group is not None:
+            for model in (ClientAnalysis, RiskFlag, Classification):
+                model.objects.filter(counterparty__group=group)._raw_delete(model.objects.db)
         AnalysisRun.objects.filter(pk__in=bench_runs).delete()
 
 

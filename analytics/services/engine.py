@@ -321,7 +321,7 @@ class Sql:
                    SUM(CASE WHEN {between} THEN cst ELSE 0 END) AS cst,
                    SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS recent,
                    SUM(CASE WHEN {between} THEN amt ELSE 0 END) AS ago"""
-        months = [self.date(self.xyz_from), self.date(self.xyz_to)] * 2
+        months = [self.date(self.xyz_from), self.date(self.xyz_to)]
         first = "SUM(CASE WHEN f THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN f THEN d END) AS first_d, " \
                 "MAX(CASE WHEN f THEN d END) AS last_d"
         if self.pg:
@@ -337,7 +337,7 @@ class Sql:
                     SELECT cp, d, amt, cst, f, SUM(amt) OVER (PARTITION BY cp, mk) * 1.0 AS month_total,
                            CASE WHEN f THEN {self.days("d", previous)} END AS gap
                     FROM (SELECT an_sale.*, {self.month("d")} AS mk FROM an_sale) s
-                ) w GROUP BY cp""", params + months
+                ) w GROUP BY cp""", params + months * 2
         # SQLite sorts rather than hashes: the months are summed first (the 12 in the window, the
         # rest as one), then the client; the medians come from their own table (``medians``).
         self.medians()
@@ -351,7 +351,7 @@ class Sql:
                     FROM (SELECT an_sale.*, CASE WHEN {between} THEN {self.month("d")} END AS mk FROM an_sale) s
                     GROUP BY cp, mk
                 ) cm GROUP BY cp
-            ) c LEFT JOIN an_median md ON md.cp = c.cp""", params + months[:2]
+            ) c LEFT JOIN an_median md ON md.cp = c.cp""", params + months
 
     def medians(self):
         """SQLite: per client with two purchases or more, the median of the days between
@@ -447,45 +447,6 @@ class Sql:
     def sq(self, value):
         return repr(float(value) ** 2)
 
-    # --- step 4: the current classification -----------------------------------------------------
-
-    def publish(self):
-        """Mirror the run's rows into Classification, writing only what changed: from one night to
-        the next most clients keep their classes (100 000 unchanged rows rewritten cost 0.4 s).
-        Clients no longer in the run lose theirs."""
-        columns = ("abc", "stage", "xyz", "abc_prev", "stage_prev", "xyz_prev", "overridden")
-        source = f"""
-            SELECT r.counterparty_id, r.abc_effective AS abc, r.stage_effective AS stage, r.xyz_effective AS xyz,
-                   r.abc_prev, r.stage_prev, r.xyz_prev,
-                   CASE WHEN o.id IS NULL THEN {self.false} ELSE {self.true} END AS overridden
-            FROM {table(ClientAnalysis)} r
-            LEFT JOIN {table(ClassOverride)} o ON o.counterparty_id = r.counterparty_id AND o.deleted_at IS NULL
-            WHERE r.run_id = %s"""
-        def listed(prefix, template="{p}.{c}"):
-            return ", ".join(template.format(p=prefix, c=c) for c in columns)
-
-        if self.pg:  # a hash join of the two (0.1 s), where an upsert probes the key row by row (0.26 s)
-            write = f"""
-                MERGE INTO {table(Classification)} c USING ({source}) s ON c.counterparty_id = s.counterparty_id
-                WHEN MATCHED AND ({listed("c")}) IS DISTINCT FROM ({listed("s")})
-                    THEN UPDATE SET {listed("s", "{c} = {p}.{c}")}
-                WHEN NOT MATCHED THEN INSERT (counterparty_id, {", ".join(columns)})
-                                      VALUES (s.counterparty_id, {listed("s")})"""
-        else:
-            write = f"""
-                INSERT INTO {table(Classification)} AS c (counterparty_id, {", ".join(columns)}) {source}
-                ON CONFLICT (counterparty_id) DO UPDATE SET {listed("excluded", "{c} = {p}.{c}")}
-                WHERE ({listed("c")}) IS NOT ({listed("excluded")})"""
-        with connection.cursor() as cursor:
-            cursor.execute(write, [self.run.pk])
-            changed = cursor.rowcount
-            cursor.execute(f"""
-                DELETE FROM {table(Classification)} WHERE NOT EXISTS (
-                    SELECT 1 FROM {table(ClientAnalysis)} r
-                    WHERE r.run_id = %s AND r.counterparty_id = {table(Classification)}.counterparty_id)""",
-                           [self.run.pk])
-            self.published = changed + cursor.rowcount
-
     # --- step 3: early warning ------------------------------------------------------------------
 
     def warn(self):
@@ -529,6 +490,45 @@ class Sql:
                self.json("'recent'", "recent_sales", "'year_ago'", "year_ago_sales",
                          "'pct'", "ROUND((year_ago_sales - recent_sales) * 100.0 / year_ago_sales, 1)"),
                "year_ago_sales > 0 AND recent_sales * 100 <= year_ago_sales * (100 - %s)", [self.drop_pct])
+
+    # --- step 4: the current classification -----------------------------------------------------
+
+    def publish(self):
+        """Mirror the run's rows into Classification, writing only what changed: from one night to
+        the next most clients keep their classes (100 000 unchanged rows rewritten cost 0.4 s).
+        Clients no longer in the run lose theirs."""
+        columns = ("abc", "stage", "xyz", "abc_prev", "stage_prev", "xyz_prev", "overridden")
+        source = f"""
+            SELECT r.counterparty_id, r.abc_effective AS abc, r.stage_effective AS stage, r.xyz_effective AS xyz,
+                   r.abc_prev, r.stage_prev, r.xyz_prev,
+                   CASE WHEN o.id IS NULL THEN {self.false} ELSE {self.true} END AS overridden
+            FROM {table(ClientAnalysis)} r
+            LEFT JOIN {table(ClassOverride)} o ON o.counterparty_id = r.counterparty_id AND o.deleted_at IS NULL
+            WHERE r.run_id = %s"""
+        def listed(prefix, template="{p}.{c}"):
+            return ", ".join(template.format(p=prefix, c=c) for c in columns)
+
+        if self.pg:  # a hash join of the two (0.1 s), where an upsert probes the key row by row (0.26 s)
+            write = f"""
+                MERGE INTO {table(Classification)} c USING ({source}) s ON c.counterparty_id = s.counterparty_id
+                WHEN MATCHED AND ({listed("c")}) IS DISTINCT FROM ({listed("s")})
+                    THEN UPDATE SET {listed("s", "{c} = {p}.{c}")}
+                WHEN NOT MATCHED THEN INSERT (counterparty_id, {", ".join(columns)})
+                                      VALUES (s.counterparty_id, {listed("s")})"""
+        else:
+            write = f"""
+                INSERT INTO {table(Classification)} AS c (counterparty_id, {", ".join(columns)}) {source}
+                ON CONFLICT (counterparty_id) DO UPDATE SET {listed("excluded", "{c} = {p}.{c}")}
+                WHERE ({listed("c")}) IS NOT ({listed("excluded")})"""
+        with connection.cursor() as cursor:
+            cursor.execute(write, [self.run.pk])
+            changed = cursor.rowcount
+            cursor.execute(f"""
+                DELETE FROM {table(Classification)} WHERE NOT EXISTS (
+                    SELECT 1 FROM {table(ClientAnalysis)} r
+                    WHERE r.run_id = %s AND r.counterparty_id = {table(Classification)}.counterparty_id)""",
+                           [self.run.pk])
+            self.published = changed + cursor.rowcount
 
 
 # The columns the reports filter, join and group by: statistics of the others cost time and buy no plan.
