@@ -7,7 +7,8 @@ from .models import PHONE_KINDS, ContactKind
 
 
 def _first_contact(obj, kinds):
-    for info in obj.contact_info.all():  # prefetched: primary contact info of the counterparty
+    # A list: a prefetch into the related manager cloned a queryset per row (7 ms a page).
+    for info in obj.primary_contacts:
         if info.kind in kinds:
             return info
     return None

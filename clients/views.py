@@ -26,7 +26,7 @@ def list_queryset(qs):
     primary = ContactInfo.objects.filter(contact_person__isnull=True,
                                          kind__in=[*PHONE_KINDS, ContactKind.EMAIL])
     return qs.select_related("group", "relationship_type", "main_manager").prefetch_related(
-        Prefetch("contact_info", queryset=primary))
+        Prefetch("contact_info", queryset=primary, to_attr="primary_contacts"))
 
 
 # --- Counterparties ---------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.formats import date_format, localize
-from django.utils.html import format_html, strip_tags
+from django.utils.html import conditional_escape, escape, strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from core import registry
 
@@ -67,8 +68,8 @@ class Column:
         elif not isinstance(value, str) or not hasattr(value, "__html__"):
             value = localize(value) if value != "" else ""
         if self.linkify and hasattr(obj, "get_absolute_url"):
-            return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), value or "—")
-        return format_html("{}", value)
+            return f'<a href="{escape(obj.get_absolute_url())}">{conditional_escape(value or "—")}</a>'
+        return conditional_escape(value)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,20 @@ class Table(metaclass=TableMeta):
         return (f"{sign}{column.name}", [f"{sign}{field}", f"{sign}id"])
 
     def body(self):
+        """(row, [(cell html, css)]) per row: what the page shows, for tests and callers."""
         return [(obj, [(mark_safe(col.html(obj)), col.css) for col in self.columns]) for obj in self.rows]
+
+    def body_html(self, selectable=False):
+        """The page's <tr> rows, joined here: a template loop over every cell of a 50-row page
+        cost more CPU than the page's queries."""
+        checkbox = ('<td><input type="checkbox" class="form-check-input row-select" name="pk" value="{}" '
+                    f'aria-label="{escape(_("Select"))}"></td>') if selectable else ""
+        opening = [f'<td class="{escape(col.css)}">' if col.css else "<td>" for col in self.columns]
+        rows = []
+        for obj in self.rows:
+            cells = "".join(f"{td}{col.html(obj)}</td>" for td, col in zip(opening, self.columns, strict=True))
+            rows.append(f"<tr>{checkbox.format(escape(obj.pk))}{cells}</tr>")
+        return mark_safe("\n".join(rows))
 
     def headers(self):
         result = []

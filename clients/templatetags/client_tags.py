@@ -1,4 +1,7 @@
+import functools
+
 from django import template
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
@@ -12,9 +15,14 @@ register = template.Library()
 def phone_link(value):
     """A phone number in any format as a click-to-call ``tel:`` link (E.164 in the link, the
     readable form shown); what does not parse as a phone is shown as it is."""
-    value = (value or "").strip()
+    return _phone_link((value or "").strip(), settings.KLIENTURA_COUNTRY)
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone_link(value, country):
+    # Parsing a number costs ~0.1 ms; a list page shows 50 of them, most seen before.
     try:
-        number = normalize_phone(value)
+        number = normalize_phone(value, country)
     except ValidationError:
         return value
     return format_html('<a href="tel:{}">{}</a>', number, format_phone(number))

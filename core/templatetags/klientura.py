@@ -12,3 +12,9 @@ def money(amount, currency):
     if amount is None:
         return ""
     return f"{number_format(Decimal(amount), 2, force_grouping=True)} {currency}"
+
+
+@register.simple_tag
+def table_body(table, can_change):
+    """A list table's rows, with the selection checkbox where rows can be changed in a batch."""
+    return table.body_html(selectable=table.selectable and can_change)
