@@ -6,9 +6,14 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, Q
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.lookups import IsNull
 from django.db.models.query import ModelIterable
+from django.db.models.sql.where import AND, OR, WhereNode
+
+from core.models import AnyOf
 
 
 def _encode(values):
@@ -89,6 +94,45 @@ def cursor_after(row, ordering):
     return f"n:{_encode(_key(row, ordering))}"
 
 
+def _any_of_or(where):
+    """Index of the top-level OR holding an ``AnyOf`` (a sales manager's own-or-shared scope)."""
+    if where.connector != AND or where.negated:
+        return None
+    for i, child in enumerate(where.children):
+        if (isinstance(child, WhereNode) and child.connector == OR and not child.negated
+                and any(isinstance(c, AnyOf) for c in child.children)):
+            return i
+    return None
+
+
+def _narrowed(where, at):
+    """Whether conditions other than the scope (at ``at``) and "not in the trash" narrow the rows."""
+    return any(i != at and not (isinstance(c, IsNull) and c.lhs.target.name == "deleted_at")
+               for i, c in enumerate(where.children))
+
+
+def page_ids(queryset, ordered, limit):
+    """The page's ids, ``ordered`` being ``queryset`` sorted and after the cursor.
+
+    On PostgreSQL a filtered list in a scope ``own OR id = ANY(shared)`` (a sales manager's
+    clients) merges one sorted branch per alternative, each walking its own index (his clients by
+    (main_manager, name, id)). As one OR, the walk of the name index could pass the whole base
+    when a filter matched few of his clients: 2.4 s for a class at 1 000 000 clients, 0.35 s
+    split. Unfiltered lists keep the OR: its walk stops after a page, the split costs 3 ms more."""
+    at = _any_of_or(ordered.query.where) if connection.vendor == "postgresql" else None
+    fields = [key.lstrip("-") for key in ordered.query.order_by]
+    concrete = {f.attname for f in ordered.model._meta.concrete_fields}
+    if at is None or not set(fields) <= concrete or not _narrowed(queryset.query.where, at):
+        return list(ordered.values_list("pk", flat=True)[:limit])
+    branches = []
+    for alternative in ordered.query.where.children[at].children:
+        branch = ordered._chain()
+        branch.query.where.children[at] = alternative
+        branches.append(branch.values_list(*dict.fromkeys(["pk", *fields]))[:limit])
+    merged = branches[0].union(*branches[1:]).order_by(*ordered.query.order_by)[:limit]
+    return [row[0] for row in merged]
+
+
 def page_rows(queryset, ordered, limit):
     """The page's rows: their ids in order first, then those rows whole.
 
@@ -98,7 +142,7 @@ def page_rows(queryset, ordered, limit):
     model instances, or a DISTINCT, keep the single query."""
     if ordered._iterable_class is not ModelIterable or ordered.query.distinct:
         return list(ordered[:limit])
-    ids = list(ordered.values_list("pk", flat=True)[:limit])
+    ids = page_ids(queryset, ordered, limit)
     if not ids:
         return []
     fetched = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
