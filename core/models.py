@@ -49,16 +49,24 @@ class ConflictError(Exception):
         super().__init__(f"{instance._meta.label} {instance.pk} was changed by someone else")
 
 
+def restrict_as(model, queryset, user, action=access.VIEW):
+    """``queryset`` cut by ``model``'s access rules: the one place access is decided.
+
+    ``queryset`` is of ``model`` itself, or of a table kept from its rows that reaches the
+    owner by the same paths (``SaleDay`` has the ``order`` its shipments have)."""
+    scope, _actions = access.rule_for(user)
+    if not access.can(user, action, model):
+        return queryset.none()
+    qs = model.visible_filter(queryset)
+    if scope == "all" or not model.owner_scoped:
+        return qs
+    return qs.filter(model.own_q(user))
+
+
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action=access.VIEW):
-        """Rows ``user`` may perform ``action`` on: the one place access is decided."""
-        scope, _actions = access.rule_for(user)
-        if not access.can(user, action, self.model):
-            return self.none()
-        qs = self.model.visible_filter(self)
-        if scope == "all" or not self.model.owner_scoped:
-            return qs
-        return qs.filter(self.model.own_q(user))
+        """Rows ``user`` may perform ``action`` on."""
+        return restrict_as(self.model, self, user, action)
 
     def alive(self):
         return self.filter(deleted_at__isnull=True)

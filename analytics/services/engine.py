@@ -87,13 +87,15 @@ def _publish(run, sql):
 
 
 def class_counts(run):
-    """Clients per effective ABC class, stage and XYZ class (one grouped query)."""
+    """Clients per effective ABC class, stage and XYZ class (one grouped query), and the clients
+    at risk (the dashboard's tile reads it instead of counting the flags)."""
     counts = {"abc": {}, "stage": {}, "xyz": {}}
     grouped = (ClientAnalysis.objects.filter(run=run).values_list("abc_effective", "stage_effective", "xyz_effective")
                .order_by().annotate(n=Count("pk")))
     for abc, stage, xyz, n in grouped:
         for key, value in (("abc", abc), ("stage", stage), ("xyz", xyz)):
             counts[key][value] = counts[key].get(value, 0) + n
+    counts["at_risk"] = RiskFlag.objects.filter(run=run).values("counterparty").distinct().count()
     return counts
 
 

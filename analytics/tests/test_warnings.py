@@ -158,3 +158,25 @@ def test_the_nightly_run_is_due_once_a_day_after_one_in_the_morning(manager):
     settings.nightly = False
     settings.save()
     assert not tasks.nightly_due(datetime.datetime(2026, 12, 4, 2, 0, tzinfo=moscow))
+
+
+def test_the_dashboard_counts_the_clients_at_risk_as_published(manager, teammate, head):
+    """The run stores how many clients it flagged; the head's tile takes off those put in the trash
+    since (and back when restored); a manager's tile counts his own flags."""
+    from analytics.dashboard import risks_tile
+
+    mine, theirs, safe = clients(1, manager)[0], clients(1, teammate)[0], clients(1, teammate)[0]
+    for days in (130, 100, 70):  # overdue and without contact: two reasons, one client
+        sale(mine, D - datetime.timedelta(days=days), 100)
+    sale(theirs, datetime.date(2026, 10, 1), 50)
+    sale(safe, datetime.date(2026, 10, 1), 10)
+    contact(safe, 1)
+    run = runs.run_now(analysis_date=D)
+    flagged = RiskFlag.objects.filter(run=run).values("counterparty").distinct().count()
+    assert run.counts["at_risk"] == flagged == 2 and RiskFlag.objects.filter(run=run).count() > flagged
+    assert risks_tile(head, None, None)["count"] == 2
+    assert risks_tile(manager, None, None)["count"] == 1
+    theirs.delete()
+    assert risks_tile(head, None, None)["count"] == 1
+    theirs.restore()
+    assert risks_tile(head, None, None)["count"] == 2

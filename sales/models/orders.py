@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
-from core.models import BaseModel, not_trashed, trash_index
+from core.models import BaseModel, not_trashed, restrict_as, trash_index
 
 from .. import defaults
 from .deals import NON_NEGATIVE, POSITIVE, Deal, Reason, default_currency
@@ -258,6 +258,12 @@ class SaleDay(models.Model):
     class Meta:
         verbose_name = _("sales of an order on a day")
         verbose_name_plural = _("sales of orders by day")
+        indexes = [models.Index(fields=["date"], name="saleday_date")]  # a month's sales (dashboard)
 
     def __str__(self):
         return f"{self.order_id} {self.date}: {self.amount}"
+
+    @classmethod
+    def visible_to(cls, user):
+        """The sale days of the shipments ``user`` sees: the shipments' access rules."""
+        return restrict_as(Shipment, cls.objects.all(), user)

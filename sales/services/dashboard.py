@@ -1,6 +1,6 @@
 """The management dashboard (SPEC §4, seed 002): today's figures for the heads of the company.
 
-Revenue (actual shipments at their line's price) and payments received today and this month,
+Revenue (actual shipments at their line's price, from ``SaleDay``) and payments received today and this month,
 expected sales (open deals' amount × probability by expected close month), open deals by stage,
 each a tile of the core dashboard (sales.views.dashboard registers them; the contacts per
 employee are the activities' tile).
@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from core import access
 from core.dashboard import month_start
 
-from ..models import Deal, Payment, PlanFact, Shipment, Stage
+from ..models import Deal, Payment, PlanFact, SaleDay, Stage
 from . import board
 
 CENT = Decimal("0.01")
@@ -54,15 +54,16 @@ class MoneyRow:
 def money_in(user, moment):
     """[MoneyRow] per currency: actual shipments valued at their line's price, actual payments."""
     rows = {}
-    value = ExpressionWrapper(F("quantity") * F("line__price"), output_field=MONEY)
-    in_month = {"kind": PlanFact.ACTUAL, "date__gte": moment.month, "date__lt": moment.next_month}
-    shipped = (Shipment.objects.restrict(user, access.VIEW).filter(**in_month)
+    in_month = {"date__gte": moment.month, "date__lt": moment.next_month}
+    # The sale days kept from the actual shipments (each line valued to the kopeck, as the
+    # documents and the analysis value it): a month of a large base's shipments took 0.2 s.
+    shipped = (SaleDay.visible_to(user).filter(**in_month)
                .values(currency=F("order__currency"))
-               .annotate(today=Sum(value, filter=Q(date=moment.today)), month=Sum(value)).order_by())
+               .annotate(today=Sum("amount", filter=Q(date=moment.today)), month=Sum("amount")).order_by())
     for row in shipped:
         money = rows.setdefault(row["currency"], MoneyRow(row["currency"]))
         money.revenue_today, money.revenue_month = _money(row["today"]), _money(row["month"])
-    paid = (Payment.objects.restrict(user, access.VIEW).filter(**in_month)
+    paid = (Payment.objects.restrict(user, access.VIEW).filter(kind=PlanFact.ACTUAL, **in_month)
             .values(currency=F("order__currency"))
             .annotate(today=Sum("amount", filter=Q(date=moment.today)), month=Sum("amount")).order_by())
     for row in paid:

@@ -144,6 +144,21 @@ def test_money_in(world, head, manager):
     assert [r.currency for r in build(head)["money"]] == [RUB, EUR]  # the default currency first
 
 
+def test_money_in_follows_the_trash_and_the_shipments_kept_as_sale_days(world, head, manager):
+    """Revenue is read from ``SaleDay`` (kept by triggers): a shipment changed by a bulk update,
+    trashed, or of a client in the trash changes the figures as the shipments would."""
+    mine = Order.objects.get(responsible=manager, currency=RUB)
+    today = Shipment.objects.get(order=mine, date=D(2025, 3, 12), kind="actual")
+    Shipment.objects.filter(pk=today.pk).update(quantity=1)  # 2000.20 → 1000.10, no save()
+    assert money(build(manager))[RUB][:2] == (Decimal("1000.10"), Decimal("1500.10"))
+    with time_machine.travel(NOW, tick=False):
+        today.delete()
+    assert money(build(manager))[RUB][:2] == (Decimal("0.00"), Decimal("500.00"))
+    mine.counterparty.delete()  # the client in the trash: his orders' money goes with him
+    assert RUB not in money(build(manager))
+    assert money(build(head))[RUB][:2] == (Decimal("10000.00"), Decimal("10000.00"))
+
+
 def test_expected_sales(world, head, manager):
     data = build(head)
     assert data["forecast_currencies"] == [RUB, EUR]
