@@ -9,7 +9,7 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from core.registry import register_trash
 
-        from . import bench, dashboard, demo, models, myday, tasks, ui  # noqa: F401  tasks: the periodic tasks
+        from . import bench, dashboard, demo, models, myday, rollups, tasks, ui  # noqa: F401  tasks: the periodic tasks
         from .services import calendar
         from .views import reports  # noqa: F401 (registers the app's reports)
 
@@ -19,5 +19,6 @@ class ActivitiesConfig(AppConfig):
         ui.register()
         dashboard.register()
         myday.register()
+        rollups.register()
 
         register_trash(models.Interaction, models.Task, models.Reminder, models.InteractionType)

@@ -160,6 +160,31 @@ class Interaction(BaseModel):
         return self.state == self.State.PLANNED and self.start < timezone.now()
 
 
+class InteractionDay(models.Model):
+    """Interactions per responsible, state and day (UTC), kept by database triggers
+    (``core.rollups``, declared in ``activities.rollups``): the dashboard counts a month's and all
+    planned contacts per employee from it instead of scanning millions of interactions.
+    Interactions in the trash are left out; those of a client in the trash are not (readers take
+    them off: few clients are in the trash, and trashing one writes no interaction)."""
+
+    derived = True  # a copy of the interactions: no trash, no version, no history
+    kept_by_database = True  # not in backups: the triggers count the interactions as they load
+
+    pk = models.CompositePrimaryKey("responsible", "state", "day")
+    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                    related_name="+")
+    state = models.CharField(max_length=10)
+    day = models.DateField()
+    count = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("interactions of a day")
+        verbose_name_plural = _("interactions by day")
+
+    def __str__(self):
+        return f"{self.responsible_id} {self.state} {self.day}: {self.count}"
+
+
 class Task(BaseModel):
     """A job one user gives another, with a deadline (задание)."""
 

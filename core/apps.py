@@ -20,7 +20,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import attachments, lookups, navigation  # noqa: F401  registers JSON lookups
+        from . import attachments, lookups, navigation, rollups  # noqa: F401  registers JSON lookups
         from .models import Attachment, CustomProperty
         from .registry import register_trash
 
@@ -29,3 +29,4 @@ class CoreConfig(AppConfig):
         attachments.connect_signals()
 
         post_migrate.connect(analyze_sqlite, sender=self, dispatch_uid="core_sqlite_analyze")
+        rollups.connect(self)  # the rollups' triggers, after every migrate

@@ -11,6 +11,7 @@ the core views, commands and tests read the registries:
 - ``dashboard_tiles``, ``card_tabs``, ``card_panels``, ``navigation``, ``navbar_widgets``, ``page_overlays``,
   ``reports``: UI contributions;
 - ``attachments``: models whose records take attached files (core.attachments);
+- ``rollups``: grouped counts and sums of a table kept by database triggers (core.rollups);
 - ``merge_rules``: how merging two counterparties treats the rows of a model pointing at them
   (clients.merge), for relations the generic move does not fit (derived analytics rows);
 - ``model_filters`` and ``table_columns``: extra filters of a model's FilterSets and extra
@@ -73,6 +74,7 @@ page_overlays = Registry("page_overlays", "core.navigation: floating templates (
 reports = Registry("reports", "core.reports")
 attachments = Registry("attachments", "core.attachments: models whose records take attached files")
 merge_rules = Registry("merge_rules", "clients.merge: model label -> 'leave', 'delete' or a callable")
+rollups = Registry("rollups", "core.rollups: grouped counts and sums kept by database triggers")
 
 # Kept for the apps that registered this way; the trash reads ``trash``.
 TRASH_MODELS = trash

@@ -1,0 +1,222 @@
+"""Grouped counts and sums of a table, kept by database triggers (the issue's "rollups").
+
+A page that counts history (a dashboard's contacts per employee over 5 000 000 interactions)
+reads a few hundred rollup rows instead. An app declares a ``Rollup``: its model (the table,
+whose primary key is the group's keys), the source table, the key and sum expressions over a
+source row and the condition for a row to count; it registers it in ``core.registry.rollups``.
+
+The triggers add each written row's contribution and take off the old one, in the writing
+statement's transaction, so ``QuerySet.update()``, bulk and raw writes keep the rollup right:
+
+- PostgreSQL: statement-level triggers with transition tables: a bulk write is one grouped upsert.
+- SQLite: row-level triggers (it has no other kind). Django rebuilds a SQLite table for many
+  schema changes, which drops its triggers: ``ensure`` runs after every migrate, recreates what is
+  missing and rebuilds the rollup. Bulk loads suspend them (``bulk``) and rebuild once.
+
+Groups whose count falls to zero stay as zero rows until the next ``rebuild``; readers sum them.
+Expressions are SQL with ``{r}`` for the row's alias, or ``{"postgresql": …, "sqlite": …}``.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection as default_connection
+from django.db.models.signals import post_migrate
+
+from . import registry
+
+VENDORS = ("postgresql", "sqlite")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    model: type  # primary key: the key columns
+    source: str  # the source table
+    keys: dict = field(default_factory=dict)  # rollup column -> expression over a source row
+    sums: dict = field(default_factory=dict)  # rollup column -> expression summed ("1": a count)
+    where: str = "1 = 1"  # the rows that count
+
+    @property
+    def table(self):
+        return self.model._meta.db_table
+
+    @property
+    def triggers(self):
+        return [f"{self.table}_{op}" for op in "iud"]
+
+    def columns(self):
+        return ", ".join([*self.keys, *self.sums])
+
+    def select(self, vendor, alias, sign=""):
+        """Keys and (signed) sums of one source row."""
+        exprs = [_sql(e, vendor, alias) for e in self.keys.values()]
+        exprs += [f"{sign}({_sql(e, vendor, alias)})" for e in self.sums.values()]
+        return ", ".join(exprs)
+
+    def condition(self, vendor, alias):
+        return _sql(self.where, vendor, alias)
+
+    def add(self, vendor):
+        """ON CONFLICT clause adding the new contribution to the group's row."""
+        target = self.table if vendor == "postgresql" else None
+        sets = ", ".join(f"{c} = {target + '.' if target else ''}{c} + excluded.{c}" for c in self.sums)
+        return f"ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET {sets}"
+
+    def fill(self, vendor):
+        """Every group computed from the source (after the rollup is emptied)."""
+        keys = ", ".join(str(i + 1) for i in range(len(self.keys)))
+        sums = ", ".join(f"SUM({_sql(e, vendor, 's')})" for e in self.sums.values())
+        key_exprs = ", ".join(_sql(e, vendor, "s") for e in self.keys.values())
+        return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {key_exprs}, {sums} "  # noqa: S608
+                f"FROM {self.source} s WHERE {self.condition(vendor, 's')} GROUP BY {keys}")
+
+    # --- PostgreSQL ---------------------------------------------------------------------------
+
+    def pg_delta(self, parts):
+        """Upsert of the summed contributions of ``parts`` [(transition table, sign)]."""
+        rows = " UNION ALL ".join(
+            f"SELECT {self.select('postgresql', 't', sign)} FROM {name} t "  # noqa: S608
+            f"WHERE {self.condition('postgresql', 't')}" for name, sign in parts)
+        n = len(self.keys)
+        keys = ", ".join(f"d.k{i}" for i in range(n))
+        sums = ", ".join(f"SUM(d.s{i})" for i in range(len(self.sums)))
+        aliases = ", ".join([f"k{i}" for i in range(n)] + [f"s{i}" for i in range(len(self.sums))])
+        changed = " OR ".join(f"SUM(d.s{i}) <> 0" for i in range(len(self.sums)))
+        return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {keys}, {sums} "  # noqa: S608
+                f"FROM ({rows}) AS d({aliases}) GROUP BY {keys} HAVING {changed} {self.add('postgresql')}")
+
+    def postgresql(self):
+        function = f"{self.table}_keep"
+        body = f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN {self.pg_delta([("new_rows", "")])};
+            ELSIF TG_OP = 'DELETE' THEN {self.pg_delta([("old_rows", "-")])};
+            ELSE {self.pg_delta([("new_rows", ""), ("old_rows", "-")])};
+            END IF;
+            RETURN NULL;
+        END $$"""
+        i, u, d = self.triggers
+        return [
+            body,
+            f"""CREATE OR REPLACE TRIGGER {i} AFTER INSERT ON {self.source}
+                REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()""",
+            f"""CREATE OR REPLACE TRIGGER {u} AFTER UPDATE ON {self.source}
+                REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION {function}()""",
+            f"""CREATE OR REPLACE TRIGGER {d} AFTER DELETE ON {self.source}
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()""",
+        ]
+
+    # --- SQLite -------------------------------------------------------------------------------
+
+    def sqlite_delta(self, alias, sign):
+        # INSERT … SELECT … WHERE: the WHERE also keeps SQLite from reading ON as a join's.
+        return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {self.select('sqlite', alias, sign)} "
+                f"WHERE {self.condition('sqlite', alias)} {self.add('sqlite')};")
+
+    def sqlite(self):
+        i, u, d = self.triggers
+        exprs = [*self.keys.values(), *self.sums.values(), self.where]
+        changed = " OR ".join(f"({_sql(e, 'sqlite', 'OLD')}) IS NOT ({_sql(e, 'sqlite', 'NEW')})" for e in exprs)
+        return [
+            f"""CREATE TRIGGER IF NOT EXISTS {i} AFTER INSERT ON {self.source}
+                BEGIN {self.sqlite_delta("NEW", "")} END""",
+            f"""CREATE TRIGGER IF NOT EXISTS {u} AFTER UPDATE ON {self.source} WHEN {changed}
+                BEGIN {self.sqlite_delta("OLD", "-")} {self.sqlite_delta("NEW", "")} END""",
+            f"""CREATE TRIGGER IF NOT EXISTS {d} AFTER DELETE ON {self.source}
+                BEGIN {self.sqlite_delta("OLD", "-")} END""",
+        ]
+
+    def statements(self, vendor):
+        return self.postgresql() if vendor == "postgresql" else self.sqlite()
+
+
+def _sql(expr, vendor, alias):
+    return (expr[vendor] if isinstance(expr, dict) else expr).format(r=alias)
+
+
+def register(rollup):
+    return registry.rollups.register(rollup.table, rollup)
+
+
+def present(rollup, connection):
+    """How many of the rollup's three triggers exist."""
+    names = rollup.triggers
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)", [names])
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            cursor.execute(f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",  # noqa: S608
+                           names)
+        return cursor.fetchone()[0]
+
+
+def ensure(connection):
+    """Create the missing triggers of every rollup, then rebuild it (rows written meanwhile were missed)."""
+    if connection.vendor not in VENDORS:
+        return
+    tables = set(connection.introspection.table_names())
+    for rollup in registry.rollups:
+        if {rollup.table, rollup.source} <= tables and present(rollup, connection) < len(rollup.triggers):
+            with connection.cursor() as cursor:
+                for statement in rollup.statements(connection.vendor):
+                    cursor.execute(statement)
+            rebuild(rollup, connection)
+
+
+def drop(rollup, connection):
+    with connection.cursor() as cursor:
+        for name in rollup.triggers:
+            on = f" ON {rollup.source}" if connection.vendor == "postgresql" else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
+
+
+def rebuild(rollup, connection=None):
+    """Recompute the whole rollup from its source; returns the number of groups."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {rollup.table}")  # noqa: S608
+        cursor.execute(rollup.fill(connection.vendor))
+        return cursor.rowcount
+
+
+def rebuild_all(connection=None):
+    return {rollup.table: rebuild(rollup, connection) for rollup in registry.rollups}
+
+
+@contextmanager
+def bulk(*rollups, connection=None):
+    """Many writes to the rollups' sources in the caller's transaction. SQLite's row triggers
+    would upsert once per row: they are dropped meanwhile and the rollups rebuilt at the end
+    (DDL is transactional there: a rollback brings the triggers back). PostgreSQL's statement
+    triggers already work set-based: nothing to do there."""
+    connection = connection or default_connection
+    rollups = [r for r in rollups if connection.vendor == "sqlite" and present(r, connection) == len(r.triggers)]
+    if not rollups:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("rollups.bulk needs a transaction")
+    for rollup in rollups:
+        drop(rollup, connection)
+    try:
+        yield
+    finally:
+        if not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                for rollup in rollups:
+                    for statement in rollup.sqlite():
+                        cursor.execute(statement)
+            for rollup in rollups:
+                rebuild(rollup, connection)
+
+
+def _after_migrate(sender, using, **kwargs):
+    from django.db import connections
+
+    ensure(connections[using])
+
+
+def connect(sender):
+    post_migrate.connect(_after_migrate, sender=sender, dispatch_uid="core_rollups_ensure")
