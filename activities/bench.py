@@ -61,7 +61,7 @@ def generate(group, fallback_manager, per_client, progress=None):
         temp_table(cursor, "act_bench_type", "j INTEGER, type_id BIGINT, subject VARCHAR(200)",
                    [(j, pk, SUBJECTS[code]) for j, (pk, code) in enumerate(types)])
         # SQLite: the interactions' rollup once at the end, not a trigger's upsert per row.
-        for start in _suspending_rollups(range(low, high + 1, STEP)):
+        for start in rollups.suspended(range(low, high + 1, STEP), INTERACTION_DAYS):
             with transaction.atomic():
                 cursor.execute(f"""
                     INSERT INTO {table} (created_at, updated_at, version, direction, state, subject, content,
@@ -85,16 +85,6 @@ def generate(group, fallback_manager, per_client, progress=None):
         for name in ("act_bench_moment", "act_bench_slot", "act_bench_type"):
             cursor.execute(f"DROP TABLE {name}")
     return added
-
-
-def _suspending_rollups(steps):
-    """``steps``, with the SQLite rollup triggers suspended around them (one transaction there;
-    PostgreSQL's statement triggers cost little, its batches commit one by one)."""
-    if connection.vendor != "sqlite":
-        yield from steps
-        return
-    with transaction.atomic(), rollups.bulk(INTERACTION_DAYS):
-        yield from steps
 
 
 def delete(group):

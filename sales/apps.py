@@ -10,10 +10,11 @@ class SalesConfig(AppConfig):
         from core.attachments import register_attachments
         from core.registry import register_trash
 
-        from . import bench, calendar, demo, models, myday, sale_days, tasks, ui  # noqa: F401  tasks: periodic tasks
+        from . import bench, calendar, demo, models, myday, rollups, sale_days, tasks, ui  # noqa: F401  tasks: periodic tasks
         from .views import dashboard, reports  # noqa: F401 (reports register themselves)
 
         sale_days.connect()  # its triggers, after every migrate
+        rollups.register()
         calendar.register()
         demo.register()
         bench.register()

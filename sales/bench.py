@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clients.models import Counterparty
 from core import registry
+from core import rollups as core_rollups
 from core.management.commands.bench import AGGREGATE, BenchCase, temp_table
 
 from . import sale_days
@@ -32,6 +33,7 @@ from .models import (
     StageChange,
     default_currency,
 )
+from .rollups import DEAL_TOTALS
 from .services.aggregates import expected_furthest
 
 PRODUCTS = [("Окно ПВХ двухстворчатое", 18_500, 11_200), ("Дверь межкомнатная", 9_800, 6_100),
@@ -54,7 +56,7 @@ def generate(group, managers, *, deals_per_client, orders_per_client, lines_per_
     n_deals = 0 if Deal.all_objects.filter(counterparty__group=group).exists() else int(len(ids) * deals_per_client)
     n_orders = (0 if Order.all_objects.filter(counterparty__group=group, comment="").exists()
                 else int(len(ids) * orders_per_client))
-    for start in range(0, n_deals, batch):
+    for start in core_rollups.suspended(range(0, n_deals, batch), DEAL_TOTALS):
         with transaction.atomic():
             _deals(rng, ids, stages, fallback, today, now, min(batch, n_deals - start))
         if progress:
@@ -175,7 +177,8 @@ def delete(group):
     statements += [(m, "deal_id", deal_ids) for m in (StageChange, DealLine, DealRuleRun)]
     statements += [(m, "counterparty_id", cp_ids) for m in (Document, Order, Deal)]
     # The sale days go first, so the shipments' triggers have nothing to recompute.
-    with transaction.atomic(), sale_days.bulk(), connection.cursor() as cursor:
+    with (transaction.atomic(), sale_days.bulk(), core_rollups.bulk(DEAL_TOTALS),
+          connection.cursor() as cursor):
         for model, column, subquery in statements:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})",  # noqa: S608
                            [group.pk])

@@ -4,6 +4,7 @@ from .deals import (  # noqa: F401
     Deal,
     DealLine,
     DealRuleRun,
+    DealTotal,
     LeadSource,
     LostReason,
     Pipeline,

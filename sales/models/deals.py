@@ -1,5 +1,6 @@
 """Pipelines and stages, deals with lines and stage history, stage rules (SPEC §4)."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -265,6 +266,38 @@ class Deal(BaseModel):
     @property
     def has_lines(self):
         return bool(self.pk) and self.lines.exists()
+
+
+NO_DATE = datetime.date(1, 1, 1)  # DealTotal's month of deals without an expected close date
+
+
+class DealTotal(models.Model):
+    """Deals per stage, currency and month of the expected close, kept by database triggers
+    (``core.rollups``, declared in ``sales.rollups``): the board's column totals, the dashboard's
+    open deals by stage and its expected sales read a few hundred rows instead of every deal.
+    Deals in the trash are left out; those of a client in the trash are not (readers take them
+    off). ``weighted`` sums amount × the deal's own probability; ``unweighted`` sums the amounts
+    of deals that take their stage's probability, so a stage's new probability needs no rewrite."""
+
+    derived = True  # a copy of the deals: no trash, no version, no history
+    kept_by_database = True  # not in backups: the triggers count the deals as they load
+
+    pk = models.CompositePrimaryKey("stage", "currency", "close_month")
+    stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                              related_name="+")
+    currency = models.CharField(max_length=3)
+    close_month = models.DateField()  # NO_DATE: no expected close date
+    count = models.IntegerField()
+    amount = models.DecimalField(max_digits=24, decimal_places=2)
+    weighted = models.DecimalField(max_digits=26, decimal_places=2)
+    unweighted = models.DecimalField(max_digits=24, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("deal totals")
+        verbose_name_plural = _("deal totals")
+
+    def __str__(self):
+        return f"{self.stage_id} {self.currency} {self.close_month}: {self.count}"
 
 
 class DealLine(BaseModel):

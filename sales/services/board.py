@@ -4,6 +4,7 @@ from django.db.models import Count, Sum
 
 from core import access
 
+from .. import rollups
 from ..models import Deal, Stage
 
 # Enough to work a column; the rest is one click away in the list (and keeps the page fast).
@@ -14,13 +15,15 @@ def column_totals(user, pipeline):
     """{stage id: {"count": n, "sums": [(currency, amount), …]}} for the user's visible deals."""
     # The pipeline's stage ids as an uncorrelated subquery: no join to the stages per deal row.
     stage_ids = Stage.all_objects.filter(pipeline=pipeline).values("pk")
-    rows = (Deal.objects.restrict(user, access.VIEW).filter(stage__in=stage_ids)
-            .values("stage_id", "currency").annotate(count=Count("id"), total=Sum("amount"))
-            .order_by("stage_id", "currency"))
+    if rollups.reads_totals(user):  # every deal: the rollup, not 200 000 rows
+        rows = rollups.totals(["stage_id", "currency"], stage__in=stage_ids)
+    else:
+        rows = (Deal.objects.restrict(user, access.VIEW).filter(stage__in=stage_ids)
+                .values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount")).order_by())
     totals = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r["stage_id"], r["currency"])):
         column = totals.setdefault(row["stage_id"], {"count": 0, "sums": []})
-        column["count"] += row["count"]
+        column["count"] += row["n"]
         column["sums"].append((row["currency"], row["total"]))
     return totals
 
