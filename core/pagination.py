@@ -120,7 +120,7 @@ def page_ids(queryset, ordered, limit):
     when a filter matched few of his clients: 2.4 s for a class at 1 000 000 clients, 0.35 s
     split. Unfiltered lists keep the OR: its walk stops after a page, the split costs 3 ms more."""
     at = _any_of_or(ordered.query.where) if connection.vendor == "postgresql" else None
-    fields = [key.lstrip("-") for key in ordered.query.order_by]
+    fields = [key.lstrip("-") if isinstance(key, str) else None for key in ordered.query.order_by]
     concrete = {f.attname for f in ordered.model._meta.concrete_fields}
     if at is None or not set(fields) <= concrete or not _narrowed(queryset.query.where, at):
         return list(ordered.values_list("pk", flat=True)[:limit])

@@ -11,12 +11,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from activities.models import InteractionDay
 from activities.tests.factories import InteractionFactory, TaskFactory
 from clients.models import ContactPerson, Counterparty
 from clients.tests.factories import ContactInfoFactory, ContactPersonFactory, CounterpartyFactory
 from core import backup
 from core.models import User
-from sales.models import Deal, DealLine, Document, SaleDay
+from sales.models import Deal, DealLine, DealTotal, Document, SaleDay
 from sales.services import documents
 from sales.tests.factories import DealFactory, OrderFactory, OrderLineFactory, PaymentFactory, ShipmentFactory
 
@@ -90,6 +91,8 @@ def test_round_trip_restores_every_row_and_file(crm, settings, tmp_path):
     ContactPerson.objects.create(counterparty=new, last_name="Новый")
     assert Deal.objects.count() == 1
     assert SaleDay.objects.get().amount == 200  # not in the archive: the triggers filled it again
+    assert [d.count for d in InteractionDay.objects.all()] == [1]  # the rollups likewise
+    assert [(t.count, t.amount) for t in DealTotal.objects.all()] == [(1, Deal.objects.get().amount)]
 
 
 def test_manifest_describes_the_archive(crm, settings, tmp_path):
