@@ -62,7 +62,7 @@ def employees(user, moment):
     names = {u.pk: u for u in get_user_model().objects.filter(pk__in={*counts, *tasks})
              .only("first_name", "last_name", "username")}
     rows = []
-    for uid in {*counts, *tasks}:
+    for uid in {*counts, *tasks} & set(names):
         row = counts.get(uid, dict.fromkeys(MEASURES, 0))
         rows.append(EmployeeRow(uid, _name(names[uid]), *(row[m] for m in MEASURES), tasks.get(uid, 0)))
     return sorted(rows, key=lambda r: r.name.lower())

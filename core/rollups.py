@@ -33,7 +33,7 @@ class Rollup:
     model: type  # primary key: the key columns
     source: str  # the source table
     keys: dict = field(default_factory=dict)  # rollup column -> expression over a source row
-    sums: dict = field(default_factory=dict)  # rollup column -> expression summed ("1": a count)
+    sums: dict = field(default_factory=dict)  # rollup column -> expression summed; the first: a count ("1")
     where: str = "1 = 1"  # the rows that count
 
     @property
@@ -73,17 +73,25 @@ class Rollup:
     # --- PostgreSQL ---------------------------------------------------------------------------
 
     def pg_delta(self, parts):
-        """Upsert of the summed contributions of ``parts`` [(transition table, sign)]."""
+        """The summed contributions of ``parts`` [(transition table, sign)] per group, added to the
+        groups there are; groups not there yet are inserted when their count grows (a row taken
+        off a group that is not there — the rollup was emptied — changes nothing)."""
         rows = " UNION ALL ".join(
             f"SELECT {self.select('postgresql', 't', sign)} FROM {name} t "  # noqa: S608
             f"WHERE {self.condition('postgresql', 't')}" for name, sign in parts)
-        n = len(self.keys)
-        keys = ", ".join(f"d.k{i}" for i in range(n))
-        sums = ", ".join(f"SUM(d.s{i})" for i in range(len(self.sums)))
-        aliases = ", ".join([f"k{i}" for i in range(n)] + [f"s{i}" for i in range(len(self.sums))])
-        changed = " OR ".join(f"SUM(d.s{i}) <> 0" for i in range(len(self.sums)))
-        return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {keys}, {sums} "  # noqa: S608
-                f"FROM ({rows}) AS d({aliases}) GROUP BY {keys} HAVING {changed} {self.add('postgresql')}")
+        keys = [f"k{i}" for i in range(len(self.keys))]
+        sums = [f"s{i}" for i in range(len(self.sums))]
+        changed = " OR ".join(f"SUM({s}) <> 0" for s in sums)
+        match = " AND ".join(f"g.{c} = d.{k}" for c, k in zip(self.keys, keys, strict=True))
+        found = " AND ".join(f"u.{c} = d.{k}" for c, k in zip(self.keys, keys, strict=True))
+        sets = ", ".join(f"{c} = g.{c} + d.{s}" for c, s in zip(self.sums, sums, strict=True))
+        return f"""WITH d AS (SELECT {', '.join(keys)}, {', '.join(f'SUM({s}) AS {s}' for s in sums)}
+                              FROM ({rows}) AS x({', '.join(keys + sums)}) GROUP BY {', '.join(keys)}
+                              HAVING {changed}),
+                    u AS (UPDATE {self.table} g SET {sets} FROM d WHERE {match}
+                          RETURNING {', '.join(f'g.{c}' for c in self.keys)})
+               INSERT INTO {self.table} ({self.columns()}) SELECT {', '.join(keys + sums)} FROM d
+               WHERE d.s0 > 0 AND NOT EXISTS (SELECT 1 FROM u WHERE {found}) {self.add('postgresql')}"""  # noqa: S608
 
     def postgresql(self):
         function = f"{self.table}_keep"
@@ -110,8 +118,12 @@ class Rollup:
     # --- SQLite -------------------------------------------------------------------------------
 
     def sqlite_delta(self, alias, sign):
+        if sign:  # taking a row off: its group exists, unless the rollup was emptied (a flush)
+            sets = ", ".join(f"{c} = {c} - ({_sql(e, 'sqlite', alias)})" for c, e in self.sums.items())
+            match = " AND ".join(f"{c} = {_sql(e, 'sqlite', alias)}" for c, e in self.keys.items())
+            return f"UPDATE {self.table} SET {sets} WHERE {match} AND {self.condition('sqlite', alias)};"  # noqa: S608
         # INSERT … SELECT … WHERE: the WHERE also keeps SQLite from reading ON as a join's.
-        return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {self.select('sqlite', alias, sign)} "
+        return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {self.select('sqlite', alias)} "
                 f"WHERE {self.condition('sqlite', alias)} {self.add('sqlite')};")
 
     def sqlite(self):
@@ -153,16 +165,25 @@ def present(rollup, connection):
 
 
 def ensure(connection):
-    """Create the missing triggers of every rollup, then rebuild it (rows written meanwhile were missed)."""
+    """(Re)create every rollup's triggers, so that their bodies follow the code; a rollup whose
+    triggers were missing is rebuilt (rows written meanwhile were missed)."""
+    from django.db import transaction
+
     if connection.vendor not in VENDORS:
         return
     tables = set(connection.introspection.table_names())
     for rollup in registry.rollups:
-        if {rollup.table, rollup.source} <= tables and present(rollup, connection) < len(rollup.triggers):
+        if not {rollup.table, rollup.source} <= tables:
+            continue  # migrated back to before the rollup
+        missing = present(rollup, connection) < len(rollup.triggers)
+        with transaction.atomic(using=connection.alias):
+            if connection.vendor == "sqlite":
+                drop(rollup, connection)  # no CREATE OR REPLACE there
             with connection.cursor() as cursor:
                 for statement in rollup.statements(connection.vendor):
                     cursor.execute(statement)
-            rebuild(rollup, connection)
+            if missing:
+                rebuild(rollup, connection)
 
 
 def drop(rollup, connection):

@@ -104,3 +104,35 @@ def test_the_dashboard_counts_from_the_days_as_from_the_interactions(head, now):
     assert {u: r for u, r in from_days.items() if any(r.values())} == {
         u: r for u, r in live.items() if any(r.values())}
     assert sum(r["done_month"] + r["overdue"] + r["planned"] for r in live.values()) > 30
+
+
+def test_emptying_the_tables_leaves_no_negative_counts(transactional_db, head):
+    """A flush empties the rollup before the interactions on SQLite (DELETE, triggers fire): taking
+    a row off a group that is not there changes nothing, and the dashboard skips unknown users."""
+    InteractionFactory(start=at(3, 10))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM activities_interactionday")
+        cursor.execute("DELETE FROM activities_interaction_contact_persons")
+        cursor.execute("DELETE FROM activities_interaction")
+    assert not InteractionDay.objects.exists()
+    InteractionDay.objects.create(responsible_id=987654, state="planned", day=dt.date(2025, 3, 20), count=1)
+    assert counts_from_days(head, Moment(at(12, 9)))[987654]["planned"] == 1
+    from activities.dashboard import employees
+
+    assert employees(head, Moment(at(12, 9))) == []
+
+
+def test_migrate_brings_the_trigger_bodies_up_to_date(transactional_db):
+    """``ensure`` (after every migrate) replaces triggers an older version left with the same names."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE OR REPLACE FUNCTION activities_interactionday_keep() RETURNS trigger "
+                           "LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$")
+        else:
+            cursor.execute("DROP TRIGGER activities_interactionday_i")
+            cursor.execute("CREATE TRIGGER activities_interactionday_i AFTER INSERT ON activities_interaction "
+                           "BEGIN SELECT 1; END")
+    assert rollups.present(INTERACTION_DAYS, connection) == 3
+    rollups.ensure(connection)
+    InteractionFactory(start=at(3, 10))
+    check()
