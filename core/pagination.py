@@ -100,7 +100,7 @@ def _any_of_or(where):
         return None
     for i, child in enumerate(where.children):
         if (isinstance(child, WhereNode) and child.connector == OR and not child.negated
-                and any(isinstance(c, AnyOf) for c in child.children)):
+                and len(child.children) > 1 and any(isinstance(c, AnyOf) for c in child.children)):
             return i
     return None
 
@@ -128,7 +128,10 @@ def page_ids(queryset, ordered, limit):
     for alternative in ordered.query.where.children[at].children:
         branch = ordered._chain()
         branch.query.where.children[at] = alternative
-        branches.append(branch.values_list(*dict.fromkeys(["pk", *fields]))[:limit])
+        if not branch.query.is_empty():  # Django unions an empty branch away
+            branches.append(branch.values_list(*dict.fromkeys(["pk", *fields]))[:limit])
+    if len(branches) < 2:
+        return [row[0] for branch in branches for row in branch]
     merged = branches[0].union(*branches[1:]).order_by(*ordered.query.order_by)[:limit]
     return [row[0] for row in merged]
 

@@ -60,3 +60,4 @@ def test_a_filtered_page_merges_own_and_shared_in_order(manager, teammate, order
         assert paginate(qs, ordering, pages[-1].prev_cursor, per_page=2).items == pages[-2].items
         merged = any("UNION" in q["sql"] for q in queries.captured_queries)
         assert merged == (connection.vendor == "postgresql" and qs is not scoped)
+    assert paginate(scoped.filter(city="Тверь").none(), ordering).items == []  # a filter that returns none()
