@@ -310,7 +310,7 @@ class Generator:
 
     # A counterparty ---------------------------------------------------------------------------
     def bundle(self, seq, category, refs, *, manager=None, engineer_ids=(), lite=False, group=None):
-        """Rows of one counterparty. ``lite`` (bench): 1–2 persons, 1–3 contact rows, no extras."""
+        """Rows of one counterparty. ``lite`` (bench): 2–4 persons (3 on average, as the issue's base), 1–3 contact rows, no extras."""
         rng = self.rng
         buyer = category in (SHOPS, PAVILIONS, CHAINS)
         # Pavilions are mostly run by individual entrepreneurs (ИП), shops by companies.
@@ -356,7 +356,7 @@ class Generator:
         )
         bundle = Bundle(cp, [], [])
         # Contact persons: the owner/director first, then purchasing and engineering staff.
-        count = rng.randint(1, 2) if lite else rng.choices([1, 2, 3], weights=[3, 4, 3])[0]
+        count = rng.randint(2, 4) if lite else rng.choices([1, 2, 3], weights=[3, 4, 3])[0]
         for i in range(count):
             last, first, middle = owner if i == 0 else self.person_name()
             position = ("Индивидуальный предприниматель" if individual else "Генеральный директор") \

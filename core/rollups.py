@@ -247,6 +247,20 @@ def suspended(steps, *rollups, connection=None):
         yield from steps
 
 
+def dropper(table, source):
+    """A migration's reverse step for the migration creating a rollup's table: its triggers
+    (made by ``ensure`` after migrate, named after the table) go first."""
+
+    def drop_triggers(apps, schema_editor):
+        pg = schema_editor.connection.vendor == "postgresql"
+        for op in "iud":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_{op}{f' ON {source}' if pg else ''}")
+        if pg:
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {table}_keep()")
+
+    return drop_triggers
+
+
 def _after_migrate(sender, using, **kwargs):
     from django.db import connections
 

@@ -4,17 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-TRIGGERS = ["activities_interactionday_i", "activities_interactionday_u", "activities_interactionday_d"]
-
-
-def drop_triggers(apps, schema_editor):
-    """Back to before the table: its triggers (made by core.rollups after migrate) go first."""
-    pg = schema_editor.connection.vendor == "postgresql"
-    for name in TRIGGERS:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}{' ON activities_interaction' if pg else ''}")
-    if pg:
-        schema_editor.execute("DROP FUNCTION IF EXISTS activities_interactionday_keep()")
+from core.rollups import dropper
 
 
 class Migration(migrations.Migration):
@@ -40,5 +30,5 @@ class Migration(migrations.Migration):
             },
         ),
         # The triggers are created after migrate (core.rollups.ensure), which also fills the table.
-        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
+        migrations.RunPython(migrations.RunPython.noop, dropper("activities_interactionday", "activities_interaction")),
     ]

@@ -48,7 +48,7 @@ def test_bench_rows_are_complete_and_guarded():
     assert not rows.filter(search_text="").exists()
     assert all(inn.is_valid(tax_id) for tax_id in rows.values_list("tax_id", flat=True))
     for cp in rows[:20]:
-        assert 1 <= ContactPerson.objects.filter(counterparty=cp).count() <= 2
+        assert 2 <= ContactPerson.objects.filter(counterparty=cp).count() <= 4
         assert 1 <= ContactInfo.objects.filter(counterparty=cp).count() <= 3
         assert cp.properties["activity"] in demo.ACTIVITIES
     assert rows.values("main_manager").distinct().count() > 10

@@ -3,17 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-TRIGGERS = ["sales_dealtotal_i", "sales_dealtotal_u", "sales_dealtotal_d"]
-
-
-def drop_triggers(apps, schema_editor):
-    """Back to before the table: its triggers (made by core.rollups after migrate) go first."""
-    pg = schema_editor.connection.vendor == "postgresql"
-    for name in TRIGGERS:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}{' ON sales_deal' if pg else ''}")
-    if pg:
-        schema_editor.execute("DROP FUNCTION IF EXISTS sales_dealtotal_keep()")
+from core.rollups import dropper
 
 
 class Migration(migrations.Migration):
@@ -41,5 +31,5 @@ class Migration(migrations.Migration):
             },
         ),
         # The triggers are created after migrate (core.rollups.ensure), which also fills the table.
-        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
+        migrations.RunPython(migrations.RunPython.noop, dropper("sales_dealtotal", "sales_deal")),
     ]
