@@ -310,7 +310,7 @@ class Generator:
 
     # A counterparty ---------------------------------------------------------------------------
     def bundle(self, seq, category, refs, *, manager=None, engineer_ids=(), lite=False, group=None):
-        """Rows of one counterparty. ``lite`` (bench): 2–4 persons (3 on average, as the issue's base), 1–3 contact rows, no extras."""
+        """Rows of one counterparty. ``lite`` (bench): 2–4 persons, 1–3 contact rows, no extras."""
         rng = self.rng
         buyer = category in (SHOPS, PAVILIONS, CHAINS)
         # Pavilions are mostly run by individual entrepreneurs (ИП), shops by companies.
