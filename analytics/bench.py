@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Counterparty
-from core import registry
+from core import registry, rollups
 from core.management.commands.bench import AGGREGATE, BenchCase, temp_table
 from sales import sale_days
 from sales.models import Order, OrderLine, Shipment
+from sales.rollups import REVENUE_DAYS
 
 from .models import AnalysisRun, Classification, ClientAnalysis, RiskFlag
 
@@ -85,7 +86,8 @@ def generate(group, fallback_manager, per_client, today=None):
             JOIN an_bench_product p ON p.j = (o.id * 3 + s.k * 5) %% {len(PRODUCTS)}
             WHERE o.comment = %s AND NOT EXISTS (SELECT 1 FROM {line} x WHERE x.order_id = o.id)""",  # noqa: S608
                        [now, now, LINES_PER_ORDER, MARK])
-        with sale_days.bulk() as refresh:  # SQLite: the sale days once, not per shipment line
+        # SQLite: the sale days once, not per shipment line, and the revenue by day from them.
+        with sale_days.bulk() as refresh, rollups.bulk(REVENUE_DAYS):
             cursor.execute(f"""
                 INSERT INTO {shipment} (created_at, updated_at, version, order_id, line_id, kind, date, quantity,
                                         comment)

@@ -35,6 +35,10 @@ class Rollup:
     keys: dict = field(default_factory=dict)  # rollup column -> expression over a source row
     sums: dict = field(default_factory=dict)  # rollup column -> expression summed; the first: a count ("1")
     where: str = "1 = 1"  # the rows that count
+    # Tables the expressions read through a subquery (an order's currency for its sale days):
+    # parent table -> (the source's column holding the parent's id, the parent columns read).
+    # Changing one of them in a parent row moves its source rows' contributions.
+    parents: dict = field(default_factory=dict)
 
     @property
     def table(self):
@@ -42,7 +46,16 @@ class Rollup:
 
     @property
     def triggers(self):
-        return [f"{self.table}_{op}" for op in "iud"]
+        return [name for name, _table in self.trigger_tables()]
+
+    def trigger_tables(self):
+        """[(trigger name, the table it is on)]."""
+        own = [(f"{self.table}_{op}", self.source) for op in "iud"]
+        return own + [(f"{self.table}_p{n}{when}", parent)
+                      for n, parent in enumerate(self.parents) for when in "ba"]
+
+    def tables(self):
+        return {self.table, self.source, *self.parents}
 
     def columns(self):
         return ", ".join([*self.keys, *self.sums])
@@ -93,6 +106,27 @@ class Rollup:
                INSERT INTO {self.table} ({self.columns()}) SELECT {', '.join(keys + sums)} FROM d
                WHERE d.s0 > 0 AND NOT EXISTS (SELECT 1 FROM u WHERE {found}) {self.add('postgresql')}"""  # noqa: S608
 
+    def parent_changed(self, parent):
+        columns = self.parents[parent][1]
+        return " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+
+    def pg_parents(self):
+        """Row triggers on each parent: before a change its source rows' contributions are taken
+        off (the subqueries still read the old values), after it they are added back."""
+        statements = []
+        for n, (parent, (column, columns)) in enumerate(self.parents.items()):
+            for when, row, sign in (("b", "OLD", "-"), ("a", "NEW", "")):
+                function = f"{self.table}_p{n}{when}"
+                rows = f"(SELECT * FROM {self.source} WHERE {column} = {row}.id)"  # noqa: S608
+                # A BEFORE trigger returns the row to write: NEW (OLD would undo the change).
+                statements += [
+                    f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN {self.pg_delta([(rows, sign)])}; RETURN NEW; END $$""",
+                    f"""CREATE OR REPLACE TRIGGER {function} {'BEFORE' if when == 'b' else 'AFTER'}
+                        UPDATE OF {', '.join(columns)} ON {parent} FOR EACH ROW
+                        WHEN ({self.parent_changed(parent)}) EXECUTE FUNCTION {function}()"""]
+        return statements
+
     def postgresql(self):
         function = f"{self.table}_keep"
         body = f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -103,7 +137,7 @@ class Rollup:
             END IF;
             RETURN NULL;
         END $$"""
-        i, u, d = self.triggers
+        i, u, d = self.triggers[:3]
         return [
             body,
             f"""CREATE OR REPLACE TRIGGER {i} AFTER INSERT ON {self.source}
@@ -113,6 +147,7 @@ class Rollup:
                 FOR EACH STATEMENT EXECUTE FUNCTION {function}()""",
             f"""CREATE OR REPLACE TRIGGER {d} AFTER DELETE ON {self.source}
                 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()""",
+            *self.pg_parents(),
         ]
 
     # --- SQLite -------------------------------------------------------------------------------
@@ -126,8 +161,32 @@ class Rollup:
         return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {self.select('sqlite', alias)} "
                 f"WHERE {self.condition('sqlite', alias)} {self.add('sqlite')};")
 
+    def sqlite_grouped(self, column, row, sign):
+        """A parent row's source rows, grouped, added to (or taken off) the groups: groups taken
+        off must be there (see ``sqlite_delta``), new ones are inserted when they count rows."""
+        keys = [f"k{i}" for i in range(len(self.keys))]
+        sums = [f"s{i}" for i in range(len(self.sums))]
+        exprs = [f"{_sql(e, 'sqlite', 's')} AS {k}" for e, k in zip(self.keys.values(), keys, strict=True)]
+        exprs += [f"{sign}SUM({_sql(e, 'sqlite', 's')}) AS {k}" for e, k in zip(self.sums.values(), sums, strict=True)]
+        grouped = (f"SELECT {', '.join(exprs)} FROM {self.source} s "  # noqa: S608
+                   f"WHERE s.{column} = {row}.id AND {self.condition('sqlite', 's')} GROUP BY {', '.join(keys)}")
+        match = " AND ".join(f"g.{c} = d.{k}" for c, k in zip(self.keys, keys, strict=True))
+        keep = f"EXISTS (SELECT 1 FROM {self.table} g WHERE {match})" if sign else "d.s0 > 0"  # noqa: S608
+        return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {', '.join(keys + sums)} "  # noqa: S608
+                f"FROM ({grouped}) d WHERE {keep} {self.add('sqlite')};")
+
+    def sqlite_parents(self):
+        statements = []
+        for n, (parent, (column, columns)) in enumerate(self.parents.items()):
+            for when, row, sign in (("b", "OLD", "-"), ("a", "NEW", "")):
+                statements.append(
+                    f"""CREATE TRIGGER IF NOT EXISTS {self.table}_p{n}{when} {'BEFORE' if when == 'b' else 'AFTER'}
+                        UPDATE OF {', '.join(columns)} ON {parent} FOR EACH ROW WHEN {self.parent_changed(parent)}
+                        BEGIN {self.sqlite_grouped(column, row, sign)} END""")
+        return statements
+
     def sqlite(self):
-        i, u, d = self.triggers
+        i, u, d = self.triggers[:3]
         exprs = [*self.keys.values(), *self.sums.values(), self.where]
         changed = " OR ".join(f"({_sql(e, 'sqlite', 'OLD')}) IS NOT ({_sql(e, 'sqlite', 'NEW')})" for e in exprs)
         return [
@@ -137,6 +196,7 @@ class Rollup:
                 BEGIN {self.sqlite_delta("OLD", "-")} {self.sqlite_delta("NEW", "")} END""",
             f"""CREATE TRIGGER IF NOT EXISTS {d} AFTER DELETE ON {self.source}
                 BEGIN {self.sqlite_delta("OLD", "-")} END""",
+            *self.sqlite_parents(),
         ]
 
     def statements(self, vendor):
@@ -173,7 +233,7 @@ def ensure(connection):
         return
     tables = set(connection.introspection.table_names())
     for rollup in registry.rollups:
-        if not {rollup.table, rollup.source} <= tables:
+        if not rollup.tables() <= tables:
             continue  # migrated back to before the rollup
         missing = present(rollup, connection) < len(rollup.triggers)
         with transaction.atomic(using=connection.alias):
@@ -188,8 +248,8 @@ def ensure(connection):
 
 def drop(rollup, connection):
     with connection.cursor() as cursor:
-        for name in rollup.triggers:
-            on = f" ON {rollup.source}" if connection.vendor == "postgresql" else ""
+        for name, table in rollup.trigger_tables():
+            on = f" ON {table}" if connection.vendor == "postgresql" else ""
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
 
 
@@ -247,14 +307,18 @@ def suspended(steps, *rollups, connection=None):
         yield from steps
 
 
-def dropper(table, source):
+def dropper(table, source, parents=()):
     """A migration's reverse step for the migration creating a rollup's table: its triggers
     (made by ``ensure`` after migrate, named after the table) go first."""
 
     def drop_triggers(apps, schema_editor):
         pg = schema_editor.connection.vendor == "postgresql"
-        for op in "iud":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_{op}{f' ON {source}' if pg else ''}")
+        names = [(f"{table}_{op}", source) for op in "iud"]
+        names += [(f"{table}_p{n}{when}", parent) for n, parent in enumerate(parents) for when in "ba"]
+        for name, on in names:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}{f' ON {on}' if pg else ''}")
+            if pg and on != source:  # each parent trigger has its own function
+                schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
         if pg:
             schema_editor.execute(f"DROP FUNCTION IF EXISTS {table}_keep()")
 

@@ -33,7 +33,7 @@ from .models import (
     StageChange,
     default_currency,
 )
-from .rollups import DEAL_TOTALS
+from .rollups import DEAL_TOTALS, PAYMENT_DAYS, REVENUE_DAYS
 from .services.aggregates import expected_furthest
 
 PRODUCTS = [("Окно ПВХ двухстворчатое", 18_500, 11_200), ("Дверь межкомнатная", 9_800, 6_100),
@@ -113,7 +113,8 @@ def _orders(group, fallback, count, lines_per_order, today, now, progress=None):
         temp_table(cursor, "sales_bench_product", "j INTEGER, product VARCHAR(200), price INTEGER, cost INTEGER",
                    [(j, *p) for j, p in enumerate(PRODUCTS)])
         temp_table(cursor, "sales_bench_slot", "k INTEGER", [(k,) for k in range(min(lines_per_order, len(PRODUCTS)))])
-        for first in range(0, count, ORDER_STEP):
+        # The day rollups read the sale days the batches refresh: on SQLite, rebuilt once at the end.
+        for first in core_rollups.suspended(range(0, count, ORDER_STEP), REVENUE_DAYS, PAYMENT_DAYS):
             last = min(first + ORDER_STEP, count)
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {order}")  # noqa: S608
             (before,) = cursor.fetchone()
@@ -177,7 +178,8 @@ def delete(group):
     statements += [(m, "deal_id", deal_ids) for m in (StageChange, DealLine, DealRuleRun)]
     statements += [(m, "counterparty_id", cp_ids) for m in (Document, Order, Deal)]
     # The sale days go first, so the shipments' triggers have nothing to recompute.
-    with (transaction.atomic(), sale_days.bulk(), core_rollups.bulk(DEAL_TOTALS),
+    with (transaction.atomic(), sale_days.bulk(),
+          core_rollups.bulk(DEAL_TOTALS, REVENUE_DAYS, PAYMENT_DAYS),
           connection.cursor() as cursor):
         for model, column, subquery in statements:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})",  # noqa: S608

@@ -1,12 +1,14 @@
-"""The deals' rollup (``DealTotal``), kept by ``core.rollups`` triggers, and its readers."""
+"""The sales rollups, kept by ``core.rollups`` triggers, and their readers: ``DealTotal`` (open
+deals by stage and month), ``RevenueDay`` and ``PaymentDay`` (the money of a day per currency)."""
 
-from django.db.models import Count, DateField, F, Sum
+from django.db.models import Count, DateField, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from clients.models import Counterparty
 from core import access, rollups
+from core.models import AnyOf
 
-from .models import Deal, DealTotal
+from .models import Deal, DealTotal, Order, Payment, PaymentDay, PlanFact, RevenueDay, SaleDay
 from .models.deals import NO_DATE
 
 MONTH = {"postgresql": f"COALESCE(date_trunc('month', {{r}}.expected_close_date)::date, DATE '{NO_DATE}')",
@@ -23,8 +25,31 @@ DEAL_TOTALS = rollups.Rollup(
 )
 
 
+# The order's currency: read through the order, kept when it changes (``parents``).
+CURRENCY = f"(SELECT o.currency FROM {Order._meta.db_table} o WHERE o.id = {{r}}.order_id)"  # noqa: S608
+IN_ORDER = {Order._meta.db_table: ("order_id", ["currency"])}
+
+REVENUE_DAYS = rollups.Rollup(
+    model=RevenueDay,
+    source=SaleDay._meta.db_table,
+    keys={"date": "{r}.date", "currency": CURRENCY},
+    sums={"count": "1", "amount": "{r}.amount"},
+    parents=IN_ORDER,
+)
+
+PAYMENT_DAYS = rollups.Rollup(
+    model=PaymentDay,
+    source=Payment._meta.db_table,
+    keys={"date": "{r}.date", "currency": CURRENCY},
+    sums={"count": "1", "amount": "{r}.amount"},
+    where=f"{{r}}.kind = '{PlanFact.ACTUAL}' AND {{r}}.deleted_at IS NULL",
+    parents=IN_ORDER,
+)
+
+
 def register():
-    rollups.register(DEAL_TOTALS)
+    for rollup in (DEAL_TOTALS, REVENUE_DAYS, PAYMENT_DAYS):
+        rollups.register(rollup)
 
 
 def reads_totals(user):
@@ -61,3 +86,42 @@ def _grouped(deals, keys, weighted):
     if weighted:
         sums["expected"] = Sum(F("amount") * Coalesce("probability", "stage__probability"))
     return deals.values(*keys).annotate(**sums).order_by()
+
+
+# --- Money of a day ------------------------------------------------------------------------------
+
+
+def reads_money(user, model):
+    """Whether ``user``'s revenue (``model`` Shipment) or payments (Payment) may come from the
+    day rollups: they see every client's."""
+    return access.rule_for(user)[0] == "all" and access.can(user, access.VIEW, model)
+
+
+def money_days(model, start, end, today, hidden=None):
+    """{currency: (Σ amount on ``today``, Σ amount from ``start`` to before ``end``)} of the live
+    sale days (``model`` SaleDay) or actual payments (Payment): the day rollup less the orders in
+    the trash and the orders of clients in the trash (``hidden``: their ids, if already read).
+    Currencies without a row are left out."""
+    sums = {"n": Sum("count"), "today": Sum("amount", filter=Q(date=today)), "total": Sum("amount")}
+    rollup = RevenueDay if model is SaleDay else PaymentDay
+    days = rollup.objects.filter(date__gte=start, date__lt=end).values("currency").annotate(**sums).order_by()
+    rows = {row["currency"]: row for row in days}
+    hidden = hidden_orders() if hidden is None else hidden
+    if hidden:
+        live = model.objects.filter(order__in=hidden, date__gte=start, date__lt=end)
+        if model is Payment:
+            live = live.filter(kind=PlanFact.ACTUAL)
+        sums["n"] = Count("date")
+        for row in live.values(currency=F("order__currency")).annotate(**sums).order_by():
+            kept = rows.get(row["currency"])
+            for name in sums if kept else ():
+                kept[name] = (kept[name] or 0) - (row[name] or 0)
+    return {currency: (row["today"] or 0, row["total"] or 0) for currency, row in rows.items() if row["n"]}
+
+
+def hidden_orders():
+    """Ids of the orders in the trash or of a client in the trash: few, found by the partial index
+    on the trashed orders and the clients index probed with the trashed clients' ids."""
+    trashed = Counterparty.all_objects.filter(deleted_at__isnull=False).values("pk")
+    return set(Order.all_objects.filter(Q(deleted_at__isnull=False) | AnyOf(F("counterparty"), trashed))
+               .values_list("pk", flat=True))

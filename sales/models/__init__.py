@@ -14,5 +14,15 @@ from .deals import (  # noqa: F401
     default_currency,
 )
 from .documents import Document, DocumentKind, DocumentTemplate  # noqa: F401
-from .orders import Order, OrderFailureReason, OrderLine, Payment, PlanFact, SaleDay, Shipment  # noqa: F401
+from .orders import (  # noqa: F401
+    Order,
+    OrderFailureReason,
+    OrderLine,
+    Payment,
+    PaymentDay,
+    PlanFact,
+    RevenueDay,
+    SaleDay,
+    Shipment,
+)
 from .products import Product, ProductCategory, ProductKind, Unit  # noqa: F401

@@ -267,3 +267,41 @@ class SaleDay(models.Model):
     def visible_to(cls, user):
         """The sale days of the shipments ``user`` sees: the shipments' access rules."""
         return restrict_as(Shipment, cls.objects.all(), user)
+
+
+class MoneyDay(models.Model):
+    """A day's money in one currency, summed by database triggers (``core.rollups``, declared in
+    ``sales.rollups``) so that the dashboard reads a month as thirty rows, not a month of a large
+    base's sale days or payments joined to their orders. Orders and clients in the trash are
+    not left out (readers take them off)."""
+
+    derived = True  # a copy of other rows: no trash, no version, no history
+    kept_by_database = True  # not in backups: the triggers sum the rows as they load
+
+    pk = models.CompositePrimaryKey("date", "currency")
+    date = models.DateField()
+    currency = models.CharField(max_length=3)
+    count = models.IntegerField()
+    amount = models.DecimalField(max_digits=24, decimal_places=2)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.date} {self.currency}: {self.amount}"
+
+
+class RevenueDay(MoneyDay):
+    """The sale days (actual shipments valued line by line) of a day and currency."""
+
+    class Meta:
+        verbose_name = _("revenue of a day")
+        verbose_name_plural = _("revenue by day")
+
+
+class PaymentDay(MoneyDay):
+    """The actual payments (not in the trash) of a day and currency."""
+
+    class Meta:
+        verbose_name = _("payments of a day")
+        verbose_name_plural = _("payments by day")

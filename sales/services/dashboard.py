@@ -22,7 +22,7 @@ from core import access
 from core.dashboard import month_start
 
 from .. import rollups
-from ..models import Deal, Payment, PlanFact, SaleDay, Stage
+from ..models import Deal, Payment, PlanFact, SaleDay, Shipment, Stage
 from . import board
 
 CENT = Decimal("0.01")
@@ -54,6 +54,8 @@ class MoneyRow:
 
 def money_in(user, moment):
     """[MoneyRow] per currency: actual shipments valued at their line's price, actual payments."""
+    if rollups.reads_money(user, Shipment) and rollups.reads_money(user, Payment):
+        return _money_from_days(moment)
     rows = {}
     in_month = {"date__gte": moment.month, "date__lt": moment.next_month}
     # The sale days kept from the actual shipments (each line valued to the kopeck, as the
@@ -70,6 +72,19 @@ def money_in(user, moment):
     for row in paid:
         money = rows.setdefault(row["currency"], MoneyRow(row["currency"]))
         money.paid_today, money.paid_month = _money(row["today"]), _money(row["month"])
+    return [rows[c] for c in sorted(rows, key=currency_order)]
+
+
+def _money_from_days(moment):
+    """``money_in`` for whoever sees every client's money: the day rollups (a month of a million
+    clients' sale days and payments joined to their orders took 0.1 s)."""
+    rows, hidden = {}, rollups.hidden_orders()
+    for model, today, month in ((SaleDay, "revenue_today", "revenue_month"), (Payment, "paid_today", "paid_month")):
+        days = rollups.money_days(model, moment.month, moment.next_month, moment.today, hidden)
+        for currency, (day, total) in days.items():
+            money = rows.setdefault(currency, MoneyRow(currency))
+            setattr(money, today, _money(day))
+            setattr(money, month, _money(total))
     return [rows[c] for c in sorted(rows, key=currency_order)]
 
 
