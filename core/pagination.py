@@ -3,10 +3,11 @@
 import base64
 import datetime
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.lookups import IsNull
@@ -14,6 +15,24 @@ from django.db.models.query import ModelIterable
 from django.db.models.sql.where import AND, OR, WhereNode
 
 from core.models import AnyOf
+
+
+@contextmanager
+def serial(using="default"):
+    """Queries that walk an index and stop after a few rows run without parallel workers on
+    PostgreSQL (``SET LOCAL``, this transaction only): its cost model sees the whole walk and
+    plans a Gather, whose workers take ~10 ms to start for a query that then needs 1–4 ms."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        cursor.execute("SELECT current_setting('max_parallel_workers_per_gather'), "
+                       "set_config('max_parallel_workers_per_gather', '0', true)")
+        before = cursor.fetchone()[0]
+        yield
+        # An outer transaction goes on with its own setting (an error's rollback undoes it anyway).
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [before])
 
 
 def _encode(values):

@@ -4,9 +4,9 @@ deals by stage and month), ``RevenueDay`` and ``PaymentDay`` (the money of a day
 from django.db.models import Count, DateField, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
-from clients.models import Counterparty
+from clients.models import Counterparty, CounterpartyShare
 from core import access, rollups
-from core.models import AnyOf
+from core.models import AnyOf, not_trashed
 
 from .models import Deal, DealTotal, Order, Payment, PaymentDay, PlanFact, RevenueDay, SaleDay
 from .models.deals import NO_DATE
@@ -14,14 +14,19 @@ from .models.deals import NO_DATE
 MONTH = {"postgresql": f"COALESCE(date_trunc('month', {{r}}.expected_close_date)::date, DATE '{NO_DATE}')",
          "sqlite": f"COALESCE(date({{r}}.expected_close_date, 'start of month'), '{NO_DATE}')"}
 
+CLIENTS = Counterparty._meta.db_table
+
 DEAL_TOTALS = rollups.Rollup(
     model=DealTotal,
     source=Deal._meta.db_table,
-    keys={"stage_id": "{r}.stage_id", "currency": "{r}.currency", "close_month": MONTH},
+    keys={"stage_id": "{r}.stage_id", "currency": "{r}.currency", "close_month": MONTH,
+          "responsible_id": "{r}.responsible_id",
+          "client_manager": f"COALESCE((SELECT c.main_manager_id FROM {CLIENTS} c WHERE c.id = {{r}}.counterparty_id), 0)"},
     sums={"count": "1", "amount": "{r}.amount",
           "weighted": "CASE WHEN {r}.probability IS NULL THEN 0 ELSE {r}.amount * {r}.probability END",
           "unweighted": "CASE WHEN {r}.probability IS NULL THEN {r}.amount ELSE 0 END"},
     where="{r}.deleted_at IS NULL",
+    parents={CLIENTS: ("counterparty_id", ["main_manager_id"])},  # a client changing hands
 )
 
 
@@ -53,29 +58,54 @@ def register():
 
 
 def reads_totals(user):
-    """Whether ``user``'s deal figures may come from the rollup: they see every client's deals."""
-    return access.rule_for(user)[0] == "all" and access.can(user, access.VIEW, Deal)
+    """Whether ``user``'s deal figures may come from the rollup: they see every deal, or a sales
+    manager's (as responsible, as the client's main manager, of the clients shared with them)."""
+    return access.rule_for(user)[0] in ("all", "own") and access.can(user, access.VIEW, Deal)
 
 
-def totals(keys, weighted=False, **filters):
-    """[{key…, n, total[, expected]}] of the live deals grouped by ``keys`` (DealTotal's columns; a
-    close month is None for deals without one), ``filters`` on the stage: the rollup less the deals
-    of clients in the trash. ``expected``: Σ amount × probability (the deal's own, else its
+def totals(user, keys, weighted=False, **filters):
+    """[{key…, n, total[, expected]}] of the deals ``user`` sees grouped by ``keys`` (DealTotal's
+    columns; a close month is None for deals without one), ``filters`` on the stage: the rollup
+    less the deals of clients in the trash; for a sales manager, their rows of it plus the deals
+    of clients shared with them. ``expected``: Σ amount × probability (the deal's own, else its
     stage's), in % units."""
+    own = access.rule_for(user)[0] != "all"
     sums = {"n": Sum("count"), "total": Sum("amount")}
     if weighted:
         sums["expected"] = Sum(F("weighted") + F("unweighted") * F("stage__probability"))
+    kept = DealTotal.objects.filter(**filters)
+    if own:
+        kept = kept.filter(Q(responsible=user) | Q(client_manager=user.pk))
     rows = {}
-    for row in DealTotal.objects.filter(**filters).values(*keys).annotate(**sums).order_by():
+    for row in kept.values(*keys).annotate(**sums).order_by():
         if row.get("close_month") == NO_DATE:
             row["close_month"] = None
         rows[tuple(row[k] for k in keys)] = row
     trashed = Counterparty.all_objects.filter(deleted_at__isnull=False).values("pk")
-    for row in _grouped(Deal.objects.filter(counterparty__in=trashed, **filters), keys, weighted):
-        kept = rows.get(tuple(row[k] for k in keys))
-        for name in sums if kept else ():
-            kept[name] -= row[name] or 0
+    hidden = Deal.objects.filter(counterparty__in=trashed, **filters)
+    if own:
+        hidden = hidden.filter(Q(responsible=user) | Q(counterparty__main_manager=user))
+    _add(rows, _grouped(hidden, keys, weighted), keys, -1)
+    if own:  # the rest of their scope: deals of clients shared with them, counted live (few)
+        shared = CounterpartyShare.objects.filter(user=user).values("counterparty_id")
+        extra = (Deal.objects.filter(not_trashed("counterparty", Counterparty), counterparty__in=shared, **filters)
+                 .exclude(responsible=user).exclude(counterparty__main_manager=user))
+        _add(rows, _grouped(extra, keys, weighted), keys, 1)
     return [row for row in rows.values() if row["n"]]
+
+
+def _add(rows, grouped, keys, sign):
+    """Add (sign 1) or take off (-1) ``grouped`` rows to the groups of ``rows``."""
+    for row in grouped:
+        key = tuple(row[k] for k in keys)
+        kept = rows.get(key)
+        if kept is None:
+            if sign < 0:
+                continue  # not counted: nothing to take off
+            kept = rows[key] = {**{k: row[k] for k in keys}, **{name: 0 for name in row if name not in keys}}
+        for name in row:
+            if name not in keys:
+                kept[name] = (kept[name] or 0) + sign * (row[name] or 0)
 
 
 def _grouped(deals, keys, weighted):

@@ -294,6 +294,10 @@ def test_samples_belong_to_their_owner(world):
         for model, row in world[mine].rows.items():
             assert model.objects.restrict(user).filter(pk=row.pk).exists(), model
             assert not model.objects.restrict(user).filter(pk=world[theirs].rows[model].pk).exists(), model
+            # The form for index walks (walk_q) gives the same rows.
+            if hasattr(model, "walk_q"):
+                rows = model._base_manager.all()
+                assert set(rows.filter(model.walk_q(user))) == set(rows.filter(model.own_q(user))), model
 
 
 # --- UI routes ------------------------------------------------------------------------------------

@@ -85,3 +85,23 @@ def test_keys_in_one_direction_compare_as_a_row_where_the_database_can():
     if connection.features.supports_tuple_lookups:
         assert ") > (" in row.replace('"', "")
     assert ") > (" not in mixed.replace('"', "") and " OR " in mixed
+
+
+@pytest.mark.django_db
+def test_serial_turns_parallel_workers_off_for_its_block_only():
+    from django.db import connection
+
+    from core.pagination import serial
+
+    def workers():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "postgresql":
+        with serial():  # nothing to set elsewhere
+            return
+    before = workers()
+    with serial():
+        assert workers() == "0"
+    assert workers() == before != "0"

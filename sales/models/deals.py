@@ -225,6 +225,10 @@ class Deal(BaseModel):
         return Q(responsible=user) | counterparty_scope(user)
 
     @classmethod
+    def walk_q(cls, user):
+        return Q(responsible=user) | counterparty_scope(user, walk=True)
+
+    @classmethod
     def visible_filter(cls, qs):
         return qs.filter(not_trashed("counterparty", Counterparty))
 
@@ -272,21 +276,27 @@ NO_DATE = datetime.date(1, 1, 1)  # DealTotal's month of deals without an expect
 
 
 class DealTotal(models.Model):
-    """Deals per stage, currency and month of the expected close, kept by database triggers
-    (``core.rollups``, declared in ``sales.rollups``): the board's column totals, the dashboard's
-    open deals by stage and its expected sales read a few hundred rows instead of every deal.
-    Deals in the trash are left out; those of a client in the trash are not (readers take them
-    off). ``weighted`` sums amount × the deal's own probability; ``unweighted`` sums the amounts
-    of deals that take their stage's probability, so a stage's new probability needs no rewrite."""
+    """Deals per stage, currency, month of the expected close, responsible and client's main
+    manager, kept by database triggers (``core.rollups``, declared in ``sales.rollups``): the
+    board's column totals, the dashboard's open deals by stage and its expected sales read a few
+    hundred rows instead of every deal, for a head and for a sales manager alike. Deals in the
+    trash are left out; those of a client in the trash are not (readers take them off).
+    ``weighted`` sums amount × the deal's own probability; ``unweighted`` sums the amounts of deals
+    that take their stage's probability, so a stage's new probability needs no rewrite."""
 
     derived = True  # a copy of the deals: no trash, no version, no history
     kept_by_database = True  # not in backups: the triggers count the deals as they load
 
-    pk = models.CompositePrimaryKey("stage", "currency", "close_month")
+    pk = models.CompositePrimaryKey("stage", "currency", "close_month", "responsible", "client_manager")
     stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
                               related_name="+")
     currency = models.CharField(max_length=3)
     close_month = models.DateField()  # NO_DATE: no expected close date
+    # Who sees the deals, so that a sales manager's figures come from here too: the deal's
+    # responsible and its client's main manager (0: none; kept when the client changes hands).
+    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                    related_name="+")
+    client_manager = models.IntegerField()
     count = models.IntegerField()
     amount = models.DecimalField(max_digits=24, decimal_places=2)
     weighted = models.DecimalField(max_digits=26, decimal_places=2)

@@ -3,6 +3,7 @@
 from django.db.models import Count, Sum
 
 from core import access
+from core.pagination import serial
 
 from .. import rollups
 from ..models import Deal, Stage
@@ -15,8 +16,8 @@ def column_totals(user, pipeline):
     """{stage id: {"count": n, "sums": [(currency, amount), …]}} for the user's visible deals."""
     # The pipeline's stage ids as an uncorrelated subquery: no join to the stages per deal row.
     stage_ids = Stage.all_objects.filter(pipeline=pipeline).values("pk")
-    if rollups.reads_totals(user):  # every deal: the rollup, not 200 000 rows
-        rows = rollups.totals(["stage_id", "currency"], stage__in=stage_ids)
+    if rollups.reads_totals(user):  # the rollup, not 200 000 deals
+        rows = rollups.totals(user, ["stage_id", "currency"], stage__in=stage_ids)
     else:
         rows = (Deal.objects.restrict(user, access.VIEW).filter(stage__in=stage_ids)
                 .values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount")).order_by())
@@ -30,12 +31,19 @@ def column_totals(user, pipeline):
 
 def board_columns(user, pipeline):
     """Stages with their cards (newest first, capped per column) and totals."""
-    totals = column_totals(user, pipeline)
-    visible = Deal.objects.restrict(user, access.VIEW).select_related("counterparty", "responsible")
+    # Every query here reads a few rows (the rollup, a sales manager's shared clients, a column's
+    # cards walking the (stage, updated) index): no parallel workers to start.
+    with serial():
+        totals = column_totals(user, pipeline)
+        # The scope's form for such a walk: a sales manager's clients checked by a join, not collected.
+        visible = Deal.objects.restrict(user, access.VIEW, walk=True).select_related("counterparty", "responsible")
+        stages = list(pipeline.stages.order_by("order", "pk"))
+        newest = {stage.pk: list(visible.filter(stage=stage).order_by("-updated_at", "-id")[:CARDS_PER_COLUMN])
+                  for stage in stages}
     columns = []
-    for stage in pipeline.stages.order_by("order", "pk"):
-        cards = list(visible.filter(stage=stage).order_by("-updated_at", "-id")[:CARDS_PER_COLUMN])
+    for stage in stages:
         total = totals.get(stage.pk, {"count": 0, "sums": []})
+        cards = newest[stage.pk]
         columns.append({"stage": stage, "cards": cards, "count": total["count"], "sums": total["sums"],
                         "more": max(total["count"] - len(cards), 0)})
     return columns

@@ -104,8 +104,8 @@ class ForecastBucket:
 
 def expected_sales(user, moment, months=FORECAST_MONTHS):
     """Open deals by expected close month: buckets in order, and the currencies found."""
-    if rollups.reads_totals(user):  # every deal: the rollup, not 200 000 rows
-        rows = rollups.totals(["currency", "close_month"], weighted=True, stage__kind=Stage.Kind.OPEN)
+    if rollups.reads_totals(user):  # the rollup, not 200 000 deals
+        rows = rollups.totals(user, ["currency", "close_month"], weighted=True, stage__kind=Stage.Kind.OPEN)
     else:
         weighted = ExpressionWrapper(F("amount") * Coalesce("probability", "stage__probability"), output_field=MONEY)
         rows = (Deal.objects.restrict(user, access.VIEW).filter(stage__kind=Stage.Kind.OPEN)

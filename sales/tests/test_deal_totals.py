@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 import pytest
 
+from clients.models import Counterparty, CounterpartyShare
 from clients.tests.factories import CounterpartyFactory
 from core import access, rollups
 from core.tests.factories import UserFactory
@@ -31,8 +32,9 @@ def month(day):
 
 def expected():
     groups = defaultdict(lambda: [0, Decimal(0), Decimal(0), Decimal(0)])
-    for deal in Deal.objects.all():  # the default manager: not in the trash
-        group = groups[(deal.stage_id, deal.currency, month(deal.expected_close_date))]
+    for deal in Deal.objects.select_related("counterparty"):  # the default manager: not in the trash
+        group = groups[(deal.stage_id, deal.currency, month(deal.expected_close_date), deal.responsible_id,
+                        deal.counterparty.main_manager_id or 0)]
         group[0] += 1
         group[1] += deal.amount
         if deal.probability is None:
@@ -44,7 +46,7 @@ def expected():
 
 def kept():
     # SQLite sums decimals as floats: round back to cents.
-    return {(t.stage_id, t.currency, t.close_month): (t.count, Decimal(t.amount).quantize(CENT),
+    return {(t.stage_id, t.currency, t.close_month, t.responsible_id, t.client_manager): (t.count, Decimal(t.amount).quantize(CENT),
                                                       Decimal(t.weighted).quantize(CENT),
                                                       Decimal(t.unweighted).quantize(CENT))
             for t in DealTotal.objects.all() if t.count}
@@ -75,6 +77,13 @@ def test_every_write_of_deals_keeps_the_totals():
     Deal.objects.bulk_create([Deal(counterparty=a.counterparty, title=f"Bulk {i}", amount=Decimal(i),
                                    stage=stages[1], responsible=UserFactory()) for i in range(1, 4)])
     check()
+    boss = UserFactory(role="sales_manager")
+    Counterparty.objects.filter(pk=a.counterparty_id).update(main_manager=boss)  # the client changes hands
+    check()
+    a.counterparty.refresh_from_db()
+    a.counterparty.main_manager = None
+    a.counterparty.save()
+    check()
     Deal.all_objects.filter(pk=c.pk).delete()  # for good
     check()
     assert rollups.rebuild(deal_rollups.DEAL_TOTALS) and kept() == expected()
@@ -98,7 +107,30 @@ def test_the_reader_matches_the_deals_with_the_trash_and_a_new_stage_probability
     stages[0].save()
     visible = Deal.objects.restrict(head, access.VIEW)
     for keys in (["stage_id", "currency"], ["currency", "close_month"]):
-        got = deal_rollups.totals(keys, weighted=True, stage__kind="open")
+        got = deal_rollups.totals(head, keys, weighted=True, stage__kind="open")
         live = deal_rollups._grouped(visible.filter(stage__kind="open"), keys, True)
         assert as_set(got, keys) == as_set(live, keys) and len(got) >= 2
-    assert deal_rollups.reads_totals(head) and not deal_rollups.reads_totals(UserFactory(role="sales_manager"))
+    assert deal_rollups.reads_totals(head) and not deal_rollups.reads_totals(UserFactory(is_active=False))
+
+
+def test_a_sales_managers_totals_are_their_deals_clients_and_shares(manager):
+    """Responsible for the deal, the client's main manager, a client shared with them: each way
+    into their scope counted once, the trash taken off, another manager's deals left out."""
+    stages = default_stages()
+    other = UserFactory(role="sales_manager")
+    mine, theirs, shared, gone = (CounterpartyFactory(main_manager=m) for m in (manager, other, other, manager))
+    CounterpartyShare.objects.create(counterparty=shared, user=manager)
+    CounterpartyShare.objects.create(counterparty=mine, user=manager)  # shared with its own manager too
+    for i, (cp, responsible, stage) in enumerate([
+            (mine, manager, 0), (mine, other, 1), (theirs, manager, 0), (theirs, other, 0),
+            (shared, other, 2), (shared, manager, 2), (gone, manager, 1), (gone, other, 3)]):
+        DealFactory(counterparty=cp, responsible=responsible, stage=stages[stage], amount=Decimal(10 * (i + 1)),
+                    expected_close_date=dt.date(2026, 3 + i % 2, 5))
+    gone.delete()
+    visible = Deal.objects.restrict(manager, access.VIEW)
+    assert visible.count() == 5
+    for keys in (["stage_id", "currency"], ["currency", "close_month"]):
+        got = deal_rollups.totals(manager, keys, weighted=True)
+        live = deal_rollups._grouped(visible, keys, True)
+        assert as_set(got, keys) == as_set(live, keys)
+    assert deal_rollups.reads_totals(manager)

@@ -68,6 +68,33 @@ def test_board_shows_own_cards_and_db_totals(client_for, manager, sales_head, de
     assert f'data-testid="deal-{deals[1].pk}"' in head_page
 
 
+def test_board_columns_hold_the_newest_cards_of_the_users_scope(manager, teammate, sales_head, stages):
+    """Each column: the newest CARDS_PER_COLUMN of what the user sees (a manager's scope in its
+    form for index walks), the rest counted as "more"."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sales.services.board import CARDS_PER_COLUMN, board_columns
+
+    own, shared, theirs = (CounterpartyFactory(main_manager=m) for m in (manager, teammate, teammate))
+    CounterpartyShare.objects.create(counterparty=shared, user=manager)
+    start = timezone.now()
+    for i in range(CARDS_PER_COLUMN * 3):  # 30 a column: 22–23 the manager sees
+        cp, responsible = [(own, teammate), (shared, teammate), (theirs, manager), (theirs, teammate)][i % 4]
+        deal = DealFactory(counterparty=cp, responsible=responsible, stage=stages[i // 4 % 2], title=f"D{i}")
+        Deal.objects.filter(pk=deal.pk).update(updated_at=start - dt.timedelta(minutes=i))
+    for user, seen in ((manager, {0, 1, 2}), (sales_head, {0, 1, 2, 3})):
+        visible = [d for d in Deal.objects.order_by("-updated_at", "-id") if int(d.title[1:]) % 4 in seen]
+        columns = {c["stage"].pk: c for c in board_columns(user, stages[0].pipeline)}
+        for stage in stages[:2]:
+            expected = [d.pk for d in visible if d.stage_id == stage.pk]
+            column = columns[stage.pk]
+            assert [d.pk for d in column["cards"]] == expected[:CARDS_PER_COLUMN]
+            assert column["more"] == len(expected) - CARDS_PER_COLUMN > 0
+    assert columns[stages[2].pk]["cards"] == []
+
+
 def test_each_move_closes_the_previous_stay(manager, deals, stages):
     import datetime as dt
 
