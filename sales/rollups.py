@@ -15,13 +15,14 @@ MONTH = {"postgresql": f"COALESCE(date_trunc('month', {{r}}.expected_close_date)
          "sqlite": f"COALESCE(date({{r}}.expected_close_date, 'start of month'), '{NO_DATE}')"}
 
 CLIENTS = Counterparty._meta.db_table
+CLIENT_MANAGER = f"COALESCE((SELECT c.main_manager_id FROM {CLIENTS} c WHERE c.id = {{r}}.counterparty_id), 0)"  # noqa: S608
 
 DEAL_TOTALS = rollups.Rollup(
     model=DealTotal,
     source=Deal._meta.db_table,
     keys={"stage_id": "{r}.stage_id", "currency": "{r}.currency", "close_month": MONTH,
           "responsible_id": "{r}.responsible_id",
-          "client_manager": f"COALESCE((SELECT c.main_manager_id FROM {CLIENTS} c WHERE c.id = {{r}}.counterparty_id), 0)"},
+          "client_manager": CLIENT_MANAGER},
     sums={"count": "1", "amount": "{r}.amount",
           "weighted": "CASE WHEN {r}.probability IS NULL THEN 0 ELSE {r}.amount * {r}.probability END",
           "unweighted": "CASE WHEN {r}.probability IS NULL THEN {r}.amount ELSE 0 END"},

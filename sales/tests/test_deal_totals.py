@@ -46,9 +46,8 @@ def expected():
 
 def kept():
     # SQLite sums decimals as floats: round back to cents.
-    return {(t.stage_id, t.currency, t.close_month, t.responsible_id, t.client_manager): (t.count, Decimal(t.amount).quantize(CENT),
-                                                      Decimal(t.weighted).quantize(CENT),
-                                                      Decimal(t.unweighted).quantize(CENT))
+    return {(t.stage_id, t.currency, t.close_month, t.responsible_id, t.client_manager):
+            (t.count, *(Decimal(v).quantize(CENT) for v in (t.amount, t.weighted, t.unweighted)))
             for t in DealTotal.objects.all() if t.count}
 
 
