@@ -128,12 +128,10 @@ def funnel_deals(user, pipeline, period, responsible=(), stage_ids=None):
     return _filter_responsible(qs, responsible)
 
 
-def reached_q(pipeline, order, stages=None):
-    """Deals of ``pipeline`` that have been in a non-lost stage at ``order`` or further (in their
-    history or now): read from the maintained ``Deal.furthest_stage`` (sales.services.aggregates)
-    instead of the stage history — as an id list of those stages, so no join per deal row."""
-    stages = Stage.all_objects.filter(pipeline=pipeline) if stages is None else stages
-    return Q(furthest_stage__in=[s.pk for s in stages if s.order >= order and s.kind != Stage.Kind.LOST])
+def reached_ids(order, stages):
+    """Ids of the non-lost ``stages`` at ``order`` or further: a deal whose maintained
+    ``furthest_stage`` (sales.services.aggregates) is one of them has reached ``order``."""
+    return [s.pk for s in stages if s.order >= order and s.kind != Stage.Kind.LOST]
 
 
 def stage_stays(pipeline, deal_qs):
@@ -150,19 +148,19 @@ def funnel(user, pipeline, period, *, responsible=()):
     qs = funnel_deals(user, pipeline, period, responsible, stage_ids=[s.pk for s in every_stage])
     stages = [s for s in every_stage if s.deleted_at is None]
     rows = {s.pk: FunnelRow(stage=s) for s in stages}
-    total, amounts = 0, {}
-    for g in qs.order_by().values("stage", "currency").annotate(n=Count("pk"), s=Sum("amount")):
+    total, amounts, furthest = 0, {}, {}
+    # One pass over the deals: by stage and currency, and by the furthest stage for "reached".
+    for g in qs.order_by().values("stage", "currency", "furthest_stage").annotate(n=Count("pk"), s=Sum("amount")):
         row = rows[g["stage"]]
         row.count += g["n"]
         total += g["n"]
         add_amount(row.amounts, g["currency"], g["s"])
         add_amount(amounts, g["currency"], g["s"])
+        furthest[g["furthest_stage"]] = furthest.get(g["furthest_stage"], 0) + g["n"]
 
     chain = [rows[s.pk] for s in stages if s.kind != Stage.Kind.LOST]
-    reached = qs.order_by().aggregate(**{
-        f"r{row.stage.pk}": Count("pk", filter=reached_q(pipeline, row.stage.order, every_stage)) for row in chain})
     for row in chain:
-        row.reached = reached[f"r{row.stage.pk}"]
+        row.reached = sum(furthest.get(pk, 0) for pk in reached_ids(row.stage.order, every_stage))
     for row, following in zip(chain, chain[1:], strict=False):
         row.conversion = share(following.reached, row.reached)
 
