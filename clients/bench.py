@@ -49,6 +49,18 @@ def generate(run, count, start):
                                               progress=progress)
 
 
+def _unique_email(target):
+    """A bench client's e-mail from the target on that no other client has (brands repeat in a
+    large base, and the type-ahead lists a few matches), else None."""
+    candidates = (ContactInfo.objects.filter(counterparty__group=target.group_id, counterparty__pk__gte=target.pk,
+                                             kind=ContactKind.EMAIL).select_related("counterparty")
+                  .order_by("counterparty_id")[:50])
+    for mail in candidates:
+        if ContactInfo.objects.filter(value=mail.value).count() == 1:  # contactinfo_value
+            return mail
+    return None
+
+
 def cases(run):
     qs = Counterparty.objects.filter(group=demo.bench_group()).order_by("pk")
     ids = qs.values_list("pk", flat=True)
@@ -56,8 +68,7 @@ def cases(run):
     target = qs.filter(pk__gte=middle, main_manager__isnull=False).select_related("main_manager").first()
     phone = ContactInfo.objects.filter(counterparty=target, kind__in=PHONE_KINDS).first()
     person = target.contact_persons.first()
-    mail = (ContactInfo.objects.filter(counterparty__group=target.group_id, counterparty__pk__gte=target.pk,
-                                       kind=ContactKind.EMAIL).select_related("counterparty").first())
+    mail = _unique_email(target)
     # A name fragment as people type it: the start of the longest word of the name.
     fragment = max(re.findall(r"\w+", target.name.split("«")[-1]), key=len)[:6].lower()
     activity = target.properties.get("activity", demo.ACTIVITIES[0])
