@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from core.builtin_names import Builtin, BuiltinNameField
-from core.models import AnyOf, BaseModel, EditUrlMixin, trash_index
+from core.models import WALKING, AnyOf, BaseModel, EditUrlMixin, trash_index
 
 from . import validators
 
@@ -130,13 +130,13 @@ class Country(models.TextChoices):
     OTHER = "XX", _("Other")
 
 
-def counterparty_scope(user, path="counterparty", *, walk=False):
+def counterparty_scope(user, path="counterparty"):
     """Rows about counterparties ``user`` manages or that are shared with them.
 
     ``path`` leads from the queried model to its counterparty ("" for Counterparty itself):
     the one definition of a sales manager's scope, used by every app.
     """
-    if path and walk:
+    if path and WALKING.get():
         # A query that stops after a few rows checks each walked row's counterparty by its key;
         # collecting the manager's ids (48 000 at a million clients) would cost more than the walk.
         shared = CounterpartyShare.objects.filter(user=user).values("counterparty_id")

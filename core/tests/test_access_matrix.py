@@ -33,6 +33,7 @@ from clients.models import Counterparty
 from core import access, registry
 from core.access import Role
 from core.api.router import router
+from core.models import walking
 from core.tests import samples
 from core.tests.factories import UserFactory
 from core.views import generic
@@ -294,10 +295,12 @@ def test_samples_belong_to_their_owner(world):
         for model, row in world[mine].rows.items():
             assert model.objects.restrict(user).filter(pk=row.pk).exists(), model
             assert not model.objects.restrict(user).filter(pk=world[theirs].rows[model].pk).exists(), model
-            # The form for index walks (walk_q) gives the same rows.
-            if hasattr(model, "walk_q"):
+            # The scope's form for index walks (core.models.walking) gives the same rows.
+            if getattr(model, "owner_scoped", False):
                 rows = model._base_manager.all()
-                assert set(rows.filter(model.walk_q(user))) == set(rows.filter(model.own_q(user))), model
+                with walking():
+                    walk = model.own_q(user)
+                assert set(rows.filter(walk)) == set(rows.filter(model.own_q(user))), model
 
 
 # --- UI routes ------------------------------------------------------------------------------------

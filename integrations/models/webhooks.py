@@ -45,10 +45,10 @@ def new_secret():
 class SettingsOnlyQuerySet(RestrictedQuerySet):
     """Rows only settings managers see at all (reading included), whatever the role's rule."""
 
-    def restrict(self, user, action=access.VIEW):
+    def restrict(self, user, action=access.VIEW, *, walk=False):
         if not access.can_manage_settings(user):
             return self.none()
-        return super().restrict(user, action)
+        return super().restrict(user, action, walk=walk)
 
 
 class _AliveManager(models.Manager.from_queryset(SettingsOnlyQuerySet)):
@@ -122,7 +122,7 @@ class WebhookSubscription(BaseModel):
 
 
 class DeliveryQuerySet(models.QuerySet):
-    def restrict(self, user, action=access.VIEW):
+    def restrict(self, user, action=access.VIEW, *, walk=False):
         """Settings managers see the deliveries of live subscriptions; nobody writes them directly."""
         if not access.can_manage_settings(user) or action not in (access.VIEW, access.CHANGE):
             return self.none()

@@ -40,8 +40,8 @@ def is_editor(user):
 class DraftAwareQuerySet(RestrictedQuerySet):
     """``restrict`` that also hides drafts (``published_path`` false) from those who do not edit."""
 
-    def restrict(self, user, action=access.VIEW):
-        qs = super().restrict(user, action)
+    def restrict(self, user, action=access.VIEW, *, walk=False):
+        qs = super().restrict(user, action, walk=walk)
         path = self.model.published_path
         return qs if is_editor(user) else qs.filter(**{path: True})
 

@@ -92,3 +92,16 @@ def test_query_from_keeps_the_filtersets_order():
 
     assert query_from(QueryDict("no_contact_since=2026-01-01&city=A&name=x&csrfmiddlewaretoken=t")) == \
         "city=A&no_contact_since=2026-01-01"
+
+
+def test_contact_since_counts_from_the_local_midnight(manager, head):
+    """A contact at 00:30 local time (the previous day in UTC) is on the day; one a minute before
+    midnight is not."""
+    on_day = CounterpartyFactory(name="В полночь", main_manager=manager)
+    before = CounterpartyFactory(name="До полуночи", main_manager=manager)
+    InteractionFactory(counterparty=on_day, responsible=manager, state=Interaction.State.DONE,
+                       start=timezone.make_aware(dt.datetime(2026, 6, 1, 0, 30)))
+    InteractionFactory(counterparty=before, responsible=manager, state=Interaction.State.DONE,
+                       start=timezone.make_aware(dt.datetime(2026, 5, 31, 23, 59)))
+    assert names(f"contact_since={D}", head) == ["В полночь"]
+    assert names(f"no_contact_since={D}", head) == ["До полуночи"]

@@ -225,10 +225,6 @@ class Deal(BaseModel):
         return Q(responsible=user) | counterparty_scope(user)
 
     @classmethod
-    def walk_q(cls, user):
-        return Q(responsible=user) | counterparty_scope(user, walk=True)
-
-    @classmethod
     def visible_filter(cls, qs):
         return qs.filter(not_trashed("counterparty", Counterparty))
 
