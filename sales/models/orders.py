@@ -79,6 +79,11 @@ class Order(BaseModel):
             # each client's orders row by row (100 000 clients: 310 → 110 ms a count).
             models.Index(fields=["counterparty", "date", "currency", "state", "deleted_at", "amount"],
                          name="order_counterparty_date"),
+            # A period's orders counted by state (order failures) without fetching each row, and its
+            # few failed ones: 250 000 rows fetched one by one through the date index took 0.35 s a
+            # query on SQLite at 100 000 clients.
+            models.Index(fields=["date", "state", "deleted_at", "counterparty"], name="order_date_state"),
+            models.Index(fields=["state", "date"], name="order_state_date"),
             trash_index("order_trashed"),
         ]
 
