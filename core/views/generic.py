@@ -45,6 +45,10 @@ class ObjectListView(RestrictedMixin, View):
     template_name = "core/object_list.html"
     export_name = None
     add_url_name = None  # the Add button's route
+    # Unfiltered pages walk the sort index with the scope checked per row (core.models.walking).
+    # Off where a sales manager's rows lie far apart in the list's order (measured: the deals by
+    # creation walked 10 000 rows for a page at a million clients).
+    walks = True
 
     def get_base_queryset(self):
         return self.get_queryset()
@@ -58,7 +62,7 @@ class ObjectListView(RestrictedMixin, View):
         # An unfiltered page walks the sort index and stops after a page; filters (which may
         # match few rows far apart), counts and exports read many rows: there the database
         # collects a manager's clients once.
-        self.walk = not (set(request.GET) & ({"count", "export", *self.filterset_class.base_filters}))
+        self.walk = self.walks and not (set(request.GET) & {"count", "export", *self.filterset_class.base_filters})
         filterset, qs = self.filtered()
         status = 400 if filterset.errors else 200
         if status == 400 and ("count" in request.GET or request.GET.get("export")):

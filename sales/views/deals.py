@@ -31,6 +31,7 @@ class DealListView(generic.ObjectListView):
     table_class = DealTable
     export_name = "deals"
     add_url_name = "sales:deal_add"
+    walks = False  # see ObjectListView.walks
 
     def get_base_queryset(self):
         return self.get_queryset().select_related("counterparty", "stage", "responsible")
