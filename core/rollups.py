@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection as default_connection
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 from . import registry
 
@@ -325,6 +325,24 @@ def dropper(table, source, parents=()):
     return drop_triggers
 
 
+def drop_all(connection):
+    """Every rollup's triggers off (``ensure`` makes them again and rebuilds the rollups). SQLite
+    changes a table by making a new one and renaming it, and the rename fails while a trigger on
+    another table names the old one (a parent's triggers name the source; the source's name the
+    parent): schema changes there run without them."""
+    tables = set(connection.introspection.table_names())
+    for rollup in registry.rollups:
+        if rollup.tables() <= tables:
+            drop(rollup, connection)
+
+
+def _before_migrate(sender, using, **kwargs):
+    from django.db import connections
+
+    if connections[using].vendor == "sqlite":
+        drop_all(connections[using])
+
+
 def _after_migrate(sender, using, **kwargs):
     from django.db import connections
 
@@ -332,4 +350,5 @@ def _after_migrate(sender, using, **kwargs):
 
 
 def connect(sender):
+    pre_migrate.connect(_before_migrate, sender=sender, dispatch_uid="core_rollups_drop")
     post_migrate.connect(_after_migrate, sender=sender, dispatch_uid="core_rollups_ensure")
