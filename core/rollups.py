@@ -50,9 +50,7 @@ class Rollup:
 
     def trigger_tables(self):
         """[(trigger name, the table it is on)]."""
-        own = [(f"{self.table}_{op}", self.source) for op in "iud"]
-        return own + [(f"{self.table}_p{n}{when}", parent)
-                      for n, parent in enumerate(self.parents) for when in "ba"]
+        return _trigger_tables(self.table, self.source, self.parents)
 
     def tables(self):
         return {self.table, self.source, *self.parents}
@@ -203,6 +201,13 @@ class Rollup:
         return self.postgresql() if vendor == "postgresql" else self.sqlite()
 
 
+def _trigger_tables(table, source, parents):
+    """A rollup's triggers, named after its table: insert, update, delete on the source, then
+    before and after a change of each parent."""
+    own = [(f"{table}_{op}", source) for op in "iud"]
+    return own + [(f"{table}_p{n}{when}", parent) for n, parent in enumerate(parents) for when in "ba"]
+
+
 def _sql(expr, vendor, alias):
     return (expr[vendor] if isinstance(expr, dict) else expr).format(r=alias)
 
@@ -313,9 +318,7 @@ def dropper(table, source, parents=()):
 
     def drop_triggers(apps, schema_editor):
         pg = schema_editor.connection.vendor == "postgresql"
-        names = [(f"{table}_{op}", source) for op in "iud"]
-        names += [(f"{table}_p{n}{when}", parent) for n, parent in enumerate(parents) for when in "ba"]
-        for name, on in names:
+        for name, on in _trigger_tables(table, source, parents):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}{f' ON {on}' if pg else ''}")
             if pg and on != source:  # each parent trigger has its own function
                 schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")

@@ -136,18 +136,15 @@ def money_days(model, start, end, today, hidden=None):
     sums = {"n": Sum("count"), "today": Sum("amount", filter=Q(date=today)), "total": Sum("amount")}
     rollup = RevenueDay if model is SaleDay else PaymentDay
     days = rollup.objects.filter(date__gte=start, date__lt=end).values("currency").annotate(**sums).order_by()
-    rows = {row["currency"]: row for row in days}
+    rows = {(row["currency"],): row for row in days}
     hidden = hidden_orders() if hidden is None else hidden
     if hidden:
         live = model.objects.filter(order__in=hidden, date__gte=start, date__lt=end)
         if model is Payment:
             live = live.filter(kind=PlanFact.ACTUAL)
         sums["n"] = Count("date")
-        for row in live.values(currency=F("order__currency")).annotate(**sums).order_by():
-            kept = rows.get(row["currency"])
-            for name in sums if kept else ():
-                kept[name] = (kept[name] or 0) - (row[name] or 0)
-    return {currency: (row["today"] or 0, row["total"] or 0) for currency, row in rows.items() if row["n"]}
+        _add(rows, live.values(currency=F("order__currency")).annotate(**sums).order_by(), ["currency"], -1)
+    return {row["currency"]: (row["today"] or 0, row["total"] or 0) for row in rows.values() if row["n"]}
 
 
 def hidden_orders():
