@@ -24,7 +24,7 @@ from core import registry, rollups
 from core.management.commands.bench import AGGREGATE, BenchCase, temp_table
 from sales import sale_days
 from sales.models import Order, OrderLine, Shipment
-from sales.rollups import REVENUE_DAYS
+from sales.rollups import CLIENT_DAYS, PRODUCT_DAYS, PROFIT_DAYS, REVENUE_DAYS
 
 from .models import AnalysisRun, Classification, ClientAnalysis, RiskFlag
 
@@ -58,7 +58,9 @@ def generate(group, fallback_manager, per_client, today=None):
     orders_per_client = max(1, math.ceil(per_client / LINES_PER_ORDER))
     now = timezone.now()
     cp, order, line, shipment = table(Counterparty), table(Order), table(OrderLine), table(Shipment)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # SQLite: the order rollups rebuilt once, not upserted per line.
+    with (transaction.atomic(), rollups.bulk(PROFIT_DAYS, CLIENT_DAYS, PRODUCT_DAYS),
+          connection.cursor() as cursor):
         temp_table(cursor, "an_bench_day", "n INTEGER, d DATE",
                    [(n, today - dt.timedelta(days=n)) for n in range(DAYS)])
         slots = max(orders_per_client, LINES_PER_ORDER)

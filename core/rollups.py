@@ -36,7 +36,8 @@ class Rollup:
     sums: dict = field(default_factory=dict)  # rollup column -> expression summed; the first: a count ("1")
     where: str = "1 = 1"  # the rows that count
     # Tables the expressions read through a subquery (an order's currency for its sale days):
-    # parent table -> (the source's column holding the parent's id, the parent columns read).
+    # parent table -> (the source's column holding the parent's id, or a condition on the source
+    # row {r} and the parent row {p} for a parent further off; the parent columns read).
     # Changing one of them in a parent row moves its source rows' contributions.
     parents: dict = field(default_factory=dict)
 
@@ -104,6 +105,11 @@ class Rollup:
                INSERT INTO {self.table} ({self.columns()}) SELECT {', '.join(keys + sums)} FROM d
                WHERE d.s0 > 0 AND NOT EXISTS (SELECT 1 FROM u WHERE {found}) {self.add('postgresql')}"""  # noqa: S608
 
+    def parent_match(self, parent, alias, row):
+        """The condition for source row ``alias`` to belong to the parent ``row`` (OLD / NEW)."""
+        column = self.parents[parent][0]
+        return f"{alias}.{column} = {row}.id" if column.isidentifier() else column.format(r=alias, p=row)
+
     def parent_changed(self, parent):
         columns = self.parents[parent][1]
         return " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
@@ -112,10 +118,10 @@ class Rollup:
         """Row triggers on each parent: before a change its source rows' contributions are taken
         off (the subqueries still read the old values), after it they are added back."""
         statements = []
-        for n, (parent, (column, columns)) in enumerate(self.parents.items()):
+        for n, (parent, (_column, columns)) in enumerate(self.parents.items()):
             for when, row, sign in (("b", "OLD", "-"), ("a", "NEW", "")):
                 function = f"{self.table}_p{n}{when}"
-                rows = f"(SELECT * FROM {self.source} WHERE {column} = {row}.id)"  # noqa: S608
+                rows = f"(SELECT * FROM {self.source} s WHERE {self.parent_match(parent, 's', row)})"  # noqa: S608
                 # A BEFORE trigger returns the row to write: NEW (OLD would undo the change).
                 statements += [
                     f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -159,7 +165,7 @@ class Rollup:
         return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {self.select('sqlite', alias)} "
                 f"WHERE {self.condition('sqlite', alias)} {self.add('sqlite')};")
 
-    def sqlite_grouped(self, column, row, sign):
+    def sqlite_grouped(self, parent, row, sign):
         """A parent row's source rows, grouped, added to (or taken off) the groups: groups taken
         off must be there (see ``sqlite_delta``), new ones are inserted when they count rows."""
         keys = [f"k{i}" for i in range(len(self.keys))]
@@ -167,7 +173,8 @@ class Rollup:
         exprs = [f"{_sql(e, 'sqlite', 's')} AS {k}" for e, k in zip(self.keys.values(), keys, strict=True)]
         exprs += [f"{sign}SUM({_sql(e, 'sqlite', 's')}) AS {k}" for e, k in zip(self.sums.values(), sums, strict=True)]
         grouped = (f"SELECT {', '.join(exprs)} FROM {self.source} s "  # noqa: S608
-                   f"WHERE s.{column} = {row}.id AND {self.condition('sqlite', 's')} GROUP BY {', '.join(keys)}")
+                   f"WHERE {self.parent_match(parent, 's', row)} AND {self.condition('sqlite', 's')} "
+                   f"GROUP BY {', '.join(keys)}")
         match = " AND ".join(f"g.{c} = d.{k}" for c, k in zip(self.keys, keys, strict=True))
         keep = f"EXISTS (SELECT 1 FROM {self.table} g WHERE {match})" if sign else "d.s0 > 0"  # noqa: S608
         return (f"INSERT INTO {self.table} ({self.columns()}) SELECT {', '.join(keys + sums)} "  # noqa: S608
@@ -175,12 +182,12 @@ class Rollup:
 
     def sqlite_parents(self):
         statements = []
-        for n, (parent, (column, columns)) in enumerate(self.parents.items()):
+        for n, (parent, (_column, columns)) in enumerate(self.parents.items()):
             for when, row, sign in (("b", "OLD", "-"), ("a", "NEW", "")):
                 statements.append(
                     f"""CREATE TRIGGER IF NOT EXISTS {self.table}_p{n}{when} {'BEFORE' if when == 'b' else 'AFTER'}
                         UPDATE OF {', '.join(columns)} ON {parent} FOR EACH ROW WHEN {self.parent_changed(parent)}
-                        BEGIN {self.sqlite_grouped(column, row, sign)} END""")
+                        BEGIN {self.sqlite_grouped(parent, row, sign)} END""")
         return statements
 
     def sqlite(self):

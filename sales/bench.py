@@ -33,8 +33,10 @@ from .models import (
     StageChange,
     default_currency,
 )
-from .rollups import DEAL_TOTALS, PAYMENT_DAYS, REVENUE_DAYS
+from .rollups import CLIENT_DAYS, DEAL_TOTALS, PAYMENT_DAYS, PRODUCT_DAYS, PROFIT_DAYS, REVENUE_DAYS
 from .services.aggregates import expected_furthest
+
+ORDER_ROLLUPS = (REVENUE_DAYS, PAYMENT_DAYS, PROFIT_DAYS, CLIENT_DAYS, PRODUCT_DAYS)
 
 PRODUCTS = [("Окно ПВХ двухстворчатое", 18_500, 11_200), ("Дверь межкомнатная", 9_800, 6_100),
             ("Шкаф-купе", 42_000, 27_500), ("Монтаж окна", 3_500, 1_200), ("Подоконник", 2_400, 1_300)]
@@ -114,7 +116,7 @@ def _orders(group, fallback, count, lines_per_order, today, now, progress=None):
                    [(j, *p) for j, p in enumerate(PRODUCTS)])
         temp_table(cursor, "sales_bench_slot", "k INTEGER", [(k,) for k in range(min(lines_per_order, len(PRODUCTS)))])
         # The day rollups read the sale days the batches refresh: on SQLite, rebuilt once at the end.
-        for first in core_rollups.suspended(range(0, count, ORDER_STEP), REVENUE_DAYS, PAYMENT_DAYS):
+        for first in core_rollups.suspended(range(0, count, ORDER_STEP), *ORDER_ROLLUPS):
             last = min(first + ORDER_STEP, count)
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {order}")  # noqa: S608
             (before,) = cursor.fetchone()
@@ -179,7 +181,7 @@ def delete(group):
     statements += [(m, "counterparty_id", cp_ids) for m in (Document, Order, Deal)]
     # The sale days go first, so the shipments' triggers have nothing to recompute.
     with (transaction.atomic(), sale_days.bulk(),
-          core_rollups.bulk(DEAL_TOTALS, REVENUE_DAYS, PAYMENT_DAYS),
+          core_rollups.bulk(DEAL_TOTALS, *ORDER_ROLLUPS),
           connection.cursor() as cursor):
         for model, column, subquery in statements:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})",  # noqa: S608

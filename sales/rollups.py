@@ -1,14 +1,28 @@
 """The sales rollups, kept by ``core.rollups`` triggers, and their readers: ``DealTotal`` (open
-deals by stage and month), ``RevenueDay`` and ``PaymentDay`` (the money of a day per currency)."""
+deals by stage and month), ``RevenueDay`` and ``PaymentDay`` (the money of a day per currency),
+``ProfitDay`` and ``ProductDay`` (the orders with income of a day, and their lines)."""
 
-from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models import Case, Count, DateField, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
 from clients.models import Counterparty, CounterpartyShare
 from core import access, rollups
 from core.models import not_trashed
 
-from .models import Deal, DealTotal, Order, Payment, PaymentDay, PlanFact, RevenueDay, SaleDay
+from .models import (
+    ClientDay,
+    Deal,
+    DealTotal,
+    Order,
+    OrderLine,
+    Payment,
+    PaymentDay,
+    PlanFact,
+    ProductDay,
+    ProfitDay,
+    RevenueDay,
+    SaleDay,
+)
 from .models.deals import NO_DATE
 
 MONTH = {"postgresql": f"COALESCE(date_trunc('month', {{r}}.expected_close_date)::date, DATE '{NO_DATE}')",
@@ -53,8 +67,59 @@ PAYMENT_DAYS = rollups.Rollup(
 )
 
 
+# The orders with income (sales.services.reports.INCOME_STATES) and their lines.
+ORDERS = Order._meta.db_table
+INCOME_STATES = [Order.State.CONFIRMED, Order.State.COMPLETED]
+INCOME = "IN ({})".format(", ".join(f"'{state}'" for state in INCOME_STATES))
+
+PROFIT_DAYS = rollups.Rollup(
+    model=ProfitDay,
+    source=ORDERS,
+    keys={"date": "{r}.date", "currency": "{r}.currency", "responsible_id": "{r}.responsible_id",
+          "client_manager": CLIENT_MANAGER},
+    sums={"count": "1", "amount": "{r}.amount", "cost": "{r}.cost"},
+    where=f"{{r}}.deleted_at IS NULL AND {{r}}.state {INCOME}",
+    parents={CLIENTS: ("counterparty_id", ["main_manager_id"])},
+)
+
+
+CLIENT_DAYS = rollups.Rollup(
+    model=ClientDay,
+    source=ORDERS,
+    keys={"client_manager": CLIENT_MANAGER, "date": "{r}.date", "counterparty_id": "{r}.counterparty_id",
+          "name": f"(SELECT c.name FROM {CLIENTS} c WHERE c.id = {{r}}.counterparty_id)",  # noqa: S608
+          "currency": "{r}.currency", "responsible_id": "{r}.responsible_id"},
+    sums=PROFIT_DAYS.sums,
+    where=PROFIT_DAYS.where + f" AND NOT EXISTS (SELECT 1 FROM {CLIENTS} c "  # noqa: S608
+                              "WHERE c.id = {r}.counterparty_id AND c.deleted_at IS NOT NULL)",
+    parents={CLIENTS: ("counterparty_id", ["main_manager_id", "name", "deleted_at"])},
+)
+
+
+def _of_order(column):
+    return f"(SELECT o.{column} FROM {ORDERS} o WHERE o.id = {{r}}.order_id)"  # noqa: S608
+
+
+PRODUCT_DAYS = rollups.Rollup(
+    model=ProductDay,
+    source=OrderLine._meta.db_table,
+    keys={"date": _of_order("date"), "currency": _of_order("currency"), "responsible_id": _of_order("responsible_id"),
+          "client_manager": f"COALESCE((SELECT c.main_manager_id FROM {ORDERS} o JOIN {CLIENTS} c "  # noqa: S608
+                            "ON c.id = o.counterparty_id WHERE o.id = {r}.order_id), 0)",
+          "catalog_product": "COALESCE({r}.catalog_product_id, 0)",
+          "name": "CASE WHEN {r}.catalog_product_id IS NULL THEN {r}.product ELSE '' END"},
+    sums={"count": "1", "quantity": "{r}.quantity", "income": "{r}.quantity * {r}.price",
+          "cost": "{r}.quantity * {r}.cost"},
+    where=f"{{r}}.deleted_at IS NULL AND EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.id = {{r}}.order_id "  # noqa: S608
+          f"AND o.deleted_at IS NULL AND o.state {INCOME})",
+    parents={ORDERS: ("order_id", ["date", "currency", "responsible_id", "counterparty_id", "state", "deleted_at"]),
+             CLIENTS: (f"{{r}}.order_id IN (SELECT o.id FROM {ORDERS} o WHERE o.counterparty_id = {{p}}.id)",  # noqa: S608
+                       ["main_manager_id"])},
+)
+
+
 def register():
-    for rollup in (DEAL_TOTALS, REVENUE_DAYS, PAYMENT_DAYS):
+    for rollup in (DEAL_TOTALS, REVENUE_DAYS, PAYMENT_DAYS, PROFIT_DAYS, CLIENT_DAYS, PRODUCT_DAYS):
         rollups.register(rollup)
 
 
@@ -66,33 +131,45 @@ def reads_totals(user):
 
 def totals(user, keys, weighted=False, **filters):
     """[{key…, n, total[, expected]}] of the deals ``user`` sees grouped by ``keys`` (DealTotal's
-    columns; a close month is None for deals without one), ``filters`` on the stage: the rollup
-    less the deals of clients in the trash; for a sales manager, their rows of it plus the deals
-    of clients shared with them. ``expected``: Σ amount × probability (the deal's own, else its
-    stage's), in % units."""
-    own = access.rule_for(user)[0] != "all"
+    columns; a close month is None for deals without one), ``filters`` on the stage (see
+    ``scoped``). ``expected``: Σ amount × probability (the deal's own, else its stage's), in % units."""
     sums = {"n": Sum("count"), "total": Sum("amount")}
     if weighted:
         sums["expected"] = Sum(F("weighted") + F("unweighted") * F("stage__probability"))
-    kept = DealTotal.objects.filter(**filters)
+
+    def kept(rollup):
+        for row in rollup.values(*keys).annotate(**sums).order_by():
+            if row.get("close_month") == NO_DATE:
+                row["close_month"] = None
+            yield row
+
+    rows = scoped(user, DealTotal.objects.filter(**filters), kept, Deal.objects.filter(**filters),
+                  lambda deals: _grouped(deals, keys, weighted), keys)
+    return [row for row in rows if row["n"]]
+
+
+def scoped(user, rollup, kept, live, grouped, keys, path=""):
+    """The groups of a rollup keyed by responsible and client's main manager that ``user`` sees:
+    ``kept(rollup)`` — its rows (narrowed to theirs for a sales manager) grouped by ``keys`` —
+    less ``grouped(…)`` of the ``live`` source rows of clients in the trash; for a sales manager,
+    plus those of the clients shared with them (few, counted live). ``path`` leads from a source
+    row to the deal or order with the responsible and the client ("order__" from a line)."""
+    own = access.rule_for(user)[0] != "all"
     if own:
-        kept = kept.filter(Q(responsible=user) | Q(client_manager=user.pk))
-    rows = {}
-    for row in kept.values(*keys).annotate(**sums).order_by():
-        if row.get("close_month") == NO_DATE:
-            row["close_month"] = None
-        rows[tuple(row[k] for k in keys)] = row
+        rollup = rollup.filter(Q(responsible=user) | Q(client_manager=user.pk))
+    rows = {tuple(row[k] for k in keys): row for row in kept(rollup)}
+    client, responsible = f"{path}counterparty", f"{path}responsible"
     trashed = Counterparty.all_objects.filter(deleted_at__isnull=False).values("pk")
-    hidden = Deal.objects.filter(counterparty__in=trashed, **filters)
+    hidden = live.filter(**{f"{client}__in": trashed})
     if own:
-        hidden = hidden.filter(Q(responsible=user) | Q(counterparty__main_manager=user))
-    _add(rows, _grouped(hidden, keys, weighted), keys, -1)
-    if own:  # the rest of their scope: deals of clients shared with them, counted live (few)
+        hidden = hidden.filter(Q(**{responsible: user}) | Q(**{f"{client}__main_manager": user}))
+    _add(rows, grouped(hidden), keys, -1)
+    if own:  # the rest of their scope: the clients shared with them
         shared = CounterpartyShare.objects.filter(user=user).values("counterparty_id")
-        extra = (Deal.objects.filter(not_trashed("counterparty", Counterparty), counterparty__in=shared, **filters)
-                 .exclude(responsible=user).exclude(counterparty__main_manager=user))
-        _add(rows, _grouped(extra, keys, weighted), keys, 1)
-    return [row for row in rows.values() if row["n"]]
+        extra = (live.filter(not_trashed(client, Counterparty), **{f"{client}__in": shared})
+                 .exclude(**{responsible: user}).exclude(**{f"{client}__main_manager": user}))
+        _add(rows, grouped(extra), keys, 1)
+    return list(rows.values())
 
 
 def _add(rows, grouped, keys, sign):
@@ -154,3 +231,64 @@ def hidden_orders():
     in_trash = Order.all_objects.filter(deleted_at__isnull=False).order_by().values_list("pk", flat=True)
     of_trashed = Order.all_objects.filter(counterparty__in=trashed).order_by().values_list("pk", flat=True)
     return set(in_trash.union(of_trashed))
+
+
+# --- Profit of a day ------------------------------------------------------------------------------
+
+
+def reads_profit(user):
+    """Whether ``user``'s profitability figures may come from ``ProfitDay`` / ``ProductDay``: they
+    see every order, or a sales manager's (as responsible, as the client's main manager, shared)."""
+    return access.rule_for(user)[0] in ("all", "own") and access.can(user, access.VIEW, Order)
+
+
+def _income(queryset, start, end, responsible, path=""):
+    queryset = queryset.filter(**{f"{path}date__gte": start, f"{path}date__lte": end})
+    return queryset.filter(**{f"{path}responsible__in": list(responsible)}) if responsible else queryset
+
+
+def profit(user, start, end, responsible=(), monthly=False):
+    """[{currency[, month], n, income, cost}] of the orders with income from ``start`` to ``end``
+    (both included) that ``user`` sees, of the ``responsible`` (all if empty)."""
+    keys = ["currency", "month"] if monthly else ["currency"]
+
+    def by(rows):
+        return rows.annotate(month=TruncMonth("date", output_field=DateField())) if monthly else rows
+
+    def kept(rollup):
+        return by(rollup).values(*keys).annotate(n=Sum("count"), income=Sum("amount"), cost=Sum("cost")).order_by()
+
+    def grouped(orders):
+        return by(orders).values(*keys).annotate(n=Count("pk"), income=Sum("amount"), cost=Sum("cost")).order_by()
+
+    live = _income(Order.objects.filter(state__in=INCOME_STATES), start, end, responsible)
+    rows = scoped(user, _income(ProfitDay.objects, start, end, responsible), kept, live, grouped, keys)
+    return [row for row in rows if row["n"]]
+
+
+def product_sales(user, start, end, responsible=()):
+    """[{currency, product_id (0: free text), free_name ("" for a catalogue product), n, sold (the
+    quantity), sold_income, sold_cost}] of the lines of the orders with income as ``profit``; the
+    money unrounded."""
+    keys = ["currency", "product_id", "free_name"]
+
+    def kept(rollup):
+        return (rollup.values("currency", product_id=F("catalog_product"), free_name=F("name"))
+                .annotate(n=Sum("count"), sold=Sum("quantity"), sold_income=Sum("income"), sold_cost=Sum("cost"))
+                .order_by())
+
+    live = _income(OrderLine.objects.filter(order__deleted_at__isnull=True, order__state__in=INCOME_STATES),
+                   start, end, responsible, path="order__")
+    rows = scoped(user, _income(ProductDay.objects, start, end, responsible), kept, live, product_lines, keys,
+                  path="order__")
+    return [row for row in rows if row["n"]]
+
+
+def product_lines(lines):
+    """``lines`` grouped as ``product_sales``' rows."""
+    money = DecimalField(max_digits=30, decimal_places=5)
+    return (lines.values(currency=F("order__currency"), product_id=Coalesce("catalog_product", 0),
+                         free_name=Case(When(catalog_product__isnull=True, then=F("product")), default=Value("")))
+            .annotate(n=Count("pk"), sold=Sum("quantity"),
+                      sold_income=Sum(ExpressionWrapper(F("quantity") * F("price"), output_field=money)),
+                      sold_cost=Sum(ExpressionWrapper(F("quantity") * F("cost"), output_field=money))).order_by())

@@ -15,12 +15,15 @@ from .deals import (  # noqa: F401
 )
 from .documents import Document, DocumentKind, DocumentTemplate  # noqa: F401
 from .orders import (  # noqa: F401
+    ClientDay,
     Order,
     OrderFailureReason,
     OrderLine,
     Payment,
     PaymentDay,
     PlanFact,
+    ProductDay,
+    ProfitDay,
     RevenueDay,
     SaleDay,
     Shipment,

@@ -35,7 +35,6 @@ from ..models import Pipeline, Stage
 from ..services import reports
 
 GROUP = gettext_lazy("Sales")
-CHART_CLIENTS = 15  # the profitability chart shows the clients with the largest income
 MAX_MONTHS = 36  # columns of the interests report
 
 
@@ -404,7 +403,7 @@ class ProfitabilityReport(Report):
             Column("responsible", gettext_lazy("Responsible")),
             Column("currency", gettext_lazy("Currency")),
             *MONEY_COLUMNS,
-        ], rows="orders", row="order_row", paginate=True),
+        ], rows="orders", row="order_row", paginate=True, count="order_count"),
         Table("products", gettext_lazy("By product"), [
             Column("product", gettext_lazy("Product"), link=True),
             Column("article", gettext_lazy("Article")),
@@ -427,10 +426,20 @@ class ProfitabilityReport(Report):
 
     def compute(self, filters, user):
         """The totals per currency (all the clients' rows are only read where they are shown)."""
-        return reports.profitability_totals(user, period(filters), **self.filters_for(filters))
+        self.months = reports.profit_months(user, period(filters), **self.filters_for(filters))
+        return reports.profitability_totals(self.months)
+
+    def manager_clients(self, filters, user):
+        """A sales manager's clients with income, read once for both tables."""
+        if not reports.ManagerClients.serves(user):
+            return None
+        if getattr(self, "_manager_clients", None) is None:
+            self._manager_clients = reports.ManagerClients(user, period(filters), **self.filters_for(filters))
+        return self._manager_clients
 
     def rows(self, filters, user):
-        return reports.profitability_clients(user, period(filters), **self.filters_for(filters))
+        return reports.ClientProfits(user, period(filters), self.manager_clients(filters, user),
+                                     **self.filters_for(filters))
 
     def client_row(self, grouped):
         return self.profit_row(reports.client_profit(grouped))
@@ -445,7 +454,12 @@ class ProfitabilityReport(Report):
                 "profit": r.profit, "margin": r.margin}
 
     def orders(self, filters, user):
-        return reports.profitability_orders(user, period(filters), **self.filters_for(filters))
+        orders = reports.profitability_orders(user, period(filters), **self.filters_for(filters))
+        clients = self.manager_clients(filters, user)
+        return orders if clients is None else reports.ManagerOrders(orders, clients)
+
+    def order_count(self):
+        return sum(r.orders for r in self.result)  # the totals count them
 
     def order_row(self, o):
         return {"client": o.counterparty.name, "number": o.number,
@@ -454,16 +468,16 @@ class ProfitabilityReport(Report):
                 "profit": o.profit, "margin": reports.margin(o.amount, o.cost)}
 
     def chart_specs(self, tables):
-        """The clients with the largest income in the first currency, largest first (read apart:
-        the table's page holds the first lines by name)."""
+        """Income, cost and profit month by month in the first currency (from the day rollup: the
+        clients with the largest income would group every client's orders of the period)."""
         currency = self.result[0].currency if self.result else None
         if currency is None:
             return []
-        top = reports.largest_clients(self.user, period(self.filters), currency, CHART_CLIENTS,
-                                      **self.filters_for(self.filters))
-        chart = Chart(_("Largest clients by income, %(currency)s") % {"currency": currency}, label="client",
-                      values=["income", "cost", "profit"], table="largest")
-        table = next(t for t in tables if t.decl.key == "report")
-        largest = BoundTable(self, Table("largest", "", table.decl.columns))
-        largest.rows = [self.profit_row(r) for r in top]
-        return first_currency_chart(self, [largest], chart, currency)
+        months = reports.profit_by_month(self.months, currency)
+        chart = Chart(_("Income and profit by month, %(currency)s") % {"currency": currency}, label="month",
+                      values=["income", "cost", "profit"], table="months")
+        table = Table("months", "", [Column("month", gettext_lazy("Month")), *MONEY_COLUMNS])
+        monthly = BoundTable(self, table)
+        monthly.rows = [{"month": month_label(month), "income": income, "cost": cost, "profit": income - cost,
+                         "margin": reports.margin(income, cost)} for month, income, cost in months]
+        return first_currency_chart(self, [monthly], chart, currency)
