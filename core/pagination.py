@@ -18,10 +18,14 @@ from core.models import AnyOf
 
 
 @contextmanager
-def serial(using="default"):
+def serial(using=None):
     """Queries that walk an index and stop after a few rows run without parallel workers on
     PostgreSQL (``SET LOCAL``, this transaction only): its cost model sees the whole walk and
-    plans a Gather, whose workers take ~10 ms to start for a query that then needs 1–4 ms."""
+    plans a Gather, whose workers take ~10 ms to start for a query that then needs 1–4 ms.
+    ``using``: by default the database the reads here go to (a report's: maybe the replica)."""
+    from .dbrouter import read_alias
+
+    using = using or read_alias()
     conn = connections[using]
     if conn.vendor != "postgresql":
         yield
