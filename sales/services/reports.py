@@ -540,13 +540,15 @@ class ManagerClients:
                   .exclude(counterparty__main_manager=self.user).exclude(responsible=self.user))
         days, others = (_filter_responsible(qs, self.responsible).filter(search_q(self.client, "counterparty__"))
                         for qs in (days, others))
-        rows = (days.order_by().values("counterparty_id", client=F("name")).annotate(n=Sum("count"))
-                .union(others.order_by().values("counterparty_id", client=F("counterparty__name"))
-                       .annotate(n=Count("pk")), all=True)
+        rows = (days.order_by().annotate(client=F("name")).values("counterparty_id", "client")
+                .annotate(n=Sum("count")).values_list("counterparty_id", "client", "n")
+                .union(others.order_by().annotate(client=F("counterparty__name"))
+                       .values("counterparty_id", "client").annotate(n=Count("pk"))
+                       .values_list("counterparty_id", "client", "n"), all=True)
                 .order_by("client", "counterparty_id"))
         counts = []
         with serial():  # ~11 000 rows of one index: workers cost more than they save
-            rows = [(row["counterparty_id"], row["n"]) for row in rows]
+            rows = [(pk, n) for pk, _name, n in rows]
         for pk, n in rows:
             if counts and counts[-1][0] == pk:  # in both parts
                 counts[-1] = (pk, counts[-1][1] + n)

@@ -374,7 +374,7 @@ MONEY_COLUMNS = [
 ]
 
 
-PAGE_LINES = 200  # lines a page shows of a table that is not paged; the XLSX export has them all
+PAGE_LINES = 100  # lines a page shows of a table that is not paged; the XLSX export has them all
 
 
 @register
