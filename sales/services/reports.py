@@ -24,6 +24,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Subquery,
     Sum,
 )
 from django.db.models.functions import Coalesce, TruncMonth
@@ -557,18 +558,46 @@ class ManagerClients:
         return counts
 
 
-class ManagerOrders:
-    """``profitability_orders`` of a sales manager as the pager reads them: a page's slice picks
-    the clients whose orders it holds from ``ManagerClients``' counts and reads only theirs."""
+class WalkedClients:
+    """Every client with income orders in the period, in name order, with their number: read a
+    batch at a time down the clients' name index, as far as a page of ``ClientOrders`` needs (for
+    whoever sees every client)."""
+
+    BATCH = 200
+
+    def __init__(self, user, period, responsible=(), client=""):
+        self.period, self.responsible, self.client = period, responsible, client
+
+    @classmethod
+    def serves(cls, user):
+        return access.rule_for(user)[0] == "all" and access.can(user, access.VIEW, Order)
+
+    @property
+    def counts(self):
+        income = _filter_responsible(Order.objects.filter(date_range_q(self.period), state__in=INCOME_STATES),
+                                     self.responsible)
+        number = (income.filter(counterparty=OuterRef("pk")).order_by().values("counterparty")
+                  .annotate(n=Count("pk")).values("n"))
+        clients = (Counterparty.objects.filter(search_q(self.client)).annotate(n=Subquery(number))
+                   .filter(n__gt=0).order_by("name", "pk"))
+        batch = clients
+        while True:
+            rows = list(batch.values_list("pk", "name", "n")[:self.BATCH])
+            yield from ((pk, n) for pk, _name, n in rows)
+            if len(rows) < self.BATCH:
+                return
+            pk, name, _n = rows[-1]
+            batch = clients.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
+
+
+class ClientOrders:
+    """``profitability_orders`` as the pager reads them (by client name): a page's slice picks the
+    clients whose orders it holds from the clients' counts (``ManagerClients``, ``WalkedClients``)
+    and reads only theirs — sorting a year's orders by client name to show a hundred took a
+    second on SQLite."""
 
     def __init__(self, orders, clients):
         self.orders, self.clients = orders, clients
-
-    def count(self):
-        return sum(n for _pk, n in self.clients.counts)
-
-    def __len__(self):
-        return self.count()
 
     def __iter__(self):  # the export: every order
         return self.orders.iterator(chunk_size=2000)

@@ -147,8 +147,9 @@ def report(user, start, end, **filters):
     months = reports.profit_months(user, period, **filters)
     orders = reports.profitability_orders(user, period, **filters)
     clients = reports.ManagerClients(user, period, **filters) if reports.ManagerClients.serves(user) else None
-    if clients is not None:
-        orders = reports.ManagerOrders(orders, clients)
+    walked = reports.WalkedClients(user, period, **filters) if reports.WalkedClients.serves(user) else None
+    if clients or walked:
+        orders = reports.ClientOrders(orders, clients or walked)
     return {
         "totals": [(t.currency, t.orders, t.income, t.cost) for t in reports.profitability_totals(months)],
         "months": sorted((m["currency"], m["month"], m["n"], money(m["income"]), money(m["cost"])) for m in months),
@@ -164,12 +165,14 @@ def report(user, start, end, **filters):
 @pytest.mark.parametrize("persona", ["sales_head", "manager"])
 @pytest.mark.parametrize("responsible", [False, True])
 def test_the_report_reads_the_rollups_as_it_reads_the_orders(persona, responsible, book, request, monkeypatch):
+    monkeypatch.setattr(reports.WalkedClients, "BATCH", 2)  # the walk's batches end inside a page
     user = request.getfixturevalue(persona)
     filters = {"responsible": [request.getfixturevalue("manager")] if responsible else ()}
     fast = report(user, *book, **filters)
     assert fast["totals"] and fast["products"] and len(fast["orders"]) > 5
     monkeypatch.setattr(reports, "reads_profit", lambda user, client="": False)  # every figure from the orders
     monkeypatch.setattr(reports.ManagerClients, "serves", classmethod(lambda cls, user: False))
+    monkeypatch.setattr(reports.WalkedClients, "serves", classmethod(lambda cls, user: False))
     monkeypatch.setattr(reports.ClientProfits, "head", lambda self, n: list(self.grouped()[:n]))  # no walk
     slow = report(user, *book, **filters)
     slow["window"] = [slow["orders"][start:start + 3] for start in range(0, 15)]

@@ -456,7 +456,9 @@ class ProfitabilityReport(Report):
     def orders(self, filters, user):
         orders = reports.profitability_orders(user, period(filters), **self.filters_for(filters))
         clients = self.manager_clients(filters, user)
-        return orders if clients is None else reports.ManagerOrders(orders, clients)
+        if clients is None and reports.WalkedClients.serves(user):
+            clients = reports.WalkedClients(user, period(filters), **self.filters_for(filters))
+        return orders if clients is None else reports.ClientOrders(orders, clients)
 
     def order_count(self):
         return sum(r.orders for r in self.result)  # the totals count them
