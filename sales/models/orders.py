@@ -312,23 +312,32 @@ class PaymentDay(MoneyDay):
         verbose_name_plural = _("payments by day")
 
 
-class ProfitDay(models.Model):
-    """The orders with income (in progress or completed, not in the trash) of a day: their count,
-    income (amounts) and cost per currency, responsible and client's main manager (0: none), kept
-    by database triggers (``core.rollups``, declared in ``sales.rollups``) so that the
-    profitability report's totals read a year as a few thousand rows, for a head and for a sales
-    manager alike. Orders of a client in the trash are not left out (readers take them off)."""
+class IncomeDay(models.Model):
+    """The common keys of the rollups of the orders with income (in progress or completed, not in
+    the trash) of a day, kept by database triggers (``core.rollups``, declared in
+    ``sales.rollups``): currency, responsible and the client's main manager (0: none), so that a
+    sales manager's figures come from them too."""
 
     derived = True  # a copy of the orders: no trash, no version, no history
     kept_by_database = True  # not in backups: the triggers sum the orders as they load
 
-    pk = models.CompositePrimaryKey("date", "currency", "responsible", "client_manager")
     date = models.DateField()
     currency = models.CharField(max_length=3)
     responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
                                     related_name="+")
     client_manager = models.IntegerField()
     count = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ProfitDay(IncomeDay):
+    """The orders with income of a day: their count, income (amounts) and cost, so that the
+    profitability report's totals read a year as a few thousand rows. Orders of a client in the
+    trash are not left out (readers take them off)."""
+
+    pk = models.CompositePrimaryKey("date", "currency", "responsible", "client_manager")
     amount = models.DecimalField(max_digits=24, decimal_places=2)
     cost = models.DecimalField(max_digits=24, decimal_places=2)
 
@@ -340,24 +349,14 @@ class ProfitDay(models.Model):
         return f"{self.date} {self.currency}: {self.amount} − {self.cost}"
 
 
-class ProductDay(models.Model):
-    """The lines (not in the trash) of the orders with income of a day, per currency, responsible,
-    client's main manager (0: none) and product: a catalogue product (``catalog_product``; 0 for a
-    free-text line) or a free-text line's name (``name``; empty for a catalogue product). Kept by
-    database triggers like ``ProfitDay``: the report's sales by product."""
-
-    derived = True
-    kept_by_database = True
+class ProductDay(IncomeDay):
+    """The lines (not in the trash) of the orders with income of a day per product: a catalogue
+    product (``catalog_product``; 0 for a free-text line) or a free-text line's name (``name``;
+    empty for a catalogue product). The report's sales by product."""
 
     pk = models.CompositePrimaryKey("date", "currency", "responsible", "client_manager", "catalog_product", "name")
-    date = models.DateField()
-    currency = models.CharField(max_length=3)
-    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                    related_name="+")
-    client_manager = models.IntegerField()
     catalog_product = models.BigIntegerField()
     name = models.CharField(max_length=200)
-    count = models.IntegerField()
     quantity = models.DecimalField(max_digits=24, decimal_places=3)
     income = models.DecimalField(max_digits=30, decimal_places=5)  # Σ quantity × price, rounded when read
     cost = models.DecimalField(max_digits=30, decimal_places=5)
@@ -370,26 +369,16 @@ class ProductDay(models.Model):
         return f"{self.date} {self.name or self.catalog_product}: {self.income}"
 
 
-class ClientDay(models.Model):
-    """The orders with income of a day per client (and currency, responsible), keyed first by the
-    client's main manager (0: none), with the client's name: the profitability report finds a sales
-    manager's clients with income in a period here, in name order — their orders lie scattered among
-    every manager's, and their clients are too many to probe one by one. Clients in the trash are
-    left out. Kept by database triggers like ``ProfitDay``."""
-
-    derived = True
-    kept_by_database = True
+class ClientDay(IncomeDay):
+    """The orders with income of a day per client, keyed first by the client's main manager, with
+    the client's name: the profitability report finds a sales manager's clients with income in a
+    period here, in name order — their orders lie scattered among every manager's, and their
+    clients are too many to probe one by one. Clients in the trash are left out."""
 
     pk = models.CompositePrimaryKey("client_manager", "date", "counterparty", "name", "currency", "responsible")
-    client_manager = models.IntegerField()
-    date = models.DateField()
     counterparty = models.ForeignKey(Counterparty, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
                                      related_name="+")
     name = models.CharField(max_length=200)  # the client's
-    currency = models.CharField(max_length=3)
-    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                    related_name="+")
-    count = models.IntegerField()
     amount = models.DecimalField(max_digits=24, decimal_places=2)
     cost = models.DecimalField(max_digits=24, decimal_places=2)
 

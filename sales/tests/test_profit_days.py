@@ -146,10 +146,9 @@ def report(user, start, end, **filters):
     period = reports.Period(start, end)
     months = reports.profit_months(user, period, **filters)
     orders = reports.profitability_orders(user, period, **filters)
-    clients = reports.ManagerClients(user, period, **filters) if reports.ManagerClients.serves(user) else None
-    walked = reports.WalkedClients(user, period, **filters) if reports.WalkedClients.serves(user) else None
-    if clients or walked:
-        orders = reports.ClientOrders(orders, clients or walked)
+    clients = reports.clients_with_income(user, period, **filters)
+    if clients is not None:
+        orders = reports.ClientOrders(orders, clients)
     return {
         "totals": [(t.currency, t.orders, t.income, t.cost) for t in reports.profitability_totals(months)],
         "months": sorted((m["currency"], m["month"], m["n"], money(m["income"]), money(m["cost"])) for m in months),

@@ -429,17 +429,14 @@ class ProfitabilityReport(Report):
         self.months = reports.profit_months(user, period(filters), **self.filters_for(filters))
         return reports.profitability_totals(self.months)
 
-    def manager_clients(self, filters, user):
-        """A sales manager's clients with income, read once for both tables."""
-        if not reports.ManagerClients.serves(user):
-            return None
-        if getattr(self, "_manager_clients", None) is None:
-            self._manager_clients = reports.ManagerClients(user, period(filters), **self.filters_for(filters))
-        return self._manager_clients
+    def clients(self, filters, user):
+        """The clients with income in name order, read once for both tables."""
+        if not hasattr(self, "_clients"):
+            self._clients = reports.clients_with_income(user, period(filters), **self.filters_for(filters))
+        return self._clients
 
     def rows(self, filters, user):
-        return reports.ClientProfits(user, period(filters), self.manager_clients(filters, user),
-                                     **self.filters_for(filters))
+        return reports.ClientProfits(user, period(filters), self.clients(filters, user), **self.filters_for(filters))
 
     def client_row(self, grouped):
         return self.profit_row(reports.client_profit(grouped))
@@ -455,9 +452,7 @@ class ProfitabilityReport(Report):
 
     def orders(self, filters, user):
         orders = reports.profitability_orders(user, period(filters), **self.filters_for(filters))
-        clients = self.manager_clients(filters, user)
-        if clients is None and reports.WalkedClients.serves(user):
-            clients = reports.WalkedClients(user, period(filters), **self.filters_for(filters))
+        clients = self.clients(filters, user)
         return orders if clients is None else reports.ClientOrders(orders, clients)
 
     def order_count(self):
