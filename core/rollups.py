@@ -131,19 +131,22 @@ class Rollup:
                         WHEN ({self.parent_changed(parent)}) EXECUTE FUNCTION {function}()"""]
         return statements
 
-    def postgresql(self):
-        function = f"{self.table}_keep"
-        body = f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+    def pg_source(self):
+        """The body of the source's trigger function: every key, sum and condition."""
+        return f"""
         BEGIN
             IF TG_OP = 'INSERT' THEN {self.pg_delta([("new_rows", "")])};
             ELSIF TG_OP = 'DELETE' THEN {self.pg_delta([("old_rows", "-")])};
             ELSE {self.pg_delta([("new_rows", ""), ("old_rows", "-")])};
             END IF;
             RETURN NULL;
-        END $$"""
+        END """
+
+    def postgresql(self):
+        function = f"{self.table}_keep"
         i, u, d = self.triggers[:3]
         return [
-            body,
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $${self.pg_source()}$$",
             f"""CREATE OR REPLACE TRIGGER {i} AFTER INSERT ON {self.source}
                 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()""",
             f"""CREATE OR REPLACE TRIGGER {u} AFTER UPDATE ON {self.source}
@@ -236,9 +239,26 @@ def present(rollup, connection):
         return cursor.fetchone()[0]
 
 
+def changed(rollup, connection):
+    """Whether the rollup's triggers were made from another definition (a key expression changed,
+    or the time zone a local date is read in): its rows are grouped otherwise. The insert trigger
+    (SQLite) or the trigger function (PostgreSQL) holds every key, sum and condition."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [f"{rollup.table}_keep"])
+            row = cursor.fetchone()
+            return row is not None and row[0] != rollup.pg_source()
+        name = rollup.triggers[0]
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
+        row = cursor.fetchone()
+    # SQLite keeps the statement as written after the trigger's name ("IF NOT EXISTS" is dropped).
+    return row is not None and row[0].split(name, 1)[1] != rollup.sqlite()[0].split(name, 1)[1]
+
+
 def ensure(connection):
     """(Re)create every rollup's triggers, so that their bodies follow the code; a rollup whose
-    triggers were missing is rebuilt (rows written meanwhile were missed)."""
+    triggers were missing, or made from another definition, is rebuilt (rows written meanwhile
+    were missed, or grouped otherwise)."""
     from django.db import transaction
 
     if connection.vendor not in VENDORS:
@@ -247,7 +267,7 @@ def ensure(connection):
     for rollup in registry.rollups:
         if not rollup.tables() <= tables:
             continue  # migrated back to before the rollup
-        missing = present(rollup, connection) < len(rollup.triggers)
+        missing = present(rollup, connection) < len(rollup.triggers) or changed(rollup, connection)
         with transaction.atomic(using=connection.alias):
             if connection.vendor == "sqlite":
                 drop(rollup, connection)  # no CREATE OR REPLACE there

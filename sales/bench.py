@@ -33,10 +33,20 @@ from .models import (
     StageChange,
     default_currency,
 )
-from .rollups import CLIENT_DAYS, DEAL_TOTALS, PAYMENT_DAYS, PRODUCT_DAYS, PROFIT_DAYS, REVENUE_DAYS
+from .rollups import (
+    CLIENT_DAYS,
+    DEAL_DAYS,
+    DEAL_TOTALS,
+    MOVE_DAYS,
+    PAYMENT_DAYS,
+    PRODUCT_DAYS,
+    PROFIT_DAYS,
+    REVENUE_DAYS,
+)
 from .services.aggregates import expected_furthest
 
 ORDER_ROLLUPS = (REVENUE_DAYS, PAYMENT_DAYS, PROFIT_DAYS, CLIENT_DAYS, PRODUCT_DAYS)
+DEAL_ROLLUPS = (DEAL_TOTALS, DEAL_DAYS, MOVE_DAYS)
 
 PRODUCTS = [("Окно ПВХ двухстворчатое", 18_500, 11_200), ("Дверь межкомнатная", 9_800, 6_100),
             ("Шкаф-купе", 42_000, 27_500), ("Монтаж окна", 3_500, 1_200), ("Подоконник", 2_400, 1_300)]
@@ -58,7 +68,7 @@ def generate(group, managers, *, deals_per_client, orders_per_client, lines_per_
     n_deals = 0 if Deal.all_objects.filter(counterparty__group=group).exists() else int(len(ids) * deals_per_client)
     n_orders = (0 if Order.all_objects.filter(counterparty__group=group, comment="").exists()
                 else int(len(ids) * orders_per_client))
-    for start in core_rollups.suspended(range(0, n_deals, batch), DEAL_TOTALS):
+    for start in core_rollups.suspended(range(0, n_deals, batch), *DEAL_ROLLUPS):
         with transaction.atomic():
             _deals(rng, ids, stages, fallback, today, now, min(batch, n_deals - start))
         if progress:
@@ -181,7 +191,7 @@ def delete(group):
     statements += [(m, "counterparty_id", cp_ids) for m in (Document, Order, Deal)]
     # The sale days go first, so the shipments' triggers have nothing to recompute.
     with (transaction.atomic(), sale_days.bulk(),
-          core_rollups.bulk(DEAL_TOTALS, *ORDER_ROLLUPS),
+          core_rollups.bulk(*DEAL_ROLLUPS, *ORDER_ROLLUPS),
           connection.cursor() as cursor):
         for model, column, subquery in statements:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({subquery})",  # noqa: S608

@@ -1,7 +1,11 @@
 """The sales rollups, kept by ``core.rollups`` triggers, and their readers: ``DealTotal`` (open
 deals by stage and month), ``RevenueDay`` and ``PaymentDay`` (the money of a day per currency),
-``ProfitDay`` and ``ProductDay`` (the orders with income of a day, and their lines)."""
+``ProfitDay`` and ``ProductDay`` (the orders with income of a day, and their lines), ``DealDay``
+and ``MoveDay`` (deals created and stage moves of a local day)."""
 
+import zoneinfo
+
+from django.conf import settings
 from django.db.models import Case, Count, DateField, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -12,7 +16,9 @@ from core.models import not_trashed
 from .models import (
     ClientDay,
     Deal,
+    DealDay,
     DealTotal,
+    MoveDay,
     Order,
     OrderLine,
     Payment,
@@ -22,6 +28,7 @@ from .models import (
     ProfitDay,
     RevenueDay,
     SaleDay,
+    StageChange,
 )
 from .models.deals import NO_DATE
 
@@ -44,6 +51,49 @@ DEAL_TOTALS = rollups.Rollup(
     parents={CLIENTS: ("counterparty_id", ["main_manager_id"])},  # a client changing hands
 )
 
+
+
+def local_date(column):
+    """The local date (``settings.TIME_ZONE``) of a source row's timestamp. SQLite has no time zones:
+    Django's own function for ``__date`` lookups converts there (it is on every Django connection).
+    The zone is part of the trigger's body: after a change, ``migrate`` rebuilds the rollups."""
+    zone = str(zoneinfo.ZoneInfo(settings.TIME_ZONE))  # a known zone name: safe to quote
+    return {"postgresql": f"(({{r}}.{column} AT TIME ZONE '{zone}')::date)",
+            "sqlite": f"django_datetime_cast_date({{r}}.{column}, '{zone}', 'UTC')"}
+
+
+DEAL_DAYS = rollups.Rollup(
+    model=DealDay,
+    source=Deal._meta.db_table,
+    keys={"date": local_date("created_at"), "stage_id": "{r}.stage_id", "responsible_id": "{r}.responsible_id",
+          "client_manager": CLIENT_MANAGER},
+    sums={"count": "1"},
+    where="{r}.deleted_at IS NULL",
+    parents={CLIENTS: ("counterparty_id", ["main_manager_id"])},
+)
+
+DEALS = Deal._meta.db_table
+
+
+def _of_deal(column):
+    return f"(SELECT d.{column} FROM {DEALS} d WHERE d.id = {{r}}.deal_id)"  # noqa: S608
+
+
+MOVE_DAYS = rollups.Rollup(
+    model=MoveDay,
+    source=StageChange._meta.db_table,
+    keys={"date": local_date("moved_at"), "to_stage_id": "{r}.to_stage_id",
+          "furthest_before": "COALESCE({r}.furthest_before_id, 0)", "stage_id": _of_deal("stage_id"),
+          "responsible_id": _of_deal("responsible_id"), "currency": _of_deal("currency"),
+          "client_manager": f"COALESCE((SELECT c.main_manager_id FROM {DEALS} d JOIN {CLIENTS} c "  # noqa: S608
+                            "ON c.id = d.counterparty_id WHERE d.id = {r}.deal_id), 0)"},
+    sums={"count": "1", "amount": _of_deal("amount")},
+    where=f"EXISTS (SELECT 1 FROM {DEALS} d WHERE d.id = {{r}}.deal_id AND d.deleted_at IS NULL)",  # noqa: S608
+    parents={DEALS: ("deal_id", ["stage_id", "responsible_id", "currency", "amount", "counterparty_id",
+                                 "deleted_at"]),
+             CLIENTS: (f"{{r}}.deal_id IN (SELECT d.id FROM {DEALS} d WHERE d.counterparty_id = {{p}}.id)",  # noqa: S608
+                       ["main_manager_id"])},
+)
 
 # The order's currency: read through the order, kept when it changes (``parents``).
 CURRENCY = f"(SELECT o.currency FROM {Order._meta.db_table} o WHERE o.id = {{r}}.order_id)"  # noqa: S608
@@ -119,7 +169,8 @@ PRODUCT_DAYS = rollups.Rollup(
 
 
 def register():
-    for rollup in (DEAL_TOTALS, REVENUE_DAYS, PAYMENT_DAYS, PROFIT_DAYS, CLIENT_DAYS, PRODUCT_DAYS):
+    for rollup in (DEAL_TOTALS, DEAL_DAYS, MOVE_DAYS, REVENUE_DAYS, PAYMENT_DAYS, PROFIT_DAYS, CLIENT_DAYS,
+                   PRODUCT_DAYS):
         rollups.register(rollup)
 
 
@@ -292,3 +343,54 @@ def product_lines(lines):
             .annotate(n=Count("pk"), sold=Sum("quantity"),
                       sold_income=Sum(ExpressionWrapper(F("quantity") * F("price"), output_field=money)),
                       sold_cost=Sum(ExpressionWrapper(F("quantity") * F("cost"), output_field=money))).order_by())
+
+
+# --- Deals created and stage moves of a day -------------------------------------------------------
+
+
+def _of_responsible(queryset, responsible, path=""):
+    return queryset.filter(**{f"{path}responsible__in": list(responsible)}) if responsible else queryset
+
+
+def created_deals(user, stages, period, responsible=()):
+    """[{responsible, month, n}] of the deals ``user`` sees (``reads_totals``) created in the local
+    dates of ``period``, now in one of ``stages``, of the ``responsible`` (all if empty)."""
+    keys = ["responsible", "month"]
+
+    def kept(rollup):
+        return (rollup.annotate(month=TruncMonth("date", output_field=DateField())).values(*keys)
+                .annotate(n=Sum("count")).order_by())
+
+    def grouped(deals):
+        return (deals.annotate(month=TruncMonth("created_at", output_field=DateField())).values(*keys)
+                .annotate(n=Count("pk")).order_by())
+
+    live = _of_responsible(Deal.objects.filter(period.q("created_at"), stage__in=stages), responsible)
+    rollup = _of_responsible(DealDay.objects.filter(stage__in=stages, date__gte=period.date_from,
+                                                    date__lte=period.date_to), responsible)
+    return [row for row in scoped(user, rollup, kept, live, grouped, keys) if row["n"]]
+
+
+def first_entries(user, further, stages, period, responsible=()):
+    """[{responsible, month, currency, n, s}] of the moves that first brought a deal ``user`` sees,
+    now in one of ``stages``, into one of the stages ``further`` (ids), made in the local dates of
+    ``period``: a move into one of them whose deal had not been in any before. ``s``: Σ the deals'
+    amounts."""
+    keys = ["responsible", "month", "currency"]
+
+    def kept(rollup):
+        return (rollup.annotate(month=TruncMonth("date", output_field=DateField())).values(*keys)
+                .annotate(n=Sum("count"), s=Sum("amount")).order_by())
+
+    def grouped(moves):
+        return (moves.annotate(month=TruncMonth("moved_at", output_field=DateField()))
+                .values("month", responsible=F("deal__responsible"), currency=F("deal__currency"))
+                .annotate(n=Count("pk"), s=Sum("deal__amount")).order_by())
+
+    live = _of_responsible(StageChange.objects.filter(period.q("moved_at"), to_stage__in=further,
+                                                      deal__stage__in=stages, deal__deleted_at__isnull=True)
+                           .exclude(furthest_before__in=further), responsible, path="deal__")
+    rollup = _of_responsible(MoveDay.objects.filter(to_stage__in=further, stage__in=stages,
+                                                    date__gte=period.date_from, date__lte=period.date_to)
+                             .exclude(furthest_before__in=further), responsible)
+    return [row for row in scoped(user, rollup, kept, live, grouped, keys, path="deal__") if row["n"]]

@@ -123,7 +123,9 @@ def test_emptying_the_tables_leaves_no_negative_counts(transactional_db, head):
 
 
 def test_migrate_brings_the_trigger_bodies_up_to_date(transactional_db):
-    """``ensure`` (after every migrate) replaces triggers an older version left with the same names."""
+    """``ensure`` (after every migrate) replaces triggers an older version left with the same names,
+    and rebuilds the rollup they kept otherwise."""
+    InteractionFactory(start=at(3, 9))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("CREATE OR REPLACE FUNCTION activities_interactionday_keep() RETURNS trigger "
@@ -132,7 +134,11 @@ def test_migrate_brings_the_trigger_bodies_up_to_date(transactional_db):
             cursor.execute("DROP TRIGGER activities_interactionday_i")
             cursor.execute("CREATE TRIGGER activities_interactionday_i AFTER INSERT ON activities_interaction "
                            "BEGIN SELECT 1; END")
-    assert rollups.present(INTERACTION_DAYS, connection) == 3
+    InteractionFactory(start=at(3, 10))  # counted otherwise (here: not at all)
+    assert rollups.present(INTERACTION_DAYS, connection) == 3 and rollups.changed(INTERACTION_DAYS, connection)
+    assert kept() != expected()
     rollups.ensure(connection)
-    InteractionFactory(start=at(3, 10))
+    assert not rollups.changed(INTERACTION_DAYS, connection)
+    check()
+    InteractionFactory(start=at(3, 11))
     check()

@@ -2,11 +2,13 @@
 
 from .deals import (  # noqa: F401
     Deal,
+    DealDay,
     DealLine,
     DealRuleRun,
     DealTotal,
     LeadSource,
     LostReason,
+    MoveDay,
     Pipeline,
     Stage,
     StageChange,

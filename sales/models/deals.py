@@ -306,6 +306,64 @@ class DealTotal(models.Model):
         return f"{self.stage_id} {self.currency} {self.close_month}: {self.count}"
 
 
+class DealDay(models.Model):
+    """Deals created on a local day (``settings.TIME_ZONE``) per stage, responsible and client's
+    main manager (0: none), kept by database triggers (``core.rollups``, declared in
+    ``sales.rollups``): the interests report's new interests read a year as a few hundred rows.
+    Deals in the trash are left out; those of a client in the trash are not (readers take them off)."""
+
+    derived = True  # a copy of the deals: no trash, no version, no history
+    kept_by_database = True  # not in backups: the triggers count the deals as they load
+
+    pk = models.CompositePrimaryKey("date", "stage", "responsible", "client_manager")
+    date = models.DateField()
+    stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                              related_name="+")
+    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                    related_name="+")
+    client_manager = models.IntegerField()
+    count = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("deals created on a day")
+        verbose_name_plural = _("deals created by day")
+
+    def __str__(self):
+        return f"{self.date} {self.stage_id}: {self.count}"
+
+
+class MoveDay(models.Model):
+    """Stage moves on a local day per stage moved to, the furthest stage the deal had been in
+    before (0: none), the deal's current stage, responsible, currency and client's main manager,
+    with the deals' amounts, kept like ``DealDay``: "the deals that first reached the proposal
+    stage" (any stage the user picks) is a filter on the two stages' orders over these rows."""
+
+    derived = True
+    kept_by_database = True
+
+    pk = models.CompositePrimaryKey("date", "to_stage", "furthest_before", "stage", "responsible", "currency",
+                                    "client_manager")
+    date = models.DateField()
+    to_stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                 related_name="+")
+    furthest_before = models.BigIntegerField()
+    stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                              related_name="+")
+    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                    related_name="+")
+    currency = models.CharField(max_length=3)
+    client_manager = models.IntegerField()
+    count = models.IntegerField()
+    amount = models.DecimalField(max_digits=24, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("stage moves of a day")
+        verbose_name_plural = _("stage moves by day")
+
+    def __str__(self):
+        return f"{self.date} → {self.to_stage_id}: {self.count}"
+
+
 class DealLine(BaseModel):
     """A product in a deal (free-text name until the product catalogue exists)."""
 

@@ -353,11 +353,15 @@ def default_proposal_stage(pipeline=None):
     return open_stages[1] if len(open_stages) > 1 else next(iter(open_stages), None)
 
 
+def further_stages(proposal_stage):
+    """Ids of the proposal stage's pipeline's non-lost stages at the proposal stage or further."""
+    return [s.pk for s in Stage.all_objects.filter(pipeline=proposal_stage.pipeline_id)
+            if s.order >= proposal_stage.order and s.kind != Stage.Kind.LOST]
+
+
 def proposal_entries(pipeline, proposal_stage):
     """StageChanges that first bring a deal to the proposal stage or a later non-lost one."""
-    # The pipeline's non-lost stages at the proposal stage or further, as an id list (no joins).
-    further = [s.pk for s in Stage.all_objects.filter(pipeline=pipeline)
-               if s.order >= proposal_stage.order and s.kind != Stage.Kind.LOST]
+    further = further_stages(proposal_stage)
     # A move into one of them whose earlier moves had not reached any (the maintained
     # StageChange.furthest_before, sales.services.aggregates).
     return StageChange.objects.filter(to_stage__in=further).exclude(furthest_before__in=further)
@@ -405,30 +409,39 @@ class Interests:
 def interests(user, period, proposal_stage, *, responsible=()):
     """New deals created per month and deals that reached the proposal stage per month, by employee.
 
-    Both count deals of the proposal stage's pipeline and group them by their responsible.
+    Both count deals now in the proposal stage's pipeline and group them by their responsible.
     """
-    pipeline = proposal_stage.pipeline
-    qs = _filter_responsible(deals(user).filter(stage__in=Stage.all_objects.filter(pipeline=pipeline).values("pk")),
-                             responsible)
-    created = (qs.filter(period.q("created_at")).annotate(month=month_trunc("created_at")).order_by()
-               .values("responsible", "month").annotate(n=Count("pk")))
-    reached = (proposal_entries(pipeline, proposal_stage).filter(period.q("moved_at"), deal__in=qs.values("pk"))
-               .annotate(month=month_trunc("moved_at")).order_by()
-               .values("deal__responsible", "month", "deal__currency")
-               .annotate(n=Count("pk"), s=Sum("deal__amount")))
-    created, reached = list(created), list(reached)
-    users = employees([g["responsible"] for g in created] + [g["deal__responsible"] for g in reached])
+    stages = list(Stage.all_objects.filter(pipeline=proposal_stage.pipeline_id).values_list("pk", flat=True))
+    if rollups.reads_totals(user):  # from the day rollups DealDay and MoveDay
+        created = rollups.created_deals(user, stages, period, responsible)
+        reached = rollups.first_entries(user, further_stages(proposal_stage), stages, period, responsible)
+    else:
+        created, reached = interests_counted(user, period, proposal_stage, stages, responsible)
+    users = employees([g["responsible"] for g in created] + [g["responsible"] for g in reached])
     rows = {u.pk: InterestRow(str(u), u.pk) for u in users}
     total = InterestRow(str(_("Total")))
     for g in created:
         for row in (rows[g["responsible"]], total):
             row.add("interests", g["month"], g["n"])
     for g in reached:
-        for row in (rows[g["deal__responsible"]], total):
+        for row in (rows[g["responsible"]], total):
             row.add("proposals", g["month"], g["n"])
-            row.add("sum", g["month"], g["s"], g["deal__currency"])
+            row.add("sum", g["month"], g["s"], g["currency"])
     return Interests(months=period.months(), rows=list(rows.values()), total=total,
                      currencies=sort_currencies(total.sums), proposal_stage=proposal_stage)
+
+
+def interests_counted(user, period, proposal_stage, stages, responsible):
+    """``interests``' groups counted from the deals and their moves (any access rule)."""
+    qs = _filter_responsible(deals(user).filter(stage__in=stages), responsible)
+    created = (qs.filter(period.q("created_at")).annotate(month=month_trunc("created_at")).order_by()
+               .values("responsible", "month").annotate(n=Count("pk")))
+    reached = (proposal_entries(proposal_stage.pipeline, proposal_stage)
+               .filter(period.q("moved_at"), deal__in=qs.values("pk"))
+               .annotate(month=month_trunc("moved_at")).order_by()
+               .values("month", responsible=F("deal__responsible"), currency=F("deal__currency"))
+               .annotate(n=Count("pk"), s=Sum("deal__amount")))
+    return list(created), list(reached)
 
 
 # --- 6. Profitability --------------------------------------------------------------------------
