@@ -17,9 +17,11 @@ Groups whose count falls to zero stay as zero rows until the next ``rebuild``; r
 Expressions are SQL with ``{r}`` for the row's alias, or ``{"postgresql": …, "sqlite": …}``.
 """
 
+import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection as default_connection
 from django.db.models.signals import post_migrate, pre_migrate
 
@@ -209,6 +211,15 @@ class Rollup:
 
     def statements(self, vendor):
         return self.postgresql() if vendor == "postgresql" else self.sqlite()
+
+
+def local_date(column):
+    """The local date (``settings.TIME_ZONE``) of a source row's timestamp. SQLite has no time zones:
+    Django's own function for ``__date`` lookups converts there (it is on every Django connection).
+    The zone is part of the trigger's body: after a change, ``migrate`` rebuilds the rollups."""
+    zone = str(zoneinfo.ZoneInfo(settings.TIME_ZONE))  # a known zone name: safe to quote
+    return {"postgresql": f"(({{r}}.{column} AT TIME ZONE '{zone}')::date)",
+            "sqlite": f"django_datetime_cast_date({{r}}.{column}, '{zone}', 'UTC')"}
 
 
 def _trigger_tables(table, source, parents):

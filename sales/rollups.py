@@ -3,9 +3,6 @@ deals by stage and month), ``RevenueDay`` and ``PaymentDay`` (the money of a day
 ``ProfitDay`` and ``ProductDay`` (the orders with income of a day, and their lines), ``DealDay``
 and ``MoveDay`` (deals created and stage moves of a local day)."""
 
-import zoneinfo
-
-from django.conf import settings
 from django.db.models import Case, Count, DateField, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -53,20 +50,11 @@ DEAL_TOTALS = rollups.Rollup(
 
 
 
-def local_date(column):
-    """The local date (``settings.TIME_ZONE``) of a source row's timestamp. SQLite has no time zones:
-    Django's own function for ``__date`` lookups converts there (it is on every Django connection).
-    The zone is part of the trigger's body: after a change, ``migrate`` rebuilds the rollups."""
-    zone = str(zoneinfo.ZoneInfo(settings.TIME_ZONE))  # a known zone name: safe to quote
-    return {"postgresql": f"(({{r}}.{column} AT TIME ZONE '{zone}')::date)",
-            "sqlite": f"django_datetime_cast_date({{r}}.{column}, '{zone}', 'UTC')"}
-
-
 DEAL_DAYS = rollups.Rollup(
     model=DealDay,
     source=Deal._meta.db_table,
-    keys={"date": local_date("created_at"), "stage_id": "{r}.stage_id", "responsible_id": "{r}.responsible_id",
-          "client_manager": CLIENT_MANAGER},
+    keys={"date": rollups.local_date("created_at"), "stage_id": "{r}.stage_id",
+          "responsible_id": "{r}.responsible_id", "client_manager": CLIENT_MANAGER},
     sums={"count": "1"},
     where="{r}.deleted_at IS NULL",
     parents={CLIENTS: ("counterparty_id", ["main_manager_id"])},
@@ -82,7 +70,7 @@ def _of_deal(column):
 MOVE_DAYS = rollups.Rollup(
     model=MoveDay,
     source=StageChange._meta.db_table,
-    keys={"date": local_date("moved_at"), "to_stage_id": "{r}.to_stage_id",
+    keys={"date": rollups.local_date("moved_at"), "to_stage_id": "{r}.to_stage_id",
           "furthest_before": "COALESCE({r}.furthest_before_id, 0)", "stage_id": _of_deal("stage_id"),
           "responsible_id": _of_deal("responsible_id"), "currency": _of_deal("currency"),
           "client_manager": f"COALESCE((SELECT c.main_manager_id FROM {DEALS} d JOIN {CLIENTS} c "  # noqa: S608
