@@ -68,8 +68,8 @@ class CounterpartyDetailView(generic.ObjectDetailView):
             "infos": person_infos.get(None, []),
             "properties": property_rows(obj),
             "supplied_items": obj.supplied_items.filter(deleted_at__isnull=True),
-            "can_change": Counterparty.objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists(),
-            "can_delete": Counterparty.objects.restrict(user, access.DELETE).filter(pk=obj.pk).exists(),
+            "can_change": access.may(user, access.CHANGE, obj),
+            "can_delete": access.may(user, access.DELETE, obj),
             "tab": self.request.GET.get("tab", "main"),
         }
         # The tabs the apps registered (core.registry.card_tabs): interactions, deals, orders…

@@ -71,6 +71,16 @@ def can(user, action, model=None):
     return action in rule_for(user)[1]
 
 
+def may(user, action, obj):
+    """May ``user`` do ``action`` on the record ``obj``: its model's ``restrict`` for this one row.
+    Remembered on the instance (a view's, fetched per request): a card and its tabs ask it again."""
+    memo = obj.__dict__.setdefault("_may", {})
+    key = (getattr(user, "pk", None), action)
+    if key not in memo:
+        memo[key] = type(obj).objects.restrict(user, action).filter(pk=obj.pk).exists()
+    return memo[key]
+
+
 def can_assign(user):
     return bool(user and user.is_authenticated and (user.is_superuser or user.role in ASSIGNING_ROLES))
 

@@ -168,7 +168,7 @@ def can_attach(user, obj):
     """May ``user`` add (and delete) attachments of ``obj``: may they change it?"""
     from . import access
 
-    return type(obj).objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists()
+    return access.may(user, access.CHANGE, obj)
 
 
 def _record_purged(sender, instance, **kwargs):

@@ -10,7 +10,6 @@ from core import access
 from core.cards import CardPanel, CardTab, register_panel, register_tab
 from core.dashboard import DashboardTile, register_tile
 from core.navigation import SERVICE, NavItem, register_item
-from sales.models import Order
 
 from . import equipment_calendar
 from .equipment_forms import InstallationForm
@@ -20,7 +19,7 @@ from .models import ServiceVisit
 def installation_panel(request, order):
     from .equipment_services import existing_installation
 
-    can_create = Order.objects.restrict(request.user, access.CHANGE).filter(pk=order.pk).exists()
+    can_create = access.may(request.user, access.CHANGE, order)
     task = existing_installation(order)
     if task is None and not can_create:
         return None

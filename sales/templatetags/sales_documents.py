@@ -25,9 +25,7 @@ def documents_panel(context):
     field = "order" if isinstance(source, Order) else "deal"
     docs = (Document.objects.restrict(user, access.VIEW).filter(**{field: source})
             .select_related("created_by").order_by("-created_at", "-id"))
-    model = Order if field == "order" else Deal
-    can_generate = access.can(user, access.ADD, Document) and \
-        model.objects.restrict(user, access.CHANGE).filter(pk=source.pk).exists()
+    can_generate = access.can(user, access.ADD, Document) and access.may(user, access.CHANGE, source)
     deletable = set(Document.objects.restrict(user, access.DELETE).filter(**{field: source})
                     .values_list("pk", flat=True))
     return {

@@ -101,7 +101,7 @@ class OrderDeleteView(generic.ObjectDeleteView):
 # --- The order card ------------------------------------------------------------------------------
 
 def _can_change(user, order):
-    return Order.objects.restrict(user, access.CHANGE).filter(pk=order.pk).exists()
+    return access.may(user, access.CHANGE, order)
 
 
 def _plans_and_facts(model, order):
@@ -137,7 +137,7 @@ def render_card(request, order, *, shipment_form=None, payment_form=None, status
         "shipments": _plans_and_facts(Shipment, order),
         "payments": _plans_and_facts(Payment, order),
         "can_change": can_change,
-        "can_delete": Order.objects.restrict(user, access.DELETE).filter(pk=order.pk).exists(),
+        "can_delete": access.may(user, access.DELETE, order),
         "can_add_shipment": can_change and access.can(user, access.ADD, Shipment),
         "can_add_payment": can_change and access.can(user, access.ADD, Payment),
         "shipment_form": shipment_form, "payment_form": payment_form,
