@@ -312,6 +312,15 @@ def test_the_client_card_has_an_attachments_tab_with_the_count(client_for, manag
     assert panel_url(client_of) in page
 
 
+def test_the_tab_counts_up_to_99(manager, client_of, monkeypatch):
+    monkeypatch.setattr(service, "SHOWN", 2)
+    for name in "abc":
+        service.attach(client_of, name.encode(), f"{name}.txt", manager)
+    assert service.count_for(manager, client_of) == "2+"
+    Attachment.objects.get(name="c.txt").delete()  # the trash
+    assert service.count_for(manager, client_of) == 2
+
+
 @pytest.mark.parametrize("kind", ["deal", "order", "complaint"])
 def test_deal_order_and_complaint_cards_have_the_attachments_panel(kind, client_for, manager, client_of):
     record = {"deal": lambda: DealFactory(counterparty=client_of, responsible=manager),
