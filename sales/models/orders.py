@@ -385,7 +385,14 @@ class ClientDay(IncomeDay):
     class Meta:
         verbose_name = _("client's profit of a day")
         verbose_name_plural = _("clients' profit by day")
-        indexes = [models.Index(fields=["responsible", "date"], name="clientday_responsible_date")]
+        # A manager's clients in name order, as orders' responsible and as the clients' manager:
+        # a page's batch walks each index and stops (grouping all their clients took 30–50 ms).
+        indexes = [
+            models.Index(fields=["responsible", "name", "counterparty", "date"], include=["count"],
+                         name="clientday_responsible_name"),
+            models.Index(fields=["client_manager", "name", "counterparty", "date"], include=["count"],
+                         name="clientday_manager_name"),
+        ]
 
     def __str__(self):
         return f"{self.date} {self.counterparty_id} {self.currency}: {self.amount} − {self.cost}"

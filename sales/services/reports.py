@@ -9,7 +9,6 @@ Amounts are kept per currency (``{currency: Decimal}``): different currencies ar
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
 from itertools import islice
 
 from django.conf import settings
@@ -532,65 +531,20 @@ def clients_with_income(user, period, responsible=(), client=""):
     return None
 
 
-class ManagerClients:
-    """A sales manager's clients with income orders in the period, in name order, with the number
-    of those orders they see: ``ClientDay``'s rows of their clients and of their orders, plus the
-    orders of the clients shared with them (few, counted live)."""
-
-    def __init__(self, user, period, responsible=(), client=""):
-        self.user, self.period, self.responsible, self.client = user, period, responsible, client
-
-    @classmethod
-    def serves(cls, user):
-        return access.rule_for(user)[0] == "own" and access.can(user, access.VIEW, Order)
-
-    @cached_property
-    def counts(self):
-        """[(client id, orders)] in name order (the database's: the orders table sorts the same)."""
-        from ..models import ClientDay
-
-        days = ClientDay.objects.filter(Q(client_manager=self.user.pk) | Q(responsible=self.user),
-                                        date_range_q(self.period))
-        shared = CounterpartyShare.objects.filter(user=self.user).values("counterparty_id")
-        others = (income_in(self.period, self.responsible)
-                  .filter(counterparty__in=shared, counterparty__deleted_at__isnull=True)
-                  .exclude(counterparty__main_manager=self.user).exclude(responsible=self.user))
-        days = _filter_responsible(days, self.responsible)
-        days, others = (qs.filter(search_q(self.client, "counterparty__")) for qs in (days, others))
-        rows = (days.order_by().annotate(client=F("name")).values("counterparty_id", "client")
-                .annotate(n=Sum("count")).values_list("counterparty_id", "client", "n")
-                .union(others.order_by().annotate(client=F("counterparty__name"))
-                       .values("counterparty_id", "client").annotate(n=Count("pk"))
-                       .values_list("counterparty_id", "client", "n"), all=True)
-                .order_by("client", "counterparty_id"))
-        counts = []
-        with serial():  # ~11 000 rows of one index: workers cost more than they save
-            rows = [(pk, n) for pk, _name, n in rows]
-        for pk, n in rows:
-            if counts and counts[-1][0] == pk:  # in both parts
-                counts[-1] = (pk, counts[-1][1] + n)
-            elif n:
-                counts.append((pk, n))
-        return counts
-
-
-class WalkedClients:
-    """Every client with income orders in the period, in name order, with their number: read a
-    batch at a time down the clients' name index, as far as a page needs, and kept for the next
-    reader (the table by client, then the one by order), for whoever sees every client."""
+class BatchedClients:
+    """Clients with income orders in the period, in name order, with their number of those
+    orders: read ``BATCH`` at a time as far as a page needs and kept for the next reader (the
+    table by client, then the one by order)."""
 
     BATCH = 200
 
     def __init__(self, user, period, responsible=(), client=""):
-        self.period, self.responsible, self.client = period, responsible, client
-        self.read, self.done = [], False
-
-    @classmethod
-    def serves(cls, user):
-        return access.rule_for(user)[0] == "all" and access.can(user, access.VIEW, Order)
+        self.user, self.period, self.responsible, self.client = user, period, responsible, client
+        self.read, self.done, self.after = [], False, None
 
     @property
     def counts(self):
+        """(client id, orders) in the database's name order (the orders table sorts the same)."""
         i = 0
         while i < len(self.read) or not self.done:
             if i == len(self.read):
@@ -600,18 +554,74 @@ class WalkedClients:
             i += 1
 
     def read_batch(self):
+        raise NotImplementedError
+
+
+class ManagerClients(BatchedClients):
+    """A sales manager's clients (``BATCH`` above 3): ``ClientDay``'s rows of their orders and of their clients' (each
+    walked in name order by its index), plus the orders of the clients shared with them (few,
+    counted live). A client found in several parts comes as consecutive rows, summed here."""
+
+    @classmethod
+    def serves(cls, user):
+        return access.rule_for(user)[0] == "own" and access.can(user, access.VIEW, Order)
+
+    def read_batch(self):
+        from ..models import ClientDay
+
+        days = _filter_responsible(ClientDay.objects.filter(date_range_q(self.period)), self.responsible)
+        shared = CounterpartyShare.objects.filter(user=self.user).values("counterparty_id")
+        others = (income_in(self.period, self.responsible)
+                  .filter(counterparty__in=shared, counterparty__deleted_at__isnull=True)
+                  .exclude(counterparty__main_manager=self.user).exclude(responsible=self.user))
+        parts = [(days.filter(responsible=self.user), "name", Sum("count")),
+                 (days.filter(client_manager=self.user.pk).exclude(responsible=self.user), "name", Sum("count")),
+                 (others, "counterparty__name", Count("pk"))]
+        grouped = [self.grouped(qs.filter(search_q(self.client, "counterparty__")), name, count)
+                   for qs, name, count in parts]
+        with serial():  # a batch from each index: workers cost more than they save
+            rows = list(grouped[0].union(*grouped[1:], all=True).order_by("name", "counterparty_id")[:self.BATCH])
+        self.done = len(rows) < self.BATCH
+        if not self.done:  # the last client's rows (one per part) may go on in the next batch:
+            last = rows[-1][1]  # read it again there (a batch holds more than 3 rows)
+            while rows[-1][1] == last:
+                self.after = rows.pop()[:2]
+        for _name, pk, n in rows:
+            if self.read and self.read[-1][0] == pk:
+                self.read[-1] = (pk, self.read[-1][1] + n)
+            elif n:
+                self.read.append((pk, n))
+
+    def grouped(self, qs, name, count):
+        """(client id, name, orders) of ``qs``' rows from where the last batch stopped."""
+        if self.after:
+            after, pk = self.after
+            qs = qs.filter(Q(**{f"{name}__gt": after}) | Q(**{name: after, "counterparty_id__gte": pk}))
+        # Grouped by name first, in the order each part's index walks.
+        return qs.order_by().values(name, "counterparty_id").annotate(n=count).values_list(name, "counterparty_id", "n")
+
+
+class WalkedClients(BatchedClients):
+    """Every client with income orders in the period, walked down the clients' name index, for
+    whoever sees every client."""
+
+    @classmethod
+    def serves(cls, user):
+        return access.rule_for(user)[0] == "all" and access.can(user, access.VIEW, Order)
+
+    def read_batch(self):
         number = (income_in(self.period, self.responsible).filter(counterparty=OuterRef("pk")).order_by()
                   .values("counterparty").annotate(n=Count("pk")).values("n"))
         clients = (Counterparty.objects.filter(search_q(self.client)).annotate(n=Subquery(number))
                    .filter(n__gt=0).order_by("name", "pk"))
-        if self.read:
-            pk, name = self.read[-1][0], self.last_name
+        if self.after:
+            name, pk = self.after
             clients = clients.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
         rows = list(clients.values_list("pk", "name", "n")[:self.BATCH])
         self.read += [(pk, n) for pk, _name, n in rows]
         self.done = len(rows) < self.BATCH
         if rows:
-            self.last_name = rows[-1][1]
+            self.after = rows[-1][1], rows[-1][0]
 
 
 class ClientOrders:

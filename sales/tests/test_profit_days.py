@@ -165,6 +165,7 @@ def report(user, start, end, **filters):
 @pytest.mark.parametrize("responsible", [False, True])
 def test_the_report_reads_the_rollups_as_it_reads_the_orders(persona, responsible, book, request, monkeypatch):
     monkeypatch.setattr(reports.WalkedClients, "BATCH", 2)  # the walk's batches end inside a page
+    monkeypatch.setattr(reports.ManagerClients, "BATCH", 4)  # and a client's parts across batches
     user = request.getfixturevalue(persona)
     filters = {"responsible": [request.getfixturevalue("manager")] if responsible else ()}
     fast = report(user, *book, **filters)
