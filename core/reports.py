@@ -23,7 +23,7 @@ import datetime
 import io
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -38,7 +38,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, localize, number_format
+from django.utils.formats import date_format, get_format, localize, number_format
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
@@ -573,6 +573,21 @@ def _json_number(value):
 # --- Cells in each output -----------------------------------------------------------------------
 
 
+CENT = Decimal("0.01")
+
+
+def money_text(value):
+    """``number_format(value, 2, force_grouping=True)`` — the same text (its decimals cut, not
+    rounded) made by Python's own grouping: a report page formats a few thousand amounts."""
+    grouping = get_format("NUMBER_GROUPING")
+    if grouping != 3:
+        return number_format(value, 2, force_grouping=True)
+    value = Decimal(value).quantize(CENT, ROUND_DOWN)
+    text = f"{abs(value) if not value else value:,.2f}"  # no "-0.00"
+    return text.replace(",", "\x00").replace(".", get_format("DECIMAL_SEPARATOR")).replace(
+        "\x00", get_format("THOUSAND_SEPARATOR"))
+
+
 def display(column, row, value):
     """The text of a cell on the page and in the PDF, in the active locale."""
     if value is None or value == "":
@@ -583,7 +598,7 @@ def display(column, row, value):
         return str(value)
     if column.kind == "money":
         currency = column.row_currency(row)
-        text = number_format(Decimal(value), 2, force_grouping=True)
+        text = money_text(value)
         return f"{text} {currency}" if currency else text
     if column.kind in ("percent", "decimal"):
         return floatformat(value, 1)

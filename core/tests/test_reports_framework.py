@@ -16,6 +16,10 @@ import pytest
 import time_machine
 from django import forms
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import number_format
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -34,6 +38,7 @@ from core.reports import (
     Table,
     display,
     last_12_months,
+    money_text,
     next_12_months,
     sheet_title,
 )
@@ -376,3 +381,16 @@ def test_a_report_may_ask_postgresql_for_sort_memory(demo, manager, client_for, 
         assert seen == ["32MB"] and work_mem() != "32MB"  # for the report only
     else:
         assert seen == ["-"]
+
+
+# --- Money text ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.decimals(min_value=-10**12, max_value=10**12, places=5, allow_nan=False),
+                       st.integers(min_value=-10**12, max_value=10**12),
+                       st.floats(min_value=-1e9, max_value=1e9, allow_nan=False)),
+       language=st.sampled_from(["ru", "en", "ro"]))
+def test_money_text_is_django_number_format(value, language):
+    with translation.override(language):
+        assert money_text(value) == number_format(Decimal(value), 2, force_grouping=True)
