@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 from clients.models import ContactPerson, Counterparty, counterparty_scope  # noqa: F401 (re-exported)
 from core.builtin_names import Builtin, BuiltinNameField
 from core.models import BaseModel, EditUrlMixin, not_trashed
+from core.rollups import KeptByDatabase, key_to
 
 USER = settings.AUTH_USER_MODEL
 
@@ -160,19 +161,15 @@ class Interaction(BaseModel):
         return self.state == self.State.PLANNED and self.start < timezone.now()
 
 
-class InteractionDay(models.Model):
+class InteractionDay(KeptByDatabase):
     """Interactions per responsible, state and day (UTC), kept by database triggers
     (``core.rollups``, declared in ``activities.rollups``): the dashboard counts a month's and all
     planned contacts per employee from it instead of scanning millions of interactions.
     Interactions in the trash are left out; those of a client in the trash are not (readers take
     them off: few clients are in the trash, and trashing one writes no interaction)."""
 
-    derived = True  # a copy of the interactions: no trash, no version, no history
-    kept_by_database = True  # not in backups: the triggers count the interactions as they load
-
     pk = models.CompositePrimaryKey("responsible", "state", "day")
-    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                    related_name="+")
+    responsible = key_to(USER)
     state = models.CharField(max_length=10)
     day = models.DateField()
     count = models.IntegerField()

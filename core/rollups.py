@@ -23,11 +23,30 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection as default_connection
+from django.db import models
 from django.db.models.signals import post_migrate, pre_migrate
 
 from . import registry
 
 VENDORS = ("postgresql", "sqlite")
+
+
+class KeptByDatabase(models.Model):
+    """A table the database keeps from other rows (its triggers): a copy, so no trash, version or
+    history (``derived``), and left out of backups — it fills again as the rows load."""
+
+    derived = True
+    kept_by_database = True
+
+    class Meta:
+        abstract = True
+
+
+def key_to(model):
+    """A rollup's key column naming a row of ``model``: no constraint (the triggers write it) and
+    no index of its own (the composite primary key and the readers' indexes cover it)."""
+    return models.ForeignKey(model, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="+")
 
 
 @dataclass(frozen=True)

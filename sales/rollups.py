@@ -281,9 +281,13 @@ def reads_profit(user):
     return access.rule_for(user)[0] in ("all", "own") and access.can(user, access.VIEW, Order)
 
 
-def _income(queryset, start, end, responsible, path=""):
-    queryset = queryset.filter(**{f"{path}date__gte": start, f"{path}date__lte": end})
+def of_responsible(queryset, responsible, path=""):
+    """``queryset``'s rows of the ``responsible`` (users; all if empty), found through ``path``."""
     return queryset.filter(**{f"{path}responsible__in": list(responsible)}) if responsible else queryset
+
+
+def _income(queryset, start, end, responsible, path=""):
+    return of_responsible(queryset.filter(**{f"{path}date__gte": start, f"{path}date__lte": end}), responsible, path)
 
 
 def profit(user, start, end, responsible=(), monthly=False):
@@ -336,10 +340,6 @@ def product_lines(lines):
 # --- Deals created and stage moves of a day -------------------------------------------------------
 
 
-def _of_responsible(queryset, responsible, path=""):
-    return queryset.filter(**{f"{path}responsible__in": list(responsible)}) if responsible else queryset
-
-
 def created_deals(user, stages, period, responsible=()):
     """[{responsible, month, n}] of the deals ``user`` sees (``reads_totals``) created in the local
     dates of ``period``, now in one of ``stages``, of the ``responsible`` (all if empty)."""
@@ -353,8 +353,8 @@ def created_deals(user, stages, period, responsible=()):
         return (deals.annotate(month=TruncMonth("created_at", output_field=DateField())).values(*keys)
                 .annotate(n=Count("pk")).order_by())
 
-    live = _of_responsible(Deal.objects.filter(period.q("created_at"), stage__in=stages), responsible)
-    rollup = _of_responsible(DealDay.objects.filter(stage__in=stages, date__gte=period.date_from,
+    live = of_responsible(Deal.objects.filter(period.q("created_at"), stage__in=stages), responsible)
+    rollup = of_responsible(DealDay.objects.filter(stage__in=stages, date__gte=period.date_from,
                                                     date__lte=period.date_to), responsible)
     return [row for row in scoped(user, rollup, kept, live, grouped, keys) if row["n"]]
 
@@ -375,10 +375,10 @@ def first_entries(user, further, stages, period, responsible=()):
                 .values("month", responsible=F("deal__responsible"), currency=F("deal__currency"))
                 .annotate(n=Count("pk"), s=Sum("deal__amount")).order_by())
 
-    live = _of_responsible(StageChange.objects.filter(period.q("moved_at"), to_stage__in=further,
+    live = of_responsible(StageChange.objects.filter(period.q("moved_at"), to_stage__in=further,
                                                       deal__stage__in=stages, deal__deleted_at__isnull=True)
                            .exclude(furthest_before__in=further), responsible, path="deal__")
-    rollup = _of_responsible(MoveDay.objects.filter(to_stage__in=further, stage__in=stages,
+    rollup = of_responsible(MoveDay.objects.filter(to_stage__in=further, stage__in=stages,
                                                     date__gte=period.date_from, date__lte=period.date_to)
                              .exclude(furthest_before__in=further), responsible)
     return [row for row in scoped(user, rollup, kept, live, grouped, keys, path="deal__") if row["n"]]

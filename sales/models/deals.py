@@ -18,6 +18,7 @@ from clients.models import Counterparty
 from core.access import Role
 from core.builtin_names import BuiltinNameField
 from core.models import BaseModel, EditUrlMixin, not_trashed, trash_index
+from core.rollups import KeptByDatabase, key_to
 
 from .. import defaults
 from .products import catalog_label
@@ -271,7 +272,20 @@ class Deal(BaseModel):
 NO_DATE = datetime.date(1, 1, 1)  # DealTotal's month of deals without an expected close date
 
 
-class DealTotal(models.Model):
+class OwnedTotals(KeptByDatabase):
+    """The columns of the sales rollups that a sales manager's figures come from too: the
+    responsible and the client's main manager (0: none; kept when the client changes hands), and
+    the number of rows summed."""
+
+    responsible = key_to(USER)
+    client_manager = models.IntegerField()
+    count = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class DealTotal(OwnedTotals):
     """Deals per stage, currency, month of the expected close, responsible and client's main
     manager, kept by database triggers (``core.rollups``, declared in ``sales.rollups``): the
     board's column totals, the dashboard's open deals by stage and its expected sales read a few
@@ -280,20 +294,10 @@ class DealTotal(models.Model):
     ``weighted`` sums amount × the deal's own probability; ``unweighted`` sums the amounts of deals
     that take their stage's probability, so a stage's new probability needs no rewrite."""
 
-    derived = True  # a copy of the deals: no trash, no version, no history
-    kept_by_database = True  # not in backups: the triggers count the deals as they load
-
     pk = models.CompositePrimaryKey("stage", "currency", "close_month", "responsible", "client_manager")
-    stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                              related_name="+")
+    stage = key_to(Stage)
     currency = models.CharField(max_length=3)
     close_month = models.DateField()  # NO_DATE: no expected close date
-    # Who sees the deals, so that a sales manager's figures come from here too: the deal's
-    # responsible and its client's main manager (0: none; kept when the client changes hands).
-    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                    related_name="+")
-    client_manager = models.IntegerField()
-    count = models.IntegerField()
     amount = models.DecimalField(max_digits=24, decimal_places=2)
     weighted = models.DecimalField(max_digits=26, decimal_places=2)
     unweighted = models.DecimalField(max_digits=24, decimal_places=2)
@@ -306,23 +310,15 @@ class DealTotal(models.Model):
         return f"{self.stage_id} {self.currency} {self.close_month}: {self.count}"
 
 
-class DealDay(models.Model):
+class DealDay(OwnedTotals):
     """Deals created on a local day (``settings.TIME_ZONE``) per stage, responsible and client's
     main manager (0: none), kept by database triggers (``core.rollups``, declared in
     ``sales.rollups``): the interests report's new interests read a year as a few hundred rows.
     Deals in the trash are left out; those of a client in the trash are not (readers take them off)."""
 
-    derived = True  # a copy of the deals: no trash, no version, no history
-    kept_by_database = True  # not in backups: the triggers count the deals as they load
-
     pk = models.CompositePrimaryKey("date", "stage", "responsible", "client_manager")
     date = models.DateField()
-    stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                              related_name="+")
-    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                    related_name="+")
-    client_manager = models.IntegerField()
-    count = models.IntegerField()
+    stage = key_to(Stage)
 
     class Meta:
         verbose_name = _("deals created on a day")
@@ -332,28 +328,19 @@ class DealDay(models.Model):
         return f"{self.date} {self.stage_id}: {self.count}"
 
 
-class MoveDay(models.Model):
+class MoveDay(OwnedTotals):
     """Stage moves on a local day per stage moved to, the furthest stage the deal had been in
     before (0: none), the deal's current stage, responsible, currency and client's main manager,
     with the deals' amounts, kept like ``DealDay``: "the deals that first reached the proposal
     stage" (any stage the user picks) is a filter on the two stages' orders over these rows."""
 
-    derived = True
-    kept_by_database = True
-
     pk = models.CompositePrimaryKey("date", "to_stage", "furthest_before", "stage", "responsible", "currency",
                                     "client_manager")
     date = models.DateField()
-    to_stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                 related_name="+")
+    to_stage = key_to(Stage)
     furthest_before = models.BigIntegerField()
-    stage = models.ForeignKey(Stage, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                              related_name="+")
-    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                    related_name="+")
+    stage = key_to(Stage)
     currency = models.CharField(max_length=3)
-    client_manager = models.IntegerField()
-    count = models.IntegerField()
     amount = models.DecimalField(max_digits=24, decimal_places=2)
 
     class Meta:

@@ -15,9 +15,10 @@ from django.utils.translation import pgettext_lazy
 from activities.models import Task, counterparty_scope
 from clients.models import Counterparty
 from core.models import BaseModel, not_trashed, restrict_as, trash_index
+from core.rollups import KeptByDatabase, key_to
 
 from .. import defaults
-from .deals import NON_NEGATIVE, POSITIVE, Deal, Reason, default_currency
+from .deals import NON_NEGATIVE, POSITIVE, Deal, OwnedTotals, Reason, default_currency
 from .products import catalog_label
 
 USER = settings.AUTH_USER_MODEL
@@ -239,15 +240,12 @@ class Payment(OrderChild):
         return f"{self.amount} {self.order.currency} ({self.date})"
 
 
-class SaleDay(models.Model):
+class SaleDay(KeptByDatabase):
     """The sales of one order on one day (docs/analytics.md: actual shipments whose shipment and
     line are not in the trash, each valued to the kopeck): amount, cost and the number of shipment
     lines. Kept by database triggers on shipments and lines (``sales.sale_days``), so that writes
     around the models (``QuerySet.update``, bulk and raw inserts) keep it right too. The order's
     state, trash, currency and client are not copied: readers join the order."""
-
-    derived = True  # a copy of the shipments: no trash, no version, no history
-    kept_by_database = True  # not in backups: the triggers rebuild it as the shipments load
 
     pk = models.CompositePrimaryKey("order", "date")
     # The primary key (order, date) serves lookups by order: no index of its own.
@@ -274,14 +272,11 @@ class SaleDay(models.Model):
         return restrict_as(Shipment, cls.objects.all(), user)
 
 
-class MoneyDay(models.Model):
+class MoneyDay(KeptByDatabase):
     """A day's money in one currency, summed by database triggers (``core.rollups``, declared in
     ``sales.rollups``) so that the dashboard reads a month as thirty rows, not a month of a large
     base's sale days or payments joined to their orders. Orders and clients in the trash are
     not left out (readers take them off)."""
-
-    derived = True  # a copy of other rows: no trash, no version, no history
-    kept_by_database = True  # not in backups: the triggers sum the rows as they load
 
     pk = models.CompositePrimaryKey("date", "currency")
     date = models.DateField()
@@ -312,21 +307,14 @@ class PaymentDay(MoneyDay):
         verbose_name_plural = _("payments by day")
 
 
-class IncomeDay(models.Model):
+class IncomeDay(OwnedTotals):
     """The common keys of the rollups of the orders with income (in progress or completed, not in
     the trash) of a day, kept by database triggers (``core.rollups``, declared in
     ``sales.rollups``): currency, responsible and the client's main manager (0: none), so that a
     sales manager's figures come from them too."""
 
-    derived = True  # a copy of the orders: no trash, no version, no history
-    kept_by_database = True  # not in backups: the triggers sum the orders as they load
-
     date = models.DateField()
     currency = models.CharField(max_length=3)
-    responsible = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                    related_name="+")
-    client_manager = models.IntegerField()
-    count = models.IntegerField()
 
     class Meta:
         abstract = True
@@ -376,8 +364,7 @@ class ClientDay(IncomeDay):
     clients are too many to probe one by one. Clients in the trash are left out."""
 
     pk = models.CompositePrimaryKey("client_manager", "date", "counterparty", "name", "currency", "responsible")
-    counterparty = models.ForeignKey(Counterparty, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                     related_name="+")
+    counterparty = key_to(Counterparty)
     name = models.CharField(max_length=200)  # the client's
     amount = models.DecimalField(max_digits=24, decimal_places=2)
     cost = models.DecimalField(max_digits=24, decimal_places=2)

@@ -92,10 +92,6 @@ def date_range_q(period, field="date"):
     return Q(**{f"{field}__gte": period.date_from, f"{field}__lte": period.date_to})
 
 
-def _filter_responsible(qs, responsible):
-    return qs.filter(responsible__in=list(responsible)) if responsible else qs
-
-
 # --- 1. Funnel ---------------------------------------------------------------------------------
 
 
@@ -132,7 +128,7 @@ def funnel_deals(user, pipeline, period, responsible=(), stage_ids=None):
     # An id list instead of a join to the stages for every deal row.
     stage_ids = pipeline_stage_ids(pipeline) if stage_ids is None else stage_ids
     qs = deals(user).filter(period.q("created_at"), stage__in=stage_ids)
-    return _filter_responsible(qs, responsible)
+    return rollups.of_responsible(qs, responsible)
 
 
 def reached_ids(order, stages):
@@ -202,7 +198,7 @@ class Forecast:
 
 def forecast(user, *, period=None, pipeline=None, responsible=()):
     """Open deals by expected close month and currency."""
-    qs = _filter_responsible(deals(user).filter(stage__kind=Stage.Kind.OPEN), responsible)
+    qs = rollups.of_responsible(deals(user).filter(stage__kind=Stage.Kind.OPEN), responsible)
     if pipeline is not None:
         qs = qs.filter(stage__pipeline=pipeline)
     if period is not None:
@@ -262,7 +258,7 @@ def closed_deals(user, period, *, pipeline=None, responsible=()):
     qs = deals(user).filter(period.q("closed_at"), stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
     if pipeline is not None:
         qs = qs.filter(stage__pipeline=pipeline)
-    return _filter_responsible(qs, responsible)
+    return rollups.of_responsible(qs, responsible)
 
 
 def won_lost(user, period, **filters):
@@ -316,7 +312,7 @@ class Failures:
 
 def order_failures(user, period, *, responsible=()):
     """Orders dated in the period that fell through, by failure reason and currency."""
-    qs = _filter_responsible(orders(user).filter(date_range_q(period)), responsible)
+    qs = rollups.of_responsible(orders(user).filter(date_range_q(period)), responsible)
     counts = qs.aggregate(n=Count("pk"), failed=Count("pk", filter=Q(state=Order.State.FAILED)))
     grouped = list(qs.filter(state=Order.State.FAILED).order_by().values("failure_reason", "currency")
                    .annotate(n=Count("pk"), s=Sum("amount")))
@@ -432,7 +428,7 @@ def interests(user, period, proposal_stage, *, responsible=()):
 
 def interests_counted(user, period, proposal_stage, stages, responsible):
     """``interests``' groups counted from the deals and their moves (any access rule)."""
-    qs = _filter_responsible(deals(user).filter(stage__in=stages), responsible)
+    qs = rollups.of_responsible(deals(user).filter(stage__in=stages), responsible)
     created = (qs.filter(period.q("created_at")).annotate(month=month_trunc("created_at")).order_by()
                .values("responsible", "month").annotate(n=Count("pk")))
     reached = (proposal_entries(proposal_stage.pipeline, proposal_stage)
@@ -454,7 +450,7 @@ def margin(income, cost):
 
 
 def income_orders(user, period, *, responsible=(), client=""):
-    qs = _filter_responsible(orders(user).filter(date_range_q(period), state__in=INCOME_STATES), responsible)
+    qs = rollups.of_responsible(orders(user).filter(date_range_q(period), state__in=INCOME_STATES), responsible)
     if client:
         qs = qs.filter(search_q(client, prefix="counterparty__"))
     return qs
@@ -519,7 +515,7 @@ class ClientProfits:
 
 def income_in(period, responsible=()):
     """The orders with income dated in ``period``, of the ``responsible`` (all if empty), unscoped."""
-    return _filter_responsible(Order.objects.filter(date_range_q(period), state__in=INCOME_STATES), responsible)
+    return rollups.of_responsible(Order.objects.filter(date_range_q(period), state__in=INCOME_STATES), responsible)
 
 
 def clients_with_income(user, period, responsible=(), client=""):
@@ -569,7 +565,7 @@ class ManagerClients(BatchedClients):
     def read_batch(self):
         from ..models import ClientDay
 
-        days = _filter_responsible(ClientDay.objects.filter(date_range_q(self.period)), self.responsible)
+        days = rollups.of_responsible(ClientDay.objects.filter(date_range_q(self.period)), self.responsible)
         shared = CounterpartyShare.objects.filter(user=self.user).values("counterparty_id")
         others = (income_in(self.period, self.responsible)
                   .filter(counterparty__in=shared, counterparty__deleted_at__isnull=True)
