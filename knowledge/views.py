@@ -64,7 +64,7 @@ class ArticleDetailView(generic.ObjectDetailView):
 
     def get_extra_context(self, obj):
         user = self.request.user
-        can_change = Article.objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists()
+        can_change = access.may(user, access.CHANGE, obj)
         return {
             # Sanitised when stored; sanitised again when shown, in case a row was written around the model.
             "body": mark_safe(sanitize(obj.body)),  # noqa: S308
@@ -72,7 +72,7 @@ class ArticleDetailView(generic.ObjectDetailView):
             "competitors": obj.competitors.restrict(user, access.VIEW),
             "attachments": ArticleAttachment.objects.restrict(user).filter(article=obj).order_by("name", "pk"),
             "can_change": can_change,
-            "can_delete": Article.objects.restrict(user, access.DELETE).filter(pk=obj.pk).exists(),
+            "can_delete": access.may(user, access.DELETE, obj),
             "attachment_form": AttachmentForm(user=user) if can_change else None,
         }
 

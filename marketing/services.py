@@ -16,7 +16,7 @@ def live_link(deal):
 def set_deal_campaign(deal, campaign, user):
     """Set (or clear, ``campaign=None``) the deal's campaign; the old link goes to the trash, so the
     change stays in history. Call inside a transaction."""
-    if not Deal.objects.restrict(user, access.CHANGE).filter(pk=deal.pk).exists():
+    if not access.may(user, access.CHANGE, deal):
         raise PermissionDenied
     Deal.objects.select_for_update().filter(pk=deal.pk).exists()  # one change of a deal's link at a time
     link = live_link(deal)
@@ -38,7 +38,7 @@ def campaign_deals(campaign, user):
 
 def panel_context(request, deal, form=None):
     link = live_link(deal)
-    can_change = Deal.objects.restrict(request.user, access.CHANGE).filter(pk=deal.pk).exists()
+    can_change = access.may(request.user, access.CHANGE, deal)
     if form is None:
         form = DealCampaignForm(initial={"campaign": link.campaign_id if link else None})
     return {"link": link, "can_change": can_change, "campaign_form": form}

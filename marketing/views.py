@@ -124,7 +124,7 @@ class InquiryDetailView(generic.ObjectDetailView):
 
     def get_extra_context(self, obj):
         user = self.request.user
-        can_change = Inquiry.objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists()
+        can_change = access.may(user, access.CHANGE, obj)
         return {"can_change": can_change,
                 "can_convert": can_change and obj.state != Inquiry.State.CONVERTED,
                 "client_visible": obj.counterparty_id and Counterparty.objects.restrict(user).filter(

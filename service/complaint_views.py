@@ -44,7 +44,7 @@ class ComplaintDetailView(generic.ObjectDetailView):
 
     def get_extra_context(self, obj, **forms):
         user = self.request.user
-        can_change = Complaint.objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists()
+        can_change = access.may(user, access.CHANGE, obj)
         tasks = obj.tasks.filter(deleted_at__isnull=True).select_related("department", "responsible")
         return {
             "tasks": tasks,

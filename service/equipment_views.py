@@ -130,7 +130,7 @@ class EquipmentDetailView(generic.ObjectDetailView):
             .select_related("engineer").order_by("-planned_start", "-pk")[:100],
             "consultations": services.equipment_interactions(obj, user)[:100],
             "can_change": access.can(user, access.CHANGE, Equipment),
-            "can_log": Equipment.objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists(),
+            "can_log": access.may(user, access.CHANGE, obj),
             "consultation_form": form or ConsultationForm(),
         }
 

@@ -99,7 +99,7 @@ class StatementLineDetailView(generic.ObjectDetailView):
 
     def get_extra_context(self, obj, form=None):
         user = self.request.user
-        can_change = BankStatementLine.objects.restrict(user, access.CHANGE).filter(pk=obj.pk).exists()
+        can_change = access.may(user, access.CHANGE, obj)
         return {
             "can_change": can_change,
             "form": form or (AssignForm(user=user, line=obj) if can_change and obj.open else None),

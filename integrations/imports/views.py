@@ -91,7 +91,7 @@ class JobMixin(RestrictedMixin):
 
 def page_context(request, job, mapping_form=None, decisions_form=None):
     user = request.user
-    can_change = ImportJob.objects.restrict(user, access.CHANGE).filter(pk=job.pk).exists()
+    can_change = access.may(user, access.CHANGE, job)
     progress, step = services.live_progress(job)
     importer = kinds.get(job.kind)
     context = {"job": job, "can_change": can_change, "progress": progress, "step": step,

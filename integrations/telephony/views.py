@@ -58,7 +58,7 @@ class CallDetailView(generic.ObjectDetailView):
         return {"opts": Call._meta,
                 "interaction": Interaction.objects.restrict(user).filter(pk=obj.interaction_id).first(),
                 "task": Task.objects.restrict(user).filter(pk=obj.task_id).first(),
-                "can_delete": Call.objects.restrict(user, access.DELETE).filter(pk=obj.pk).exists(),
+                "can_delete": access.may(user, access.DELETE, obj),
                 "can_create_client": obj.counterparty_id is None and access.can(user, access.ADD, Counterparty)}
 
 
